@@ -1,0 +1,1 @@
+"""Subcommands of the ``ketapath`` command line, one module each (see ``ketapath.cli``)."""
