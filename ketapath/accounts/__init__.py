@@ -1,0 +1,1 @@
+"""Clinics, staff, roles and the access policy."""

@@ -1,0 +1,93 @@
+"""The access policy: the one place that says which role may do what.
+
+Every view declares one permission with :func:`requires` (or :func:`public`); the decorator signs
+anonymous users in first and answers 403 to a role the permission does not list. Which *records*
+a user may see (their clinic's, or only their own) is the job of the per-object helpers, such as
+``ketapath.patients.access.patient_for``, which call :func:`allowed` too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+
+from ketapath.accounts.models import Role
+
+P, N, A, PT = Role.PRESCRIBER, Role.NURSE, Role.ADMIN, Role.PATIENT
+STAFF = frozenset({P, N, A})
+CLINICIANS = frozenset({P, N})
+EVERYONE = frozenset({P, N, A, PT})
+
+# permission -> the roles that hold it
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "dashboard.view": EVERYONE,
+    "account.view": EVERYONE,
+    # The registry: demographics, contacts, escort. Administrators keep it (front desk).
+    "patients.list": STAFF,
+    "patients.view": STAFF,
+    "patients.create": STAFF,
+    "patients.edit": STAFF,
+    "patients.mark_in_error": frozenset({P, A}),
+    "patients.history": STAFF,
+    # Clinical content of the chart: clinicians only.
+    "clinical.view": CLINICIANS,
+    "clinical.chart": CLINICIANS,
+    "clinical.sign": frozenset({P}),
+    "audit.access_log": frozenset({A}),
+    "portal.view": frozenset({PT}),
+    "portal.write": frozenset({PT}),
+}
+
+ViewFunc = TypeVar("ViewFunc", bound=Callable[..., HttpResponse])
+
+
+def allowed(user: Any, permission: str) -> bool:
+    """Whether this user's role holds the permission (an unknown permission is an error)."""
+    try:
+        roles = PERMISSIONS[permission]
+    except KeyError:
+        raise KeyError(f"unknown permission {permission!r}: declare it in accounts.policy") from None
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if user.role != Role.PATIENT and user.clinic_id is None:
+        return False
+    return user.role in roles
+
+
+def requires(permission: str) -> Callable[[ViewFunc], ViewFunc]:
+    """Declare and enforce the permission a view needs."""
+    if permission not in PERMISSIONS:
+        raise KeyError(f"unknown permission {permission!r}: declare it in accounts.policy")
+
+    def decorate(view: ViewFunc) -> ViewFunc:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not allowed(request.user, permission):
+                raise PermissionDenied(f"Your role may not use this page ({permission}).")
+            return view(request, *args, **kwargs)
+
+        wrapped.ketapath_permission = permission  # type: ignore[attr-defined]
+        return wrapped  # type: ignore[return-value]
+
+    return decorate
+
+
+def public(view: ViewFunc) -> ViewFunc:
+    """Declare a view open to everyone, signed in or not (sign-in page, health check)."""
+    view.ketapath_permission = "public"  # type: ignore[attr-defined]
+    return view
+
+
+def declared_permission(view: Any) -> str | None:
+    """The permission a resolved view declared, or None when it declared none."""
+    target = getattr(view, "view_class", None) or view
+    return getattr(view, "ketapath_permission", None) or getattr(
+        target, "ketapath_permission", None
+    )

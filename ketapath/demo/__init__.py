@@ -1,0 +1,1 @@
+"""The demo clinic: synthetic people only, loaded by ``ketapath demo`` (never by migrations)."""

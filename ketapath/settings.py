@@ -1,0 +1,212 @@
+"""KetaPath settings: one module, driven by environment variables (see ``.env.example``).
+
+- ``DATABASE_URL``: ``postgres://user:pass@host:5432/name`` for PostgreSQL; unset means SQLite in
+  the data folder (``KETAPATH_DATA_DIR``, default ``./ketapath-data/``).
+- ``SECRET_KEY``: required when ``DEBUG`` is off, except in the demo, which generates one once
+  into the data folder.
+- ``ALLOWED_HOSTS``: comma-separated; ``DEBUG``: true/false (default false).
+- ``KETAPATH_HTTPS``: true behind TLS (secure cookies, HSTS, redirect).
+- ``KETAPATH_SESSION_IDLE_MINUTES``: sign-out after this much inactivity (default 30).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import dj_database_url
+from csp.constants import NONE, SELF
+
+from ketapath.envconfig import (
+    SettingError,
+    data_dir,
+    demo_secret_key,
+    env_bool,
+    env_int,
+    env_list,
+    env_str,
+)
+
+BASE_DIR = Path(__file__).resolve().parent
+DATA_DIR = data_dir()
+DEMO = env_bool("KETAPATH_DEMO", False)
+DEBUG = env_bool("DEBUG", False)
+
+SECRET_KEY = env_str("SECRET_KEY") or ""
+if not SECRET_KEY:
+    if DEMO or DEBUG:
+        SECRET_KEY = demo_secret_key(DATA_DIR)
+    else:
+        raise SettingError("SECRET_KEY is not set (required when DEBUG is off outside the demo).")
+elif len(SECRET_KEY) < 32:
+    raise SettingError("SECRET_KEY is too short (use at least 32 random characters).")
+
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
+
+_database_url = env_str("DATABASE_URL")
+if _database_url:
+    try:
+        _db = dj_database_url.parse(_database_url, conn_max_age=60, conn_health_checks=True)
+    except Exception as exc:
+        raise SettingError(f"DATABASE_URL is malformed ({exc}).") from None
+    if _db.get("ENGINE") not in {
+        "django.db.backends.postgresql",
+        "django.db.backends.sqlite3",
+    }:
+        raise SettingError("DATABASE_URL must be a postgres:// or sqlite:/// address.")
+else:
+    _db = {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": str(DATA_DIR / "ketapath.sqlite3"),
+        # Several nurses chart at once: wait for the write lock instead of failing at once.
+        "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
+    }
+DATABASES = {"default": _db}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "simple_history",
+    "axes",
+    "csp",
+    "ketapath.accounts",
+    "ketapath.audit",
+    "ketapath.patients",
+    "ketapath.portal",
+    "ketapath.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
+    "ketapath.accounts.middleware.NoStoreMiddleware",
+    # Axes last: it needs the authenticated user and turns lock-outs into a response.
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "ketapath.urls"
+WSGI_APPLICATION = "ketapath.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "csp.context_processors.nonce",
+                "ketapath.web.context_processors.navigation",
+            ],
+        },
+    }
+]
+
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "dashboard"
+LOGOUT_REDIRECT_URL = "login"
+
+# Argon2 first: new and re-saved passwords use it; PBKDF2 stays to read older hashes.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+     "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# Lock-out after repeated failed logins (django-axes), per username and address.
+AXES_FAILURE_LIMIT = env_int("KETAPATH_LOGIN_FAILURE_LIMIT", 5, 2, 100)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("KETAPATH_LOGIN_LOCKOUT_MINUTES", 15, 1, 1440))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
+
+# Sign-out after inactivity: the cookie's age restarts with every request.
+SESSION_COOKIE_AGE = 60 * env_int("KETAPATH_SESSION_IDLE_MINUTES", 30, 5, 24 * 60)
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+
+HTTPS = env_bool("KETAPATH_HTTPS", False)
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_SSL_REDIRECT = HTTPS
+SECURE_HSTS_SECONDS = 31536000 if HTTPS else 0
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+# Content-security policy: scripts and styles only from this server, no inline code.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
+LANGUAGE_CODE = "en-gb"
+TIME_ZONE = env_str("TIME_ZONE", "UTC") or "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+# Production may run ``collectstatic`` into STATIC_ROOT; unset, files come from the packages.
+STATIC_ROOT = env_str("STATIC_ROOT") or None
+STATICFILES_DIRS = [
+    # Plotly's own bundled JavaScript, served from the installed package (no CDN).
+    ("plotly", str(Path(__import__("plotly").__file__).parent / "package_data")),
+]
+# Serve straight from the installed packages, so the demo works with DEBUG off and no
+# collectstatic step; production may run collectstatic for compressed, cached files.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "KetaPath <no-reply@localhost>")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+}

@@ -1,0 +1,1 @@
+"""Site-wide pages: layout, navigation, per-role dashboards, health check."""

@@ -1,0 +1,49 @@
+"""What each role's dashboard shows, gathered with a fixed number of queries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count
+
+from ketapath.accounts.models import Role
+from ketapath.patients.models import PathwayStage, Patient
+
+LIST_LIMIT = 15
+
+
+def stage_counts(clinic_id: int) -> list[dict[str, Any]]:
+    counts = dict(
+        Patient.objects.active()
+        .filter(clinic_id=clinic_id)
+        .values_list("pathway_stage")
+        .annotate(n=Count("id"))
+        .values_list("pathway_stage", "n")
+    )
+    return [{"stage": s, "label": s.label, "count": counts.get(s.value, 0)} for s in PathwayStage]
+
+
+def patients_at(clinic_id: int, stages: list[str]) -> list[Patient]:
+    return list(
+        Patient.objects.active()
+        .filter(clinic_id=clinic_id, pathway_stage__in=stages)
+        .order_by("-updated_at")[:LIST_LIMIT]
+    )
+
+
+def staff_dashboard(user: Any) -> dict[str, Any]:
+    context: dict[str, Any] = {"stages": stage_counts(user.clinic_id)}
+    if user.role == Role.NURSE:
+        context["title"] = "Patients in treatment"
+        context["patients"] = patients_at(user.clinic_id, [PathwayStage.TREATMENT])
+    elif user.role == Role.PRESCRIBER:
+        context["title"] = "Waiting for a prescriber: evaluations and plans"
+        context["patients"] = patients_at(
+            user.clinic_id, [PathwayStage.EVALUATION, PathwayStage.PLANNING]
+        )
+    else:
+        context["title"] = "Recently updated patients"
+        context["patients"] = list(
+            Patient.objects.filter(clinic_id=user.clinic_id).order_by("-updated_at")[:LIST_LIMIT]
+        )
+    return context

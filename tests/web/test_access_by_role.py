@@ -1,0 +1,99 @@
+"""Every URL pattern, for every role: the expected allow or deny.
+
+The table below is written by hand from what each role should be able to do. A URL pattern that
+is not in the table, or whose view declares no permission, fails the test: a new page cannot be
+added without deciding who may use it.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from ketapath.accounts.policy import declared_permission
+
+ROLES = ["anonymous", "prescriber", "nurse", "admin", "patient"]
+STAFF = {"prescriber", "nurse", "admin"}
+ALL = {"prescriber", "nurse", "admin", "patient"}
+
+# url name -> (method, roles allowed). "public" pages answer everyone.
+EXPECTED: dict[str, tuple[str, set[str] | str]] = {
+    "dashboard": ("GET", ALL),
+    "health": ("GET", "public"),
+    "login": ("GET", "public"),
+    "logout": ("POST", "public"),
+    "account": ("GET", ALL),
+    "patients:list": ("GET", STAFF),
+    "patients:create": ("GET", STAFF),
+    "patients:detail": ("GET", STAFF),
+    "patients:edit": ("GET", STAFF),
+    "patients:history": ("GET", STAFF),
+    "patients:mark_in_error": ("POST", {"prescriber", "admin"}),
+    "audit:access_log": ("GET", {"admin"}),
+    "portal:home": ("GET", {"patient"}),
+}
+
+
+def all_url_names(resolver=None, namespace: str = "") -> dict[str, object]:
+    resolver = resolver or get_resolver()
+    found: dict[str, object] = {}
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            ns = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            found |= all_url_names(entry, ns)
+        elif isinstance(entry, URLPattern):
+            assert entry.name, f"URL pattern {entry.pattern} has no name"
+            found[f"{namespace}{entry.name}"] = entry.callback
+    return found
+
+
+def test_every_url_is_in_the_table_and_declares_a_permission():
+    names = all_url_names()
+    assert set(names) == set(EXPECTED), (
+        f"not in the table: {sorted(set(names) - set(EXPECTED))}; "
+        f"in the table but gone: {sorted(set(EXPECTED) - set(names))}"
+    )
+    undeclared = [name for name, view in names.items() if declared_permission(view) is None]
+    assert undeclared == [], f"views without a declared permission: {undeclared}"
+
+
+def url_for(name: str, personas) -> str:
+    try:
+        return reverse(name)
+    except Exception:
+        return reverse(name, kwargs={"mrn": personas.patient_one.mrn})
+
+
+def user_for(role: str, personas):
+    return {
+        "anonymous": None,
+        "prescriber": personas.prescriber,
+        "nurse": personas.nurse,
+        "admin": personas.admin,
+        "patient": personas.patient_one.user,
+    }[role]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_url_access(name, role, personas, client, login):
+    method, allowed = EXPECTED[name]
+    user = user_for(role, personas)
+    if user is not None:
+        login(user)
+    url = url_for(name, personas)
+    data = {"reason": "walk test"} if method == "POST" else None
+    response = client.post(url, data) if method == "POST" else client.get(url)
+    status = response.status_code
+    if allowed == "public":
+        assert status in {200, 302}, f"{name} as {role}: {status}"
+    elif role in allowed:
+        assert status in {200, 302}, f"{name} as {role} should be allowed, got {status}"
+        if status == 302:
+            assert "/accounts/login/" not in response["Location"], f"{name} as {role} sent to login"
+    elif role == "anonymous":
+        assert status == 302 and response["Location"].startswith("/accounts/login/"), (
+            f"{name} anonymous: {status}"
+        )
+    else:
+        assert status == 403, f"{name} as {role} should be refused, got {status}"
