@@ -61,3 +61,10 @@ def login(client):
         return client
 
     return _login
+
+
+def pytest_report_header(config):
+    from django.conf import settings
+
+    engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    return [f"KetaPath test database: {engine}"]

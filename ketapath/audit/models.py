@@ -35,6 +35,9 @@ class AccessLog(models.Model):
             models.Index(fields=["patient", "-accessed_at"], name="accesslog_patient_recent"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.accessed_at:%Y-%m-%d %H:%M} {self.user_id} {self.action} {self.patient_id}"
+
     def save(self, *args: object, **kwargs: object) -> None:
         if self.pk is not None:
             raise ValueError("access-log rows are append-only")

@@ -65,7 +65,7 @@ class Source:
             links.append(f"PMID {self.pmid}")
         if not links and self.url:
             links.append(self.url)
-        return " ".join(parts + ["; ".join(links)]).strip()
+        return " ".join([*parts, "; ".join(links)]).strip()
 
     @property
     def short(self) -> str:

@@ -15,7 +15,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from ketapath.accounts.models import Clinic, PrescriberType, Role, User
-from ketapath.patients.models import PathwayStage, Patient
+from ketapath.patients.models import PathwayStage as S
+from ketapath.patients.models import Patient
 
 DEMO_PASSWORD = "ketapath-demo"  # noqa: S105 - documented demo password, demo clinic only
 CLINIC_SLUG = "demo"
@@ -33,26 +34,26 @@ class DemoPerson:
 
 
 PEOPLE = [
-    DemoPerson("Alex", "Demo-Rowan", date(1979, 4, 12), "female", "68.4", "167.0", PathwayStage.TREATMENT),
-    DemoPerson("Sam", "Demo-Birch", date(1965, 9, 3), "male", "91.2", "181.5", PathwayStage.REFERRED),
-    DemoPerson("Robin", "Demo-Cedar", date(1988, 1, 27), "female", "57.9", "162.0", PathwayStage.EVALUATION),
-    DemoPerson("Jordan", "Demo-Hazel", date(1972, 11, 8), "male", "104.6", "176.0", PathwayStage.EVALUATION),
-    DemoPerson("Casey", "Demo-Linden", date(1991, 6, 19), "other", "73.0", "170.5", PathwayStage.EVALUATION),
-    DemoPerson("Morgan", "Demo-Maple", date(1958, 2, 14), "female", "62.3", "158.0", PathwayStage.PLANNING),
-    DemoPerson("Taylor", "Demo-Aspen", date(1983, 8, 30), "male", "84.1", "188.0", PathwayStage.PLANNING),
-    DemoPerson("Jamie", "Demo-Willow", date(1969, 12, 2), "female", "45.2", "151.0", PathwayStage.TREATMENT),
-    DemoPerson("Riley", "Demo-Alder", date(1976, 3, 21), "male", "149.0", "192.0", PathwayStage.TREATMENT),
-    DemoPerson("Quinn", "Demo-Elm", date(1995, 10, 11), "female", "66.7", "173.0", PathwayStage.TREATMENT),
-    DemoPerson("Avery", "Demo-Spruce", date(1961, 5, 5), "male", "78.8", "175.0", PathwayStage.TREATMENT),
-    DemoPerson("Drew", "Demo-Poplar", date(1986, 7, 23), "female", "88.0", "165.0", PathwayStage.FOLLOW_UP),
-    DemoPerson("Charlie", "Demo-Juniper", date(1954, 1, 9), "male", "70.5", "169.0", PathwayStage.FOLLOW_UP),
-    DemoPerson("Emerson", "Demo-Larch", date(1990, 4, 16), "female", "59.4", "160.0", PathwayStage.FOLLOW_UP),
-    DemoPerson("Harper", "Demo-Sorrel", date(1967, 9, 28), "female", "81.9", "171.0", PathwayStage.MAINTENANCE),
-    DemoPerson("Reese", "Demo-Yew", date(1973, 12, 24), "male", "95.3", "183.0", PathwayStage.MAINTENANCE),
-    DemoPerson("Skyler", "Demo-Holly", date(1981, 2, 1), "other", "64.0", "168.0", PathwayStage.DISCHARGED),
-    DemoPerson("Parker", "Demo-Thorn", date(1959, 6, 6), "male", "99.9", "178.0", PathwayStage.NOT_ELIGIBLE),
-    DemoPerson("Rowan", "Demo-Ash", date(1993, 3, 3), "female", "54.1", "157.5", PathwayStage.NOT_ELIGIBLE),
-    DemoPerson("Blake", "Demo-Oak", date(1970, 8, 17), "male", "87.6", "180.0", PathwayStage.REFERRED),
+    DemoPerson("Alex", "Demo-Rowan", date(1979, 4, 12), "female", "68.4", "167.0", S.TREATMENT),
+    DemoPerson("Sam", "Demo-Birch", date(1965, 9, 3), "male", "91.2", "181.5", S.REFERRED),
+    DemoPerson("Robin", "Demo-Cedar", date(1988, 1, 27), "female", "57.9", "162.0", S.EVALUATION),
+    DemoPerson("Jordan", "Demo-Hazel", date(1972, 11, 8), "male", "104.6", "176.0", S.EVALUATION),
+    DemoPerson("Casey", "Demo-Linden", date(1991, 6, 19), "other", "73.0", "170.5", S.EVALUATION),
+    DemoPerson("Morgan", "Demo-Maple", date(1958, 2, 14), "female", "62.3", "158.0", S.PLANNING),
+    DemoPerson("Taylor", "Demo-Aspen", date(1983, 8, 30), "male", "84.1", "188.0", S.PLANNING),
+    DemoPerson("Jamie", "Demo-Willow", date(1969, 12, 2), "female", "45.2", "151.0", S.TREATMENT),
+    DemoPerson("Riley", "Demo-Alder", date(1976, 3, 21), "male", "149.0", "192.0", S.TREATMENT),
+    DemoPerson("Quinn", "Demo-Elm", date(1995, 10, 11), "female", "66.7", "173.0", S.TREATMENT),
+    DemoPerson("Avery", "Demo-Spruce", date(1961, 5, 5), "male", "78.8", "175.0", S.TREATMENT),
+    DemoPerson("Drew", "Demo-Poplar", date(1986, 7, 23), "female", "88.0", "165.0", S.FOLLOW_UP),
+    DemoPerson("Charlie", "Demo-Juniper", date(1954, 1, 9), "male", "70.5", "169.0", S.FOLLOW_UP),
+    DemoPerson("Emerson", "Demo-Larch", date(1990, 4, 16), "female", "59.4", "160.0", S.FOLLOW_UP),
+    DemoPerson("Harper", "Demo-Sorrel", date(1967, 9, 28), "female", "81.9", "171.0", S.MAINTENANCE),
+    DemoPerson("Reese", "Demo-Yew", date(1973, 12, 24), "male", "95.3", "183.0", S.MAINTENANCE),
+    DemoPerson("Skyler", "Demo-Holly", date(1981, 2, 1), "other", "64.0", "168.0", S.DISCHARGED),
+    DemoPerson("Parker", "Demo-Thorn", date(1959, 6, 6), "male", "99.9", "178.0", S.NOT_ELIGIBLE),
+    DemoPerson("Rowan", "Demo-Ash", date(1993, 3, 3), "female", "54.1", "157.5", S.NOT_ELIGIBLE),
+    DemoPerson("Blake", "Demo-Oak", date(1970, 8, 17), "male", "87.6", "180.0", S.REFERRED),
 ]
 
 STAFF = [

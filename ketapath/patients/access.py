@@ -37,10 +37,9 @@ def patient_for(
     if not allowed(user, permission):
         raise PermissionDenied("Your role may not do this.")
     query = Patient.objects.select_related("clinic").filter(mrn=mrn)
-    if user.role == Role.PATIENT:  # type: ignore[union-attr]
-        query = query.filter(user=user)
-    else:
-        query = query.filter(clinic_id=user.clinic_id)  # type: ignore[union-attr]
+    # A patient reaches only their own record; staff only their clinic's.
+    own = {"user": user} if user.role == Role.PATIENT else {"clinic_id": user.clinic_id}  # type: ignore[union-attr]
+    query = query.filter(**own)
     patient = query.first()
     if patient is None:
         raise Http404("No such patient in your clinic.")

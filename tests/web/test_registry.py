@@ -54,7 +54,9 @@ def test_create_patient(personas, client, login):
         ("given_name", "", "This field is required."),
     ],
 )
-def test_bad_input_is_refused_with_a_message_next_to_the_field(field, value, message, personas, client, login):
+def test_bad_input_is_refused_with_a_message_next_to_the_field(
+    field, value, message, personas, client, login
+):
     login(personas.nurse)
     before = Patient.objects.count()
     response = client.post(reverse("patients:create"), VALID | {field: value})
