@@ -77,6 +77,8 @@ INSTALLED_APPS = [
     "ketapath.accounts",
     "ketapath.audit",
     "ketapath.patients",
+    "ketapath.alerts",
+    "ketapath.questionnaires",
     "ketapath.portal",
     "ketapath.web",
 ]
@@ -130,8 +132,7 @@ PASSWORD_HASHERS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-     "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]

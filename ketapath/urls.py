@@ -7,6 +7,9 @@ urlpatterns = [
     path("health/", web_views.health, name="health"),
     path("accounts/", include("ketapath.accounts.urls")),
     path("patients/", include("ketapath.patients.urls")),
+    path("patients/<str:mrn>/questionnaires/", include("ketapath.questionnaires.urls")),
+    path("instruments/", include("ketapath.questionnaires.instrument_urls")),
+    path("alerts/", include("ketapath.alerts.urls")),
     path("audit/", include("ketapath.audit.urls")),
     path("portal/", include("ketapath.portal.urls")),
 ]

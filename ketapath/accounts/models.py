@@ -27,9 +27,11 @@ class Clinic(models.Model):
 
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=60, unique=True)
-    is_synthetic = models.BooleanField(
-        default=False, help_text="Demo clinic holding synthetic data only."
-    )
+    is_synthetic = models.BooleanField(default=False, help_text="Demo clinic holding synthetic data only.")
+    # Shown wherever a patient writes free text or answers a risk item. No default: the clinic
+    # knows its country's numbers; until it sets them the notice says "your local emergency number".
+    emergency_number = models.CharField(max_length=40, blank=True)
+    crisis_line = models.CharField(max_length=80, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
 
@@ -43,12 +45,12 @@ class Clinic(models.Model):
 class User(AbstractUser):
     """A person who signs in: staff of one clinic in one role, or a patient."""
 
-    clinic = models.ForeignKey(
-        Clinic, on_delete=models.PROTECT, null=True, blank=True, related_name="users"
-    )
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, null=True, blank=True, related_name="users")
     role = models.CharField(max_length=20, choices=Role.choices, blank=True)
     prescriber_type = models.CharField(
-        max_length=30, choices=PrescriberType.choices, blank=True,
+        max_length=30,
+        choices=PrescriberType.choices,
+        blank=True,
         help_text="For prescribers: physician or nurse practitioner.",
     )
     history = HistoricalRecords(excluded_fields=["password", "last_login"])

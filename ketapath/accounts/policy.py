@@ -39,6 +39,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "clinical.chart": CLINICIANS,
     "clinical.sign": frozenset({P}),
     "audit.access_log": frozenset({A}),
+    # The instrument catalogue (definitions, scoring, sources, licences): all staff.
+    "instruments.view": STAFF,
     "portal.view": frozenset({PT}),
     "portal.write": frozenset({PT}),
 }
@@ -88,6 +90,4 @@ def public(view: ViewFunc) -> ViewFunc:
 def declared_permission(view: Any) -> str | None:
     """The permission a resolved view declared, or None when it declared none."""
     target = getattr(view, "view_class", None) or view
-    return getattr(view, "ketapath_permission", None) or getattr(
-        target, "ketapath_permission", None
-    )
+    return getattr(view, "ketapath_permission", None) or getattr(target, "ketapath_permission", None)

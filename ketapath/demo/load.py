@@ -81,11 +81,24 @@ def load_demo() -> str:
     """Create what is missing of the demo clinic; return a one-line summary."""
     clinic, _ = Clinic.objects.get_or_create(
         slug=CLINIC_SLUG,
-        defaults={"name": "KetaPath Demo Clinic (synthetic data)", "is_synthetic": True},
+        defaults={
+            "name": "KetaPath Demo Clinic (synthetic data)",
+            "is_synthetic": True,
+            # Fictional numbers (555-01xx is reserved for fiction): a real clinic sets its own.
+            "emergency_number": "555-0100 (demo)",
+            "crisis_line": "555-0111 (demo)",
+        },
     )
     for username, first, last, role, ptype in STAFF:
-        _user(username, clinic, role, first_name=first, last_name=last, prescriber_type=ptype,
-              email=f"{username}@example.org")
+        _user(
+            username,
+            clinic,
+            role,
+            first_name=first,
+            last_name=last,
+            prescriber_type=ptype,
+            email=f"{username}@example.org",
+        )
     prescriber = User.objects.get(username="dr.demo")
     created = 0
     today = timezone.localdate()
@@ -117,8 +130,14 @@ def load_demo() -> str:
         created += 1
     first = Patient.objects.get(clinic=clinic, mrn=demo_mrn(1))
     if first.user_id is None:
-        account = _user("patient.demo", clinic, Role.PATIENT, first_name=first.given_name,
-                        last_name=first.family_name, email="patient.demo@example.org")
+        account = _user(
+            "patient.demo",
+            clinic,
+            Role.PATIENT,
+            first_name=first.given_name,
+            last_name=first.family_name,
+            email="patient.demo@example.org",
+        )
         first.user = account
         first._change_reason = "Linked the patient's own login"  # type: ignore[attr-defined]
         first.save(update_fields=["user", "updated_at"])

@@ -15,6 +15,7 @@ from ketapath.fhir.ids import full_url, resource_uuid
 
 CONTRIBUTORS = [
     "ketapath.fhir.patient.patient_resources",
+    "ketapath.questionnaires.fhir.questionnaire_resources",
 ]
 
 

@@ -12,10 +12,20 @@ from ketapath.clinical.plausibility import height_problem, weight_problem
 from ketapath.patients.models import Patient
 
 FIELDS = [
-    "mrn", "given_name", "family_name", "date_of_birth", "sex",
-    "weight_kg", "height_cm", "measured_on",
-    "phone", "email", "address",
-    "emergency_contact_name", "emergency_contact_phone", "emergency_contact_relationship",
+    "mrn",
+    "given_name",
+    "family_name",
+    "date_of_birth",
+    "sex",
+    "weight_kg",
+    "height_cm",
+    "measured_on",
+    "phone",
+    "email",
+    "address",
+    "emergency_contact_name",
+    "emergency_contact_phone",
+    "emergency_contact_relationship",
     "pathway_stage",
 ]
 

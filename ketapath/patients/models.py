@@ -50,8 +50,12 @@ class Patient(ClinicalRecord):
         max_length=20, choices=PathwayStage.choices, default=PathwayStage.REFERRED, db_index=True
     )
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-        related_name="patient_record", help_text="The patient's own login, if they have one.",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="patient_record",
+        help_text="The patient's own login, if they have one.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(

@@ -8,9 +8,7 @@ from ketapath.patients.models import Patient
 
 
 def own_patient(request: HttpRequest) -> Patient:
-    patient = (
-        Patient.objects.select_related("clinic").active().filter(user=request.user).first()
-    )
+    patient = Patient.objects.select_related("clinic").active().filter(user=request.user).first()
     if patient is None:
         raise Http404("No patient record is linked to this login.")
     return patient

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ketapath.patients.models import Patient, PathwayStage
+from ketapath.patients.models import PathwayStage, Patient
 
 NEXT_STEPS: dict[str, list[str]] = {
     PathwayStage.REFERRED: [

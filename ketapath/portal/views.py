@@ -4,13 +4,33 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
 from ketapath.accounts.policy import requires
 from ketapath.portal.access import own_patient
 from ketapath.portal.steps import next_steps
+from ketapath.questionnaires.models import AssignmentStatus, QuestionnaireAssignment, Respondent
 
 
 @requires("portal.view")
 def home(request: HttpRequest) -> HttpResponse:
     patient = own_patient(request)
-    return render(request, "portal/home.html", {"patient": patient, "steps": next_steps(patient)})
+    due_count = (
+        QuestionnaireAssignment.objects.active()
+        .filter(
+            patient=patient,
+            status=AssignmentStatus.ASSIGNED,
+            respondent=Respondent.PATIENT,
+            due_on__lte=timezone.localdate(),
+        )
+        .count()
+    )
+    return render(
+        request,
+        "portal/home.html",
+        {
+            "patient": patient,
+            "steps": next_steps(patient),
+            "due_count": due_count,
+        },
+    )

@@ -32,15 +32,17 @@ def patients_at(clinic_id: int, stages: list[str]) -> list[Patient]:
 
 
 def staff_dashboard(user: Any) -> dict[str, Any]:
+    from ketapath.alerts.queries import open_alerts_for
+
     context: dict[str, Any] = {"stages": stage_counts(user.clinic_id)}
+    if user.role in (Role.PRESCRIBER, Role.NURSE):
+        context["alerts"] = list(open_alerts_for(user)[:LIST_LIMIT])
     if user.role == Role.NURSE:
         context["title"] = "Patients in treatment"
         context["patients"] = patients_at(user.clinic_id, [PathwayStage.TREATMENT])
     elif user.role == Role.PRESCRIBER:
         context["title"] = "Waiting for a prescriber: evaluations and plans"
-        context["patients"] = patients_at(
-            user.clinic_id, [PathwayStage.EVALUATION, PathwayStage.PLANNING]
-        )
+        context["patients"] = patients_at(user.clinic_id, [PathwayStage.EVALUATION, PathwayStage.PLANNING])
     else:
         context["title"] = "Recently updated patients"
         context["patients"] = list(

@@ -20,6 +20,9 @@ class NavItem:
 ITEMS = [
     NavItem("Dashboard", "dashboard", "dashboard.view"),
     NavItem("Patients", "patients:list", "patients.list"),
+    NavItem("Alerts", "alerts:list", "clinical.view"),
+    NavItem("Questionnaires", "portal:questionnaires", "portal.view"),
+    NavItem("Instruments", "instruments:list", "instruments.view"),
     NavItem("My care", "portal:home", "portal.view"),
     NavItem("Access log", "audit:access_log", "audit.access_log"),
 ]
@@ -30,4 +33,28 @@ def items_for(user: Any) -> list[dict[str, str]]:
         {"label": item.label, "url": reverse(item.url_name), "name": item.url_name}
         for item in ITEMS
         if allowed(user, item.permission)
+    ]
+
+
+@dataclass(frozen=True)
+class ChartSection:
+    """A tab of a patient's chart: every step of the pathway adds its own here."""
+
+    label: str
+    url_name: str
+    permission: str
+
+
+CHART_SECTIONS = [
+    ChartSection("Overview", "patients:detail", "patients.view"),
+    ChartSection("Questionnaires", "questionnaires:patient", "clinical.view"),
+    ChartSection("Record history", "patients:history", "patients.history"),
+]
+
+
+def chart_sections_for(user: Any, mrn: str) -> list[dict[str, str]]:
+    return [
+        {"label": s.label, "url": reverse(s.url_name, kwargs={"mrn": mrn}), "name": s.url_name}
+        for s in CHART_SECTIONS
+        if allowed(user, s.permission)
     ]

@@ -15,6 +15,7 @@ from ketapath.accounts.policy import declared_permission
 ROLES = ["anonymous", "prescriber", "nurse", "admin", "patient"]
 STAFF = {"prescriber", "nurse", "admin"}
 ALL = {"prescriber", "nurse", "admin", "patient"}
+CLINICIANS = {"prescriber", "nurse"}
 
 # url name -> (method, roles allowed). "public" pages answer everyone.
 EXPECTED: dict[str, tuple[str, set[str] | str]] = {
@@ -31,19 +32,33 @@ EXPECTED: dict[str, tuple[str, set[str] | str]] = {
     "patients:mark_in_error": ("POST", {"prescriber", "admin"}),
     "audit:access_log": ("GET", {"admin"}),
     "portal:home": ("GET", {"patient"}),
+    "portal:questionnaires": ("GET", {"patient"}),
+    "portal:questionnaire_fill": ("GET", {"patient"}),
+    "alerts:list": ("GET", CLINICIANS),
+    "alerts:acknowledge": ("POST", CLINICIANS),
+    "questionnaires:patient": ("GET", CLINICIANS),
+    "questionnaires:assign": ("POST", CLINICIANS),
+    "questionnaires:fill": ("GET", CLINICIANS),
+    "questionnaires:response": ("GET", CLINICIANS),
+    "questionnaires:review": ("POST", CLINICIANS),
+    "instruments:list": ("GET", STAFF),
+    "instruments:detail": ("GET", STAFF),
+    "instruments:fhir": ("GET", STAFF),
 }
 
 
-def all_url_names(resolver=None, namespace: str = "") -> dict[str, object]:
+def all_url_names(resolver=None, namespace: str = "", kwargs: frozenset = frozenset()) -> dict:
+    """url name -> (view, the keyword arguments its full route takes)."""
     resolver = resolver or get_resolver()
-    found: dict[str, object] = {}
+    found: dict[str, tuple[object, frozenset]] = {}
     for entry in resolver.url_patterns:
+        names = kwargs | frozenset(entry.pattern.converters)
         if isinstance(entry, URLResolver):
             ns = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
-            found |= all_url_names(entry, ns)
+            found |= all_url_names(entry, ns, names)
         elif isinstance(entry, URLPattern):
             assert entry.name, f"URL pattern {entry.pattern} has no name"
-            found[f"{namespace}{entry.name}"] = entry.callback
+            found[f"{namespace}{entry.name}"] = (entry.callback, names)
     return found
 
 
@@ -53,15 +68,36 @@ def test_every_url_is_in_the_table_and_declares_a_permission():
         f"not in the table: {sorted(set(names) - set(EXPECTED))}; "
         f"in the table but gone: {sorted(set(EXPECTED) - set(names))}"
     )
-    undeclared = [name for name, view in names.items() if declared_permission(view) is None]
+    undeclared = [name for name, (view, _) in names.items() if declared_permission(view) is None]
     assert undeclared == [], f"views without a declared permission: {undeclared}"
 
 
-def url_for(name: str, personas) -> str:
-    try:
-        return reverse(name)
-    except Exception:
-        return reverse(name, kwargs={"mrn": personas.patient_one.mrn})
+@pytest.fixture
+def samples(personas):
+    """One record of each kind the URLs name, all belonging to patient_one of clinic A."""
+    from django.utils import timezone
+
+    from ketapath.alerts.actions import raise_alert
+    from ketapath.questionnaires.actions import assign, save_answers
+    from ketapath.clinical.instruments import get_instrument
+
+    patient = personas.patient_one
+    assignment = assign(patient=patient, instrument_id="phq-9", due_on=timezone.localdate(),
+                        respondent="patient", user=personas.nurse)
+    other = assign(patient=patient, instrument_id="gad-7", due_on=timezone.localdate(),
+                   respondent="staff", user=personas.nurse)
+    saved = save_answers(patient=patient, definition=get_instrument("gad-7"),
+                         answers={f"q{i}": 1 for i in range(1, 8)}, user=personas.nurse,
+                         respondent="staff", complete=True, assignment=other)
+    alert = raise_alert(patient=patient, origin=saved.response, origin_label="walk", rule_id="walk",
+                        severity="high", audience="care-team", routing="review", message="walk test")
+    return {"mrn": patient.mrn, "instrument_id": "phq-9", "response_id": saved.response.pk,
+            "alert_id": alert.pk, "assignment_id": assignment.pk}
+
+
+def url_for(name: str, samples) -> str:
+    _, kwargs = all_url_names()[name]
+    return reverse(name, kwargs={k: samples[k] for k in kwargs})
 
 
 def user_for(role: str, personas):
@@ -76,12 +112,12 @@ def user_for(role: str, personas):
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_url_access(name, role, personas, client, login):
+def test_url_access(name, role, personas, samples, client, login):
     method, allowed = EXPECTED[name]
     user = user_for(role, personas)
     if user is not None:
         login(user)
-    url = url_for(name, personas)
+    url = url_for(name, samples)
     data = {"reason": "walk test"} if method == "POST" else None
     response = client.post(url, data) if method == "POST" else client.get(url)
     status = response.status_code

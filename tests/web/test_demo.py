@@ -10,8 +10,12 @@ from ketapath.accounts.models import Role, User
 from ketapath.demo.load import DEMO_PASSWORD, load_demo
 from ketapath.patients.models import PathwayStage, Patient
 
-LOGINS = {"dr.demo": Role.PRESCRIBER, "nurse.demo": Role.NURSE, "admin.demo": Role.ADMIN,
-          "patient.demo": Role.PATIENT}
+LOGINS = {
+    "dr.demo": Role.PRESCRIBER,
+    "nurse.demo": Role.NURSE,
+    "admin.demo": Role.ADMIN,
+    "patient.demo": Role.PATIENT,
+}
 
 
 @pytest.mark.django_db

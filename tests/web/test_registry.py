@@ -47,8 +47,11 @@ def test_create_patient(personas, client, login):
         ("weight_kg", "0", "Weight must be more than 0 kg."),
         ("weight_kg", "700", "Weight must be at most 650 kg"),
         ("height_cm", "300", "Height must be at most 275 cm"),
-        ("date_of_birth", (timezone.localdate() + timedelta(days=1)).isoformat(),
-         "Date of birth cannot be in the future."),
+        (
+            "date_of_birth",
+            (timezone.localdate() + timedelta(days=1)).isoformat(),
+            "Date of birth cannot be in the future.",
+        ),
         ("mrn", "A-0001", "MRN A-0001 is already used by another patient of this clinic."),
         ("measured_on", "", "Give the date the weight or height was measured."),
         ("given_name", "", "This field is required."),

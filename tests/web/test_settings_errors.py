@@ -12,10 +12,19 @@ CHECK = "import ketapath.settings"
 
 
 def run_settings(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items()
-             if k not in {"SECRET_KEY", "DATABASE_URL", "DEBUG", "KETAPATH_DEMO"}}
-    return subprocess.run([sys.executable, "-c", CHECK], env=clean | env, capture_output=True,
-                          text=True, timeout=60, check=False)
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"SECRET_KEY", "DATABASE_URL", "DEBUG", "KETAPATH_DEMO"}
+    }
+    return subprocess.run(
+        [sys.executable, "-c", CHECK],
+        env=clean | env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,80 @@
+"""A clinical alert and what was done about it."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from ketapath.audit.records import ClinicalRecord
+
+
+class Audience(models.TextChoices):
+    PRESCRIBER = "prescriber", "Prescriber"
+    NURSE = "nurse", "Nurse"
+    CARE_TEAM = "care-team", "Care team (prescribers and nurses)"
+
+
+class Severity(models.TextChoices):
+    CRITICAL = "critical", "Critical"
+    HIGH = "high", "High"
+    MODERATE = "moderate", "Moderate"
+    LOW = "low", "Low"
+
+
+SEVERITY_ORDER = {Severity.CRITICAL: 0, Severity.HIGH: 1, Severity.MODERATE: 2, Severity.LOW: 3}
+
+
+class AlertStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    ACKNOWLEDGED = "acknowledged", "Action recorded"
+
+
+class Alert(ClinicalRecord):
+    clinic = models.ForeignKey("accounts.Clinic", on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="alerts")
+    rule_id = models.CharField(max_length=80, help_text="The rule in the clinical data that fired.")
+    severity = models.CharField(max_length=10, choices=Severity.choices)
+    severity_rank = models.PositiveSmallIntegerField(default=9, editable=False)
+    audience = models.CharField(max_length=12, choices=Audience.choices)
+    routing = models.CharField(max_length=120, help_text="e.g. same-day clinician review")
+    message = models.TextField()
+    source_label = models.CharField(max_length=300, blank=True, help_text="Where the rule comes from.")
+    origin_label = models.CharField(max_length=200, blank=True)
+    origin_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, null=True, blank=True)
+    origin_id = models.PositiveBigIntegerField(null=True, blank=True)
+    origin = GenericForeignKey("origin_type", "origin_id")
+    raised_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=14, choices=AlertStatus.choices, default=AlertStatus.OPEN)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    action_taken = models.TextField(blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["severity_rank", "-raised_at"]
+        constraints = [
+            # One alert per rule per origin record: re-scoring or a double submit cannot duplicate it.
+            models.UniqueConstraint(
+                fields=["origin_type", "origin_id", "rule_id"], name="alert_once_per_origin_rule"
+            ),
+        ]
+        indexes = [
+            # Dashboards list a clinic's open alerts by severity.
+            models.Index(fields=["clinic", "status", "severity_rank"], name="alert_clinic_open"),
+        ]
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.severity_rank = SEVERITY_ORDER.get(self.severity, 9)  # type: ignore[call-overload]
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def __str__(self) -> str:
+        return f"{self.get_severity_display()}: {self.message}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == AlertStatus.OPEN

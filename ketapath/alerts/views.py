@@ -1,0 +1,54 @@
+"""Clinicians' alert list and recording what was done."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from ketapath.accounts.policy import requires
+from ketapath.alerts.actions import acknowledge_alert
+from ketapath.alerts.forms import AcknowledgeForm
+from ketapath.alerts.models import Alert
+from ketapath.alerts.queries import open_alerts_for
+
+LIMIT = 100
+
+
+def alert_for(request: HttpRequest, alert_id: int) -> Alert:
+    alert = (
+        Alert.objects.select_related("patient")
+        .filter(
+            pk=alert_id,
+            clinic_id=request.user.clinic_id,  # type: ignore[union-attr]
+        )
+        .first()
+    )
+    if alert is None:
+        raise Http404("No such alert in your clinic.")
+    return alert
+
+
+@requires("clinical.view")
+def alert_list(request: HttpRequest) -> HttpResponse:
+    alerts = list(open_alerts_for(request.user)[:LIMIT])
+    return render(request, "alerts/list.html", {"alerts": alerts, "form": AcknowledgeForm()})
+
+
+@require_POST
+@requires("clinical.chart")
+def alert_acknowledge(request: HttpRequest, alert_id: int) -> HttpResponse:
+    alert = alert_for(request, alert_id)
+    form = AcknowledgeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Record what was done before closing the alert.")
+    else:
+        try:
+            acknowledge_alert(alert, request.user, form.cleaned_data["action_taken"])
+            messages.success(request, f"Action recorded for {alert.patient.full_name}.")
+        except ValueError as exc:
+            messages.info(request, str(exc))
+    return redirect(
+        request.POST.get("next") if request.POST.get("next", "").startswith("/") else "alerts:list"
+    )

@@ -1,0 +1,29 @@
+"""``ketapath remind``: assign scheduled questionnaires and send due reminders (run from cron).
+
+Idempotent: a reminder is sent once, an assignment created once, however often it runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], name: str, help_text: str) -> None:
+    parser = sub.add_parser(name, help=help_text, description=__doc__.splitlines()[0])
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ketapath.commands.django_setup import setup_django
+
+    setup_django()
+    from django.utils import timezone
+
+    from ketapath.questionnaires.actions import assign_scheduled
+    from ketapath.questionnaires.reminders import remind_due_questionnaires
+
+    today = timezone.localdate()
+    assigned = assign_scheduled(today)
+    sent = remind_due_questionnaires(today)
+    print(f"remind: {assigned} questionnaire(s) assigned by schedule, {sent} reminder(s) sent")
+    return 0

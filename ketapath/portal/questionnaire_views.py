@@ -1,0 +1,62 @@
+"""The patient's questionnaires: what is due, and filling one in."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+
+from ketapath.accounts.policy import requires
+from ketapath.clinical.instruments import UnknownInstrumentError, get_instrument
+from ketapath.portal.access import own_patient
+from ketapath.questionnaires.models import AssignmentStatus, QuestionnaireAssignment, Respondent
+from ketapath.questionnaires.views import fill_page
+
+
+@requires("portal.view")
+def questionnaires(request: HttpRequest) -> HttpResponse:
+    patient = own_patient(request)
+    today = timezone.localdate()
+    open_items = QuestionnaireAssignment.objects.active().filter(
+        patient=patient, status=AssignmentStatus.ASSIGNED, respondent=Respondent.PATIENT, due_on__lte=today
+    )
+    rows = []
+    for a in open_items:
+        try:
+            name = get_instrument(a.instrument_id).title
+        except UnknownInstrumentError:
+            continue
+        rows.append({"assignment": a, "name": name})
+    return render(request, "portal/questionnaires.html", {"patient": patient, "rows": rows})
+
+
+@requires("portal.write")
+def questionnaire_fill(request: HttpRequest, assignment_id: int) -> HttpResponse:
+    patient = own_patient(request)
+    assignment = (
+        QuestionnaireAssignment.objects.active()
+        .filter(
+            pk=assignment_id,
+            patient=patient,
+            respondent=Respondent.PATIENT,
+            status=AssignmentStatus.ASSIGNED,
+            due_on__lte=timezone.localdate(),
+        )
+        .first()
+    )
+    if assignment is None:
+        raise Http404("This questionnaire is not open for you.")
+    try:
+        definition = get_instrument(assignment.instrument_id)
+    except UnknownInstrumentError:
+        raise Http404("This questionnaire is no longer available.") from None
+    return fill_page(
+        request,
+        patient=patient,
+        definition=definition,
+        assignment=assignment,
+        respondent=Respondent.PATIENT,
+        template="portal/questionnaire_fill.html",
+        done_url=reverse("portal:questionnaires"),
+    )

@@ -1,0 +1,192 @@
+"""Assigning, answering, scoring and reviewing questionnaires.
+
+Each action writes its records (and their history) in one transaction; scoring is the pure core's
+job, alerts are raised through ``ketapath.alerts``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from ketapath.alerts.actions import raise_alert
+from ketapath.clinical.instruments import Instrument, ScoreResult, get_instrument, score
+from ketapath.questionnaires.models import (
+    AssignmentStatus,
+    QuestionnaireAssignment,
+    QuestionnaireResponse,
+    QuestionnaireSchedule,
+    ResponseStatus,
+)
+
+
+class NotScorable(ValueError):
+    """The answers cannot be scored as complete under the instrument's missing-item rule."""
+
+    def __init__(self, missing: tuple[str, ...]) -> None:
+        self.missing = missing
+        super().__init__("Some questions still need an answer: " + ", ".join(missing))
+
+
+class ResponseLocked(ValueError):
+    """A completed response is never edited."""
+
+
+def covariates_for(definition: Instrument, patient: Any) -> dict[str, str]:
+    """Covariates the chart already knows (the patient's sex, where an instrument needs it)."""
+    found: dict[str, str] = {}
+    for covariate in definition.covariates:
+        if covariate.id == "sex" and patient.sex in covariate.values:
+            found["sex"] = patient.sex
+    return found
+
+
+@transaction.atomic
+def assign(
+    *,
+    patient: Any,
+    instrument_id: str,
+    due_on: date,
+    respondent: str,
+    user: Any,
+    repeat_every_days: int | None = None,
+    repeat_until: date | None = None,
+) -> QuestionnaireAssignment:
+    get_instrument(instrument_id)  # an unknown id fails here, before anything is written
+    schedule = None
+    if repeat_every_days:
+        schedule = QuestionnaireSchedule.objects.create(
+            patient=patient,
+            instrument_id=instrument_id,
+            every_days=repeat_every_days,
+            starts_on=due_on,
+            ends_on=repeat_until,
+            respondent=respondent,
+            created_by=user,
+        )
+    return QuestionnaireAssignment.objects.create(
+        patient=patient,
+        instrument_id=instrument_id,
+        due_on=due_on,
+        respondent=respondent,
+        assigned_by=user,
+        schedule=schedule,
+    )
+
+
+def assign_scheduled(today: date) -> int:
+    """Create the assignments that schedules make due up to ``today``; idempotent."""
+    created = 0
+    schedules = QuestionnaireSchedule.objects.active().filter(starts_on__lte=today).select_related("patient")
+    for schedule in schedules:
+        if schedule.patient.is_entered_in_error:
+            continue
+        for due in schedule.due_dates_until(today):
+            _, made = QuestionnaireAssignment.objects.get_or_create(
+                schedule=schedule,
+                due_on=due,
+                defaults={
+                    "patient": schedule.patient,
+                    "instrument_id": schedule.instrument_id,
+                    "respondent": schedule.respondent,
+                },
+            )
+            created += made
+    return created
+
+
+def _draft_for(patient: Any, definition: Instrument, assignment: Any, response: Any) -> QuestionnaireResponse:
+    if response is not None:
+        locked = QuestionnaireResponse.objects.select_for_update().get(pk=response.pk)
+        if not locked.is_draft:
+            raise ResponseLocked("This questionnaire was already submitted; it cannot be changed.")
+        return locked
+    if assignment is not None:
+        # Lock the assignment so two submits at once cannot both create a response.
+        locked_assignment = QuestionnaireAssignment.objects.select_for_update().get(pk=assignment.pk)
+        if locked_assignment.status != AssignmentStatus.ASSIGNED:
+            raise ResponseLocked("This questionnaire was already completed.")
+        existing = QuestionnaireResponse.objects.filter(
+            assignment=assignment, status=ResponseStatus.DRAFT
+        ).first()
+        if existing is not None:
+            return existing
+    return QuestionnaireResponse(patient=patient, assignment=assignment, instrument_id=definition.id)
+
+
+@dataclass(frozen=True)
+class Saved:
+    response: QuestionnaireResponse
+    result: ScoreResult | None
+
+
+def save_answers(
+    *,
+    patient: Any,
+    definition: Instrument,
+    answers: dict[str, int | None],
+    user: Any,
+    respondent: str,
+    complete: bool,
+    assignment: Any = None,
+    response: Any = None,
+) -> Saved:
+    """Save a draft, or complete and score. A draft is never scored as complete."""
+    covariates = covariates_for(definition, patient)
+    # Score first: an answer outside the options raises AnswerError before anything is written.
+    result = score(definition, answers, covariates)
+    if complete and result.total is None:
+        raise NotScorable(result.missing or tuple(s.id for s in result.scales if s.value is None))
+    with transaction.atomic():
+        draft = _draft_for(patient, definition, assignment, response)
+        draft.answers = {k: v for k, v in answers.items() if v is not None}
+        draft.covariates = covariates
+        draft.instrument_version = definition.version
+        draft.answered_by = user
+        draft.respondent = respondent
+        if not complete:
+            draft._change_reason = "Draft saved"  # type: ignore[attr-defined]
+            draft.save()
+            return Saved(draft, None)
+        draft.status = ResponseStatus.COMPLETED
+        draft.scores = result.to_dict()
+        draft.total = result.total
+        draft.band = result.band or ""
+        draft.positive = result.positive
+        draft.completed_at = timezone.now()
+        draft._change_reason = "Completed and scored"  # type: ignore[attr-defined]
+        draft.save()
+        if draft.assignment is not None:
+            done = draft.assignment
+            done.status = AssignmentStatus.COMPLETED
+            done._change_reason = "Completed"  # type: ignore[attr-defined]
+            done.save()
+        for alert in result.alerts:
+            raise_alert(
+                patient=patient,
+                origin=draft,
+                origin_label=f"{definition.name} completed",
+                rule_id=f"{definition.id}:{alert.id}",
+                severity=alert.severity,
+                audience=alert.audience,
+                routing=alert.routing,
+                message=alert.message,
+                source_label=alert.source,
+            )
+    return Saved(draft, result)
+
+
+def review_response(response: QuestionnaireResponse, user: Any) -> None:
+    with transaction.atomic():
+        locked = QuestionnaireResponse.objects.select_for_update().get(pk=response.pk)
+        if locked.status != ResponseStatus.COMPLETED:
+            raise ResponseLocked("Only a completed, not yet reviewed, questionnaire can be reviewed.")
+        locked.status = ResponseStatus.REVIEWED
+        locked.reviewed_by = user
+        locked.reviewed_at = timezone.now()
+        locked._change_reason = "Reviewed"  # type: ignore[attr-defined]
+        locked.save()

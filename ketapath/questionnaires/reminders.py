@@ -1,0 +1,61 @@
+"""Reminders for questionnaires that are due: each assignment is reminded once."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+
+from ketapath.clinical.instruments import UnknownInstrumentError, get_instrument
+from ketapath.questionnaires.models import AssignmentStatus, QuestionnaireAssignment, Respondent
+
+
+def remind_due_questionnaires(today: date) -> int:
+    """E-mail each patient whose questionnaire is due and not yet reminded; return how many."""
+    sent = 0
+    due = (
+        QuestionnaireAssignment.objects.active()
+        .filter(
+            status=AssignmentStatus.ASSIGNED,
+            respondent=Respondent.PATIENT,
+            due_on__lte=today,
+            reminded_at__isnull=True,
+            patient__record_status="active",
+        )
+        .exclude(patient__email="")
+        .select_related("patient", "patient__clinic")
+    )
+    for assignment in due:
+        try:
+            title = get_instrument(assignment.instrument_id).title
+        except UnknownInstrumentError:
+            continue
+        with transaction.atomic():
+            # Claim the row first so two runs at once cannot both send it.
+            claimed = QuestionnaireAssignment.objects.filter(
+                pk=assignment.pk, reminded_at__isnull=True
+            ).update(reminded_at=timezone.now())
+            if not claimed:
+                continue
+            patient = assignment.patient
+            send_mail(
+                subject=f"{patient.clinic.name}: a questionnaire is waiting for you",
+                message=(
+                    f"Dear {patient.given_name},\n\n"
+                    f"Your care team asks you to fill in: {title}.\n"
+                    "Sign in to your KetaPath pages and open 'Questionnaires'.\n\n"
+                    "If you need help urgently, do not wait for the clinic to read your answers: "
+                    + (
+                        f"call {patient.clinic.emergency_number}."
+                        if patient.clinic.emergency_number
+                        else "call your local emergency number."
+                    )
+                ),
+                from_email=settings.DEFAULT_FROM_EMAIL,
+                recipient_list=[patient.email],
+            )
+        sent += 1
+    return sent
