@@ -31,11 +31,7 @@ class CommandError(Exception):
 
 
 def _available() -> dict[str, tuple[str, str]]:
-    return {
-        name: spec
-        for name, spec in COMMANDS.items()
-        if importlib.util.find_spec(spec[0]) is not None
-    }
+    return {name: spec for name, spec in COMMANDS.items() if importlib.util.find_spec(spec[0]) is not None}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

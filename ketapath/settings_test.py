@@ -7,10 +7,10 @@ import os
 
 os.environ.setdefault("SECRET_KEY", "test-only-key-not-secret-" + "x" * 40)
 
-from ketapath.settings import *  # noqa: E402,F403
+from ketapath.settings import *  # noqa: F403
 
 # Argon2 on every test login would cost seconds; the production list is tested separately.
-PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # noqa: S303
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

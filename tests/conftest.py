@@ -43,12 +43,27 @@ def personas(db) -> Personas:
     nurse = UserFactory(username="nurse.a", clinic=a, role=Role.NURSE)
     admin = UserFactory(username="admin.a", clinic=a, role=Role.ADMIN)
     nurse_b = UserFactory(username="nurse.b", clinic=b, role=Role.NURSE)
-    one = PatientFactory(clinic=a, mrn="A-0001", given_name="Pat", family_name="One",
-                         user=UserFactory(username="pt.one", clinic=a, role=Role.PATIENT))
-    two = PatientFactory(clinic=a, mrn="A-0002", given_name="Pat", family_name="Two",
-                         user=UserFactory(username="pt.two", clinic=a, role=Role.PATIENT))
-    pb = PatientFactory(clinic=b, mrn="B-0001", given_name="Pat", family_name="Bee",
-                        user=UserFactory(username="pt.b", clinic=b, role=Role.PATIENT))
+    one = PatientFactory(
+        clinic=a,
+        mrn="A-0001",
+        given_name="Pat",
+        family_name="One",
+        user=UserFactory(username="pt.one", clinic=a, role=Role.PATIENT),
+    )
+    two = PatientFactory(
+        clinic=a,
+        mrn="A-0002",
+        given_name="Pat",
+        family_name="Two",
+        user=UserFactory(username="pt.two", clinic=a, role=Role.PATIENT),
+    )
+    pb = PatientFactory(
+        clinic=b,
+        mrn="B-0001",
+        given_name="Pat",
+        family_name="Bee",
+        user=UserFactory(username="pt.b", clinic=b, role=Role.PATIENT),
+    )
     return Personas(a, b, prescriber, nurse, admin, nurse_b, one, two, pb)
 
 

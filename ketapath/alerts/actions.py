@@ -8,7 +8,21 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from ketapath.alerts.models import Alert, AlertStatus
+from ketapath.alerts.models import Alert, AlertStatus, Audience
+
+# The clinical data names who must see an alert in its own words; "clinician" means whoever
+# treats the patient, so prescribers and nurses both see it.
+AUDIENCE_WORDS = {
+    "clinician": Audience.CARE_TEAM,
+    "care-team": Audience.CARE_TEAM,
+    "prescriber": Audience.PRESCRIBER,
+    "nurse": Audience.NURSE,
+}
+
+
+def audience_for(word: str) -> str:
+    """The app's audience for the data's word; an unknown word reaches the whole care team."""
+    return AUDIENCE_WORDS.get(word.strip().lower(), Audience.CARE_TEAM)
 
 
 def raise_alert(
@@ -35,7 +49,7 @@ def raise_alert(
                 patient=patient,
                 rule_id=rule_id,
                 severity=severity,
-                audience=audience,
+                audience=audience_for(audience),
                 routing=routing,
                 message=message,
                 source_label=source_label,

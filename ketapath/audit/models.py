@@ -17,12 +17,8 @@ class AccessLog(models.Model):
     """One row per chart opening. Append-only: rows are never changed or deleted."""
 
     clinic = models.ForeignKey("accounts.Clinic", on_delete=models.PROTECT, related_name="+")
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
-    )
-    patient = models.ForeignKey(
-        "patients.Patient", on_delete=models.PROTECT, related_name="access_log"
-    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="access_log")
     action = models.CharField(max_length=10, choices=AccessAction.choices)
     path = models.CharField(max_length=300, blank=True)
     accessed_at = models.DateTimeField(auto_now_add=True)

@@ -63,16 +63,12 @@ def _problem(key: str, value: float | Decimal, label: str, unit: str, why: str) 
 
 def weight_problem(weight_kg: float | Decimal) -> str | None:
     """A one-sentence reason the weight cannot be right, or None."""
-    return _problem(
-        "weight_kg", weight_kg, "Weight", "kg", "the heaviest human recorded was about 635 kg"
-    )
+    return _problem("weight_kg", weight_kg, "Weight", "kg", "the heaviest human recorded was about 635 kg")
 
 
 def height_problem(height_cm: float | Decimal) -> str | None:
     """A one-sentence reason the height cannot be right, or None."""
-    return _problem(
-        "height_cm", height_cm, "Height", "cm", "the tallest human recorded was 272 cm"
-    )
+    return _problem("height_cm", height_cm, "Height", "cm", "the tallest human recorded was 272 cm")
 
 
 def limits_source(key: str) -> Source:

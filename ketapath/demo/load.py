@@ -141,5 +141,8 @@ def load_demo() -> str:
         first.user = account
         first._change_reason = "Linked the patient's own login"  # type: ignore[attr-defined]
         first.save(update_fields=["user", "updated_at"])
+    from ketapath.demo.questionnaires import load_demo_questionnaires
+
+    load_demo_questionnaires(clinic, User.objects.get(username="nurse.demo"))
     total = Patient.objects.filter(clinic=clinic).count()
     return f"{clinic.name}: {total} patients ({created} added now)"

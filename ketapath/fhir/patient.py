@@ -8,11 +8,13 @@ from ketapath.fhir.ids import MRN_SYSTEM, full_url, resource_uuid
 
 # LOINC codes of FHIR R4's vital-signs profile (https://hl7.org/fhir/R4/observation-vitalsigns.html).
 VITAL_SIGNS_CATEGORY = {
-    "coding": [{
-        "system": "http://terminology.hl7.org/CodeSystem/observation-category",
-        "code": "vital-signs",
-        "display": "Vital Signs",
-    }]
+    "coding": [
+        {
+            "system": "http://terminology.hl7.org/CodeSystem/observation-category",
+            "code": "vital-signs",
+            "display": "Vital Signs",
+        }
+    ]
 }
 BODY_WEIGHT = ("29463-7", "Body weight", "kg")
 BODY_HEIGHT = ("8302-2", "Body height", "cm")
@@ -31,16 +33,22 @@ def patient_resource(patient: Any) -> dict[str, Any]:
         "resourceType": "Patient",
         "id": patient_id(patient),
         "active": not patient.is_entered_in_error,
-        "identifier": [{
-            "use": "usual",
-            "type": {"coding": [{
-                "system": "http://terminology.hl7.org/CodeSystem/v2-0203",
-                "code": "MR",
-                "display": "Medical record number",
-            }]},
-            "system": MRN_SYSTEM.format(slug=patient.clinic.slug),
-            "value": patient.mrn,
-        }],
+        "identifier": [
+            {
+                "use": "usual",
+                "type": {
+                    "coding": [
+                        {
+                            "system": "http://terminology.hl7.org/CodeSystem/v2-0203",
+                            "code": "MR",
+                            "display": "Medical record number",
+                        }
+                    ]
+                },
+                "system": MRN_SYSTEM.format(slug=patient.clinic.slug),
+                "value": patient.mrn,
+            }
+        ],
         "name": [{"use": "official", "family": patient.family_name, "given": [patient.given_name]}],
         "gender": patient.sex,
         "birthDate": patient.date_of_birth.isoformat(),
@@ -57,11 +65,18 @@ def patient_resource(patient: Any) -> dict[str, Any]:
         resource["address"] = [{"text": patient.address}]
     if patient.emergency_contact_name:
         contact: dict[str, Any] = {
-            "relationship": [{
-                "coding": [{"system": "http://terminology.hl7.org/CodeSystem/v2-0131", "code": "C",
-                            "display": "Emergency Contact"}],
-                "text": patient.emergency_contact_relationship or "Emergency contact / escort",
-            }],
+            "relationship": [
+                {
+                    "coding": [
+                        {
+                            "system": "http://terminology.hl7.org/CodeSystem/v2-0131",
+                            "code": "C",
+                            "display": "Emergency Contact",
+                        }
+                    ],
+                    "text": patient.emergency_contact_relationship or "Emergency contact / escort",
+                }
+            ],
             "name": {"text": patient.emergency_contact_name},
         }
         if patient.emergency_contact_phone:
@@ -77,12 +92,18 @@ def _measurement(patient: Any, code: tuple[str, str, str], value: Any) -> dict[s
         "id": resource_uuid("Observation", patient.clinic.slug, patient.mrn, loinc, patient.measured_on),
         "status": "final",
         "category": [VITAL_SIGNS_CATEGORY],
-        "code": {"coding": [{"system": "http://loinc.org", "code": loinc, "display": display}],
-                 "text": display},
+        "code": {
+            "coding": [{"system": "http://loinc.org", "code": loinc, "display": display}],
+            "text": display,
+        },
         "subject": {"reference": patient_reference(patient)},
         "effectiveDateTime": patient.measured_on.isoformat(),
-        "valueQuantity": {"value": float(value), "unit": unit, "system": "http://unitsofmeasure.org",
-                          "code": unit},
+        "valueQuantity": {
+            "value": float(value),
+            "unit": unit,
+            "system": "http://unitsofmeasure.org",
+            "code": unit,
+        },
     }
 
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from ketapath.clinical.plausibility import height_problem, weight_problem
 from ketapath.patients.models import Patient
+from ketapath.web.widgets import DateInput
 
 FIELDS = [
     "mrn",
@@ -35,8 +36,8 @@ class PatientForm(forms.ModelForm):  # type: ignore[type-arg]
         model = Patient
         fields = FIELDS
         widgets = {
-            "date_of_birth": forms.DateInput(attrs={"type": "date"}),
-            "measured_on": forms.DateInput(attrs={"type": "date"}),
+            "date_of_birth": DateInput(),
+            "measured_on": DateInput(),
             "address": forms.Textarea(attrs={"rows": 2}),
             "weight_kg": forms.NumberInput(attrs={"step": "0.1", "inputmode": "decimal"}),
             "height_cm": forms.NumberInput(attrs={"step": "0.1", "inputmode": "decimal"}),

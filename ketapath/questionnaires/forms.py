@@ -12,6 +12,7 @@ from django import forms
 
 from ketapath.clinical.instruments import Instrument
 from ketapath.questionnaires.models import Respondent
+from ketapath.web.widgets import DateInput
 
 
 def item_field_name(item_id: str) -> str:
@@ -48,7 +49,7 @@ class InstrumentForm(forms.Form):
 
 class AssignForm(forms.Form):
     instrument_id = forms.ChoiceField(label="Questionnaire")
-    due_on = forms.DateField(label="Due on", widget=forms.DateInput(attrs={"type": "date"}))
+    due_on = forms.DateField(label="Due on", widget=DateInput())
     respondent = forms.ChoiceField(label="Who answers", choices=Respondent.choices)
     repeat_every_days = forms.IntegerField(
         label="Repeat every (days)",
@@ -58,7 +59,7 @@ class AssignForm(forms.Form):
         help_text="Leave empty to assign once.",
     )
     repeat_until = forms.DateField(
-        label="Repeat until", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label="Repeat until", required=False, widget=DateInput()
     )
 
     def __init__(self, *args: Any, instruments: dict[str, Instrument], **kwargs: Any) -> None:

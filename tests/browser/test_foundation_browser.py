@@ -55,6 +55,13 @@ def test_nurse_registers_a_patient_and_finds_them(demo, page, shot):
     page.wait_for_url("**/patients/DEMO-0900/")
     assert "Registered Browser Demo-Testcase (DEMO-0900)" in page.inner_text("main")
     shot(page, "patient-detail")
+    # Editing keeps every date the form shows (the date picker reads ISO dates only).
+    page.get_by_role("link", name="Edit details").click()
+    assert page.get_by_label("Date of birth").input_value() == "1984-02-29"
+    page.get_by_label("Phone", exact=True).fill("555-0123")
+    page.get_by_role("button", name="Save changes").click()
+    page.wait_for_url("**/patients/DEMO-0900/")
+    assert "555-0123" in page.inner_text("main")
     page.get_by_role("link", name="Patients", exact=True).click()
     page.get_by_label("Search by name or MRN").fill("testcase")
     rows = page.locator("#patient-rows tbody tr")

@@ -1,0 +1,1 @@
+"""FHIR R4 export builders: plain values in, JSON-ready dicts out (no Django import)."""
