@@ -39,7 +39,7 @@ class Alert(ClinicalRecord):
     severity = models.CharField(max_length=10, choices=Severity.choices)
     severity_rank = models.PositiveSmallIntegerField(default=9, editable=False)
     audience = models.CharField(max_length=12, choices=Audience.choices)
-    routing = models.CharField(max_length=120, help_text="e.g. same-day clinician review")
+    routing = models.CharField(max_length=200, help_text="e.g. same-day clinician review")
     message = models.TextField()
     source_label = models.CharField(max_length=300, blank=True, help_text="Where the rule comes from.")
     origin_label = models.CharField(max_length=200, blank=True)

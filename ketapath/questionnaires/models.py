@@ -109,7 +109,7 @@ class QuestionnaireResponse(ClinicalRecord):
         QuestionnaireAssignment, on_delete=models.PROTECT, null=True, blank=True, related_name="responses"
     )
     instrument_id = models.CharField(max_length=40)
-    instrument_version = models.CharField(max_length=40)
+    instrument_version = models.CharField(max_length=200)
     status = models.CharField(max_length=10, choices=ResponseStatus.choices, default=ResponseStatus.DRAFT)
     answers = models.JSONField(default=dict, help_text="item id -> numeric value")
     covariates = models.JSONField(default=dict, blank=True)
