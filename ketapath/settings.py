@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "ketapath.audit",
     "ketapath.patients",
     "ketapath.alerts",
+    "ketapath.clinic_settings",
     "ketapath.questionnaires",
     "ketapath.portal",
     "ketapath.web",

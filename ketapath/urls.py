@@ -10,6 +10,7 @@ urlpatterns = [
     path("patients/<str:mrn>/questionnaires/", include("ketapath.questionnaires.urls")),
     path("instruments/", include("ketapath.questionnaires.instrument_urls")),
     path("alerts/", include("ketapath.alerts.urls")),
+    path("clinic/settings/", include("ketapath.clinic_settings.urls")),
     path("audit/", include("ketapath.audit.urls")),
     path("portal/", include("ketapath.portal.urls")),
 ]

@@ -41,6 +41,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "audit.access_log": frozenset({A}),
     # The instrument catalogue (definitions, scoring, sources, licences): all staff.
     "instruments.view": STAFF,
+    # Clinic settings (values no source gives): prescribers choose, administrators can read.
+    "clinic.settings.view": frozenset({P, A}),
+    "clinic.settings.edit": frozenset({P}),
     "portal.view": frozenset({PT}),
     "portal.write": frozenset({PT}),
 }

@@ -25,6 +25,7 @@ ITEMS = [
     NavItem("Instruments", "instruments:list", "instruments.view"),
     NavItem("My care", "portal:home", "portal.view"),
     NavItem("Access log", "audit:access_log", "audit.access_log"),
+    NavItem("Clinic settings", "clinic_settings:page", "clinic.settings.view"),
 ]
 
 

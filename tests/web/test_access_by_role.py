@@ -42,6 +42,7 @@ EXPECTED: dict[str, tuple[str, set[str] | str]] = {
     "questionnaires:response": ("GET", CLINICIANS),
     "questionnaires:review": ("POST", CLINICIANS),
     "instruments:list": ("GET", STAFF),
+    "clinic_settings:page": ("GET", {"prescriber", "admin"}),
     "instruments:detail": ("GET", STAFF),
     "instruments:fhir": ("GET", STAFF),
 }
@@ -78,21 +79,50 @@ def samples(personas):
     from django.utils import timezone
 
     from ketapath.alerts.actions import raise_alert
-    from ketapath.questionnaires.actions import assign, save_answers
     from ketapath.clinical.instruments import get_instrument
+    from ketapath.questionnaires.actions import assign, save_answers
 
     patient = personas.patient_one
-    assignment = assign(patient=patient, instrument_id="phq-9", due_on=timezone.localdate(),
-                        respondent="patient", user=personas.nurse)
-    other = assign(patient=patient, instrument_id="gad-7", due_on=timezone.localdate(),
-                   respondent="staff", user=personas.nurse)
-    saved = save_answers(patient=patient, definition=get_instrument("gad-7"),
-                         answers={f"q{i}": 1 for i in range(1, 8)}, user=personas.nurse,
-                         respondent="staff", complete=True, assignment=other)
-    alert = raise_alert(patient=patient, origin=saved.response, origin_label="walk", rule_id="walk",
-                        severity="high", audience="care-team", routing="review", message="walk test")
-    return {"mrn": patient.mrn, "instrument_id": "phq-9", "response_id": saved.response.pk,
-            "alert_id": alert.pk, "assignment_id": assignment.pk}
+    assignment = assign(
+        patient=patient,
+        instrument_id="phq-9",
+        due_on=timezone.localdate(),
+        respondent="patient",
+        user=personas.nurse,
+    )
+    other = assign(
+        patient=patient,
+        instrument_id="gad-7",
+        due_on=timezone.localdate(),
+        respondent="staff",
+        user=personas.nurse,
+    )
+    saved = save_answers(
+        patient=patient,
+        definition=get_instrument("gad-7"),
+        answers={f"q{i}": 1 for i in range(1, 8)},
+        user=personas.nurse,
+        respondent="staff",
+        complete=True,
+        assignment=other,
+    )
+    alert = raise_alert(
+        patient=patient,
+        origin=saved.response,
+        origin_label="walk",
+        rule_id="walk",
+        severity="high",
+        audience="care-team",
+        routing="review",
+        message="walk test",
+    )
+    return {
+        "mrn": patient.mrn,
+        "instrument_id": "phq-9",
+        "response_id": saved.response.pk,
+        "alert_id": alert.pk,
+        "assignment_id": assignment.pk,
+    }
 
 
 def url_for(name: str, samples) -> str:

@@ -37,7 +37,10 @@ def phq9_post(values: list[int | None], action: str = "complete") -> dict[str, s
 @pytest.fixture
 def phq9_assignment(personas):
     return assign(
-        patient=personas.patient_one, instrument_id="phq-9", due_on=TODAY, respondent="patient",
+        patient=personas.patient_one,
+        instrument_id="phq-9",
+        due_on=TODAY,
+        respondent="patient",
         user=personas.nurse,
     )
 
@@ -61,7 +64,9 @@ def test_patient_fills_phq9_and_it_is_scored(personas, phq9_assignment, client, 
     assert not Alert.objects.exists()  # item 9 = 0: no alert
 
 
-def test_item_nine_raises_an_alert_for_the_prescriber_whatever_the_total(personas, phq9_assignment, client, login):
+def test_item_nine_raises_an_alert_for_the_prescriber_whatever_the_total(
+    personas, phq9_assignment, client, login
+):
     login(personas.patient_one.user)
     url = reverse("portal:questionnaire_fill", kwargs={"assignment_id": phq9_assignment.pk})
     client.post(url, phq9_post([0, 0, 0, 0, 0, 0, 0, 0, 1]))  # total 1, item 9 = 1
@@ -144,23 +149,37 @@ def test_double_submit_does_not_duplicate(personas, phq9_assignment, client, log
 def test_completed_response_is_locked(personas):
     definition = get_instrument("gad-7")
     saved = save_answers(
-        patient=personas.patient_two, definition=definition, answers={f"q{i}": 1 for i in range(1, 8)},
-        user=personas.nurse, respondent="staff", complete=True,
+        patient=personas.patient_two,
+        definition=definition,
+        answers={f"q{i}": 1 for i in range(1, 8)},
+        user=personas.nurse,
+        respondent="staff",
+        complete=True,
     )
     from ketapath.questionnaires.actions import ResponseLocked
 
     with pytest.raises(ResponseLocked):
         save_answers(
-            patient=personas.patient_two, definition=definition, answers={f"q{i}": 0 for i in range(1, 8)},
-            user=personas.nurse, respondent="staff", complete=True, response=saved.response,
+            patient=personas.patient_two,
+            definition=definition,
+            answers={f"q{i}": 0 for i in range(1, 8)},
+            user=personas.nurse,
+            respondent="staff",
+            complete=True,
+            response=saved.response,
         )
     saved.response.refresh_from_db()
     assert saved.response.total == 7
 
 
 def test_patient_cannot_fill_another_patients_assignment(personas, client, login):
-    other = assign(patient=personas.patient_two, instrument_id="phq-9", due_on=TODAY, respondent="patient",
-                   user=personas.nurse)
+    other = assign(
+        patient=personas.patient_two,
+        instrument_id="phq-9",
+        due_on=TODAY,
+        respondent="patient",
+        user=personas.nurse,
+    )
     login(personas.patient_one.user)
     url = reverse("portal:questionnaire_fill", kwargs={"assignment_id": other.pk})
     assert client.get(url).status_code == 404
@@ -168,21 +187,39 @@ def test_patient_cannot_fill_another_patients_assignment(personas, client, login
 
 
 def test_not_yet_due_is_not_offered(personas, client, login):
-    later = assign(patient=personas.patient_one, instrument_id="phq-9", due_on=TODAY + timedelta(days=3),
-                   respondent="patient", user=personas.nurse)
+    later = assign(
+        patient=personas.patient_one,
+        instrument_id="phq-9",
+        due_on=TODAY + timedelta(days=3),
+        respondent="patient",
+        user=personas.nurse,
+    )
     login(personas.patient_one.user)
-    assert client.get(reverse("portal:questionnaire_fill", kwargs={"assignment_id": later.pk})).status_code == 404
+    assert (
+        client.get(reverse("portal:questionnaire_fill", kwargs={"assignment_id": later.pk})).status_code
+        == 404
+    )
 
 
 def test_nurse_sees_score_and_band_in_the_chart_and_reviews(personas, phq9_assignment, client, login):
-    save_answers(patient=personas.patient_one, definition=get_instrument("phq-9"),
-                 answers={f"q{i}": 2 for i in range(1, 10)}, user=personas.patient_one.user,
-                 respondent="patient", complete=True, assignment=phq9_assignment)
+    save_answers(
+        patient=personas.patient_one,
+        definition=get_instrument("phq-9"),
+        answers={f"q{i}": 2 for i in range(1, 10)},
+        user=personas.patient_one.user,
+        respondent="patient",
+        complete=True,
+        assignment=phq9_assignment,
+    )
     login(personas.nurse)
-    page = client.get(reverse("questionnaires:patient", kwargs={"mrn": personas.patient_one.mrn})).content.decode()
+    page = client.get(
+        reverse("questionnaires:patient", kwargs={"mrn": personas.patient_one.mrn})
+    ).content.decode()
     assert ">18<" in page and "Moderately severe" in page  # 9 x 2 = 18: band 15-19
     response = QuestionnaireResponse.objects.get()
-    client.post(reverse("questionnaires:review", kwargs={"mrn": personas.patient_one.mrn, "response_id": response.pk}))
+    client.post(
+        reverse("questionnaires:review", kwargs={"mrn": personas.patient_one.mrn, "response_id": response.pk})
+    )
     response.refresh_from_db()
     assert response.status == ResponseStatus.REVIEWED and response.reviewed_by == personas.nurse
 
@@ -190,10 +227,16 @@ def test_nurse_sees_score_and_band_in_the_chart_and_reviews(personas, phq9_assig
 def test_staff_assigns_with_a_schedule_and_scheduler_is_idempotent(personas, client, login):
     login(personas.nurse)
     start = TODAY - timedelta(days=14)
-    client.post(reverse("questionnaires:assign", kwargs={"mrn": personas.patient_one.mrn}), {
-        "instrument_id": "gad-7", "due_on": start.isoformat(), "respondent": "patient",
-        "repeat_every_days": "7", "repeat_until": (TODAY + timedelta(days=30)).isoformat(),
-    })
+    client.post(
+        reverse("questionnaires:assign", kwargs={"mrn": personas.patient_one.mrn}),
+        {
+            "instrument_id": "gad-7",
+            "due_on": start.isoformat(),
+            "respondent": "patient",
+            "repeat_every_days": "7",
+            "repeat_until": (TODAY + timedelta(days=30)).isoformat(),
+        },
+    )
     assert QuestionnaireAssignment.objects.count() == 1  # the first one, made by the form
     assert assign_scheduled(TODAY) == 2  # days 7 and 14 (day 0 is the form's... plus its own)
     assert assign_scheduled(TODAY) == 0
@@ -226,14 +269,24 @@ def test_instrument_page_shows_licence_and_sources(personas, client, login):
 
 
 def test_fhir_bundle_includes_responses_and_score_observations(personas, phq9_assignment):
-    save_answers(patient=personas.patient_one, definition=get_instrument("phq-9"),
-                 answers={f"q{i}": 1 for i in range(1, 10)}, user=personas.patient_one.user,
-                 respondent="patient", complete=True, assignment=phq9_assignment)
+    save_answers(
+        patient=personas.patient_one,
+        definition=get_instrument("phq-9"),
+        answers={f"q{i}": 1 for i in range(1, 10)},
+        user=personas.patient_one.user,
+        respondent="patient",
+        complete=True,
+        assignment=phq9_assignment,
+    )
     bundle = Bundle.model_validate(patient_bundle(personas.patient_one))
     kinds = [e.resource.get_resource_type() for e in bundle.entry]
     assert "QuestionnaireResponse" in kinds
-    totals = [e.resource for e in bundle.entry if e.resource.get_resource_type() == "Observation"
-              and any(c.code == "44261-6" for c in e.resource.code.coding)]
+    totals = [
+        e.resource
+        for e in bundle.entry
+        if e.resource.get_resource_type() == "Observation"
+        and any(c.code == "44261-6" for c in e.resource.code.coding)
+    ]
     assert len(totals) == 1 and totals[0].valueQuantity.value == 9  # LOINC 44261-6: PHQ-9 total score
 
 
@@ -242,9 +295,14 @@ def test_chart_page_query_count_is_constant(personas, client, login):
 
     def add(n: int) -> None:
         for _ in range(n):
-            save_answers(patient=personas.patient_one, definition=definition,
-                         answers={f"q{i}": 1 for i in range(1, 8)}, user=personas.nurse,
-                         respondent="staff", complete=True)
+            save_answers(
+                patient=personas.patient_one,
+                definition=definition,
+                answers={f"q{i}": 1 for i in range(1, 8)},
+                user=personas.nurse,
+                respondent="staff",
+                complete=True,
+            )
 
     login(personas.nurse)
     url = reverse("questionnaires:patient", kwargs={"mrn": personas.patient_one.mrn})

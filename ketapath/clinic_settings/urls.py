@@ -1,0 +1,6 @@
+from django.urls import path
+
+from ketapath.clinic_settings import views
+
+app_name = "clinic_settings"
+urlpatterns = [path("", views.settings_page, name="page")]
