@@ -1,0 +1,169 @@
+"""Session dates for a course, from a start date and the protocol's frequency.
+
+A protocol's :class:`~ketapath.clinical.protocols.Schedule` is a list of phases. A phase is either
+"N sessions a week for W weeks" (``per_week``) or "every D days, S sessions" (``every_days``).
+Where the protocol leaves a choice (2 or 3 a week; weekly or fortnightly; how many sessions of an
+open-ended phase) the prescriber makes it with a :class:`PhaseChoice`. Sessions within a week are
+spread evenly (2 a week: days 0 and 3; 3 a week: days 0, 2 and 4) unless the clinic gives its
+weekdays. A minimum gap between sessions is a clinic setting: none of the sources gives one.
+Holidays are not considered.
+
+>>> from ketapath.clinical.protocols import published_protocols
+>>> p = published_protocols()["singh-2016-trd"]
+>>> plan = session_dates(date(2025, 3, 3), p.schedule, [PhaseChoice(per_week=2, weeks=2)])
+>>> [s.on.isoformat() for s in plan.sessions]
+['2025-03-03', '2025-03-06', '2025-03-10', '2025-03-13']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from itertools import pairwise
+
+from ketapath.clinical.protocols.model import Phase, Schedule
+
+MONDAY, TUESDAY, WEDNESDAY, THURSDAY, FRIDAY, SATURDAY, SUNDAY = range(7)
+
+
+class ScheduleError(ValueError):
+    """The schedule cannot be built as asked (a missing or out-of-range choice, a gap too short)."""
+
+
+@dataclass(frozen=True, slots=True)
+class PhaseChoice:
+    """The prescriber's choices for one phase; None where the protocol fixes the value."""
+
+    per_week: int | None = None
+    weeks: int | None = None
+    every_days: int | None = None
+    sessions: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SessionSlot:
+    number: int  # 1-based across the whole course
+    on: date
+    phase_label: str
+
+
+@dataclass(frozen=True, slots=True)
+class SessionSchedule:
+    sessions: tuple[SessionSlot, ...]
+    notes: tuple[str, ...] = ()
+
+    @property
+    def dates(self) -> tuple[date, ...]:
+        return tuple(s.on for s in self.sessions)
+
+
+def _pick(allowed: Sequence[int], chosen: int | None, what: str, label: str) -> int:
+    if chosen is None:
+        if len(set(allowed)) == 1:
+            return allowed[0]
+        options = " or ".join(str(a) for a in allowed)
+        raise ScheduleError(f"phase {label!r}: choose {what} ({options})")
+    return chosen
+
+
+def _per_week_dates(
+    phase: Phase, choice: PhaseChoice, start: date, weekdays: Sequence[int] | None
+) -> tuple[list[date], date]:
+    assert phase.per_week is not None
+    low, high = phase.per_week
+    n = _pick(list(range(low, high + 1)), choice.per_week, "sessions per week", phase.label)
+    if not low <= n <= high:
+        raise ScheduleError(f"phase {phase.label!r}: {n} a week is outside {low}-{high} a week")
+    weeks = choice.weeks if choice.weeks is not None else phase.weeks
+    if weeks is None:
+        raise ScheduleError(f"phase {phase.label!r} is open-ended: choose the number of weeks")
+    if weeks <= 0:
+        raise ScheduleError(f"phase {phase.label!r}: weeks must be at least 1")
+    if phase.weeks is not None and weeks > phase.weeks:
+        raise ScheduleError(f"phase {phase.label!r} lasts at most {phase.weeks} weeks, not {weeks}")
+    if weekdays is not None:
+        days = sorted(set(weekdays))
+        if len(days) != n or any(not 0 <= d <= 6 for d in days):
+            raise ScheduleError(
+                f"phase {phase.label!r}: give {n} different weekdays (0 = Monday ... 6 = Sunday)"
+            )
+    dates: list[date] = []
+    for week in range(weeks):
+        week_start = start + timedelta(days=7 * week)
+        if weekdays is None:
+            offsets = [(i * 7) // n for i in range(n)]
+            dates.extend(week_start + timedelta(days=o) for o in offsets)
+        else:
+            window = (week_start + timedelta(days=d) for d in range(7))
+            dates.extend(day for day in window if day.weekday() in weekdays)
+    return dates, start + timedelta(days=7 * weeks)
+
+
+def _every_days_dates(phase: Phase, choice: PhaseChoice, start: date) -> tuple[list[date], date]:
+    spacing = _pick(list(phase.every_days), choice.every_days, "the spacing in days", phase.label)
+    if spacing not in phase.every_days:
+        allowed = " or ".join(str(d) for d in phase.every_days)
+        raise ScheduleError(f"phase {phase.label!r}: every {spacing} days is not {allowed}")
+    sessions = choice.sessions if choice.sessions is not None else phase.sessions
+    if sessions is None:
+        raise ScheduleError(f"phase {phase.label!r} is open-ended: choose the number of sessions")
+    if sessions <= 0:
+        raise ScheduleError(f"phase {phase.label!r}: sessions must be at least 1")
+    if phase.sessions is not None and sessions > phase.sessions:
+        raise ScheduleError(f"phase {phase.label!r} has at most {phase.sessions} sessions, not {sessions}")
+    dates = [start + timedelta(days=spacing * i) for i in range(sessions)]
+    return dates, dates[-1] + timedelta(days=spacing)
+
+
+def session_dates(
+    start: date,
+    schedule: Schedule,
+    choices: Sequence[PhaseChoice] = (),
+    *,
+    weekdays: Sequence[int] | None = None,
+    min_gap_days: int | None = None,
+) -> SessionSchedule:
+    """The dates of every session of a course starting on ``start``.
+
+    ``choices`` holds one :class:`PhaseChoice` per phase (missing ones are empty). ``weekdays``
+    (0 = Monday) pins the days of per-week phases; the first session is then the first such day
+    on or after ``start``. ``min_gap_days`` is the clinic's minimum spacing; None means the clinic
+    has not set one, which the result notes.
+
+    >>> from ketapath.clinical.protocols import Phase, Schedule
+    >>> daily = Schedule((Phase("daily", every_days=(1,), sessions=3),))
+    >>> [d.isoformat() for d in session_dates(date(2025, 1, 30), daily).dates]
+    ['2025-01-30', '2025-01-31', '2025-02-01']
+    """
+    if len(choices) > len(schedule.phases):
+        raise ScheduleError(f"{len(choices)} phase choices given for {len(schedule.phases)} phases")
+    if min_gap_days is not None and min_gap_days < 0:
+        raise ScheduleError("the minimum gap must not be negative")
+    slots: list[SessionSlot] = []
+    cursor = start
+    if weekdays is not None and any(p.per_week for p in schedule.phases):
+        wanted = set(weekdays)
+        while cursor.weekday() not in wanted:
+            cursor += timedelta(days=1)
+    for index, phase in enumerate(schedule.phases):
+        choice = choices[index] if index < len(choices) else PhaseChoice()
+        if phase.per_week is not None:
+            dates, cursor = _per_week_dates(phase, choice, cursor, weekdays)
+        else:
+            dates, cursor = _every_days_dates(phase, choice, cursor)
+        for day in dates:
+            slots.append(SessionSlot(len(slots) + 1, day, phase.label))
+    notes: list[str] = []
+    if min_gap_days is None:
+        notes.append("Minimum gap between sessions: clinic setting not set.")
+    else:
+        for before, after in pairwise(slots):
+            gap = (after.on - before.on).days
+            if gap < min_gap_days:
+                raise ScheduleError(
+                    f"sessions {before.number} ({before.on.isoformat()}) and {after.number} "
+                    f"({after.on.isoformat()}) are {gap} days apart; the clinic's minimum is "
+                    f"{min_gap_days}"
+                )
+    return SessionSchedule(tuple(slots), tuple(notes))
