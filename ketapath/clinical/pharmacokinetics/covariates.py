@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from ketapath.clinical.plausibility import height_problem, weight_problem
+
 from .errors import PKInputError
 from .model import PKModel
 
@@ -20,7 +22,7 @@ class Patient:
     >>> Patient(0)
     Traceback (most recent call last):
     ...
-    ketapath.clinical.pharmacokinetics.errors.PKInputError: weight_kg must be between 0.3 and 400, not 0
+    ketapath.clinical.pharmacokinetics.errors.PKInputError: weight_kg: Weight must be more than 0 kg.
     """
 
     weight_kg: float
@@ -29,18 +31,28 @@ class Patient:
     height_cm: float | None = None
 
     def __post_init__(self) -> None:
-        _check("weight_kg", self.weight_kg, 0.3, 400)
+        # Weight and height: the registry's cited physical limits, so both agree on what is possible.
+        _check_number("weight_kg", self.weight_kg)
+        if problem := weight_problem(self.weight_kg):
+            raise PKInputError(f"weight_kg: {problem}")
         if self.age_y is not None:
             _check("age_y", self.age_y, 0, 120)
         if self.height_cm is not None:
-            _check("height_cm", self.height_cm, 20, 260)
+            _check_number("height_cm", self.height_cm)
+            if problem := height_problem(self.height_cm):
+                raise PKInputError(f"height_cm: {problem}")
         if self.sex is not None and self.sex not in SEXES:
             raise PKInputError(f"sex must be 'female' or 'male', not {self.sex!r}")
 
 
-def _check(name: str, value: object, low: float, high: float) -> None:
+def _check_number(name: str, value: object) -> None:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise PKInputError(f"{name} must be a number")
+
+
+def _check(name: str, value: object, low: float, high: float) -> None:
+    _check_number(name, value)
+    assert isinstance(value, int | float)
     if not low <= value <= high or (name == "weight_kg" and value <= 0):
         raise PKInputError(f"{name} must be between {low:g} and {high:g}, not {value:g}")
 

@@ -1,0 +1,1 @@
+"""The pharmacokinetic preview page: a regimen in, the predicted plasma curve out."""
