@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 
-from ketapath.clinical.pharmacokinetics import PKInputError, Patient, Step, list_models
+from ketapath.clinical.pharmacokinetics import Patient, PKInputError, Step, list_models
 
 MAX_STEPS = 6
 SEX_CHOICES = [("", "Not given"), ("female", "Female"), ("male", "Male")]

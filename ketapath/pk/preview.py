@@ -81,7 +81,7 @@ def pk_preview(
         p95 = _rounded(population.plasma_ng_per_ml[95.0])
     plasma = typical.plasma_ng_per_ml
     peak_index = int(plasma.argmax())
-    end_index = min(int(round(end / step_min)), len(plasma) - 1)
+    end_index = min(round(end / step_min), len(plasma) - 1)
     return Preview(
         model_id=model.id,
         model_name=model.name,
