@@ -10,11 +10,16 @@ import os
 from dataclasses import dataclass
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from ketapath.accounts.models import Role
 from tests.factories import ClinicFactory, PatientFactory, UserFactory
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+# Property tests check results, not speed: a loaded 2-core CI machine must not fail them on time.
+hypothesis_settings.register_profile("ketapath", deadline=None, print_blob=True)
+hypothesis_settings.load_profile("ketapath")
 
 
 @dataclass

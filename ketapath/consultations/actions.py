@@ -1,0 +1,532 @@
+"""Every change to consultation records: each in one transaction, with its history and reason.
+
+Views validate forms and call these; nothing else writes intake, evaluation or consent rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from ketapath.accounts.models import Clinic
+from ketapath.audit.actions import mark_entered_in_error
+from ketapath.consultations.models import (
+    Consent,
+    ConsentVersion,
+    Evaluation,
+    EvaluationStatus,
+    FinalDecision,
+    Intake,
+    IntakeCondition,
+    PreviousTreatment,
+    TestOnFile,
+)
+from ketapath.consultations.proposal import Proposal, build_proposal
+from ketapath.consultations.queries import INTAKE_INSTRUMENTS, respondent_for
+from ketapath.patients.models import PathwayStage, Patient
+from ketapath.questionnaires.actions import assign
+from ketapath.questionnaires.models import (
+    AssignmentStatus,
+    QuestionnaireAssignment,
+    QuestionnaireResponse,
+    ResponseStatus,
+)
+
+
+class ConsultationError(ValueError):
+    """A change the rules refuse; the message is a sentence for the user."""
+
+
+class IntakeLocked(ConsultationError):
+    pass
+
+
+class EvaluationLocked(ConsultationError):
+    pass
+
+
+class ProposalChanged(ConsultationError):
+    """The intake or scores changed between showing the proposal and saving the decision."""
+
+    def __init__(self, proposal: Proposal) -> None:
+        self.proposal = proposal
+        super().__init__(
+            "The intake or the questionnaire results changed since this page was opened, so the "
+            "proposal changed. Review the updated proposal below, then save or sign again."
+        )
+
+
+# Stages a consultation may move a patient between; later stages belong to later steps.
+PRE_TREATMENT = frozenset(
+    {PathwayStage.REFERRED, PathwayStage.EVALUATION, PathwayStage.PLANNING, PathwayStage.NOT_ELIGIBLE}
+)
+STAGE_AFTER_DECISION = {
+    FinalDecision.ELIGIBLE: PathwayStage.PLANNING,
+    FinalDecision.ELIGIBLE_WITH_CAUTIONS: PathwayStage.PLANNING,
+    FinalDecision.WORK_UP_NEEDED: PathwayStage.EVALUATION,
+    FinalDecision.NOT_ELIGIBLE_NOW: PathwayStage.NOT_ELIGIBLE,
+}
+
+
+#: django-simple-history keeps a change reason in 100 characters.
+REASON_LENGTH = 100
+
+
+def why(text: str) -> str:
+    """A history change reason that fits its column (cut with an ellipsis when longer)."""
+    text = " ".join(text.split())
+    return text if len(text) <= REASON_LENGTH else text[: REASON_LENGTH - 1] + "…"
+
+
+def _lock_patient(patient: Patient) -> Patient:
+    return Patient.objects.select_for_update().get(pk=patient.pk)
+
+
+def _move_stage(patient: Patient, stage: str, reason: str, *, only_from: Iterable[str]) -> None:
+    """Move the (locked) patient to ``stage`` if they are in one of ``only_from``."""
+    if patient.pathway_stage == stage or patient.pathway_stage not in set(only_from):
+        return
+    patient.pathway_stage = stage
+    patient._change_reason = why(reason)  # type: ignore[attr-defined]
+    patient.save(update_fields=["pathway_stage", "updated_at"])
+
+
+# ----------------------------------------------------------------------------------------------
+# Intake
+# ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RowChange:
+    """One row of a conditions or tests list: ``pk`` None for a new row; ``remove`` to retire it."""
+
+    pk: int | None
+    values: Mapping[str, Any]
+    remove: bool = False
+
+
+@dataclass(frozen=True)
+class IntakeChanges:
+    fields: Mapping[str, Any] = field(default_factory=dict)
+    conditions: tuple[RowChange, ...] = ()
+    treatments: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    tests: tuple[RowChange, ...] = ()
+
+
+def open_intake(patient: Patient) -> Intake:
+    """The patient's intake, created empty if there is none (safe under double submit)."""
+    existing = Intake.objects.active().filter(patient=patient).first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            intake = Intake(patient=patient)
+            intake._change_reason = why("Intake opened")  # type: ignore[attr-defined]
+            intake.save()
+            return intake
+    except IntegrityError:  # opened at the same moment by another request
+        return Intake.objects.active().get(patient=patient)
+
+
+def _apply_rows(
+    model: type[IntakeCondition] | type[TestOnFile],
+    intake: Intake,
+    changes: Iterable[RowChange],
+    user: Any,
+    label: str,
+    *,
+    own_rows_only: bool = False,
+) -> list[str]:
+    done: list[str] = []
+    existing = {row.pk: row for row in model.objects.active().select_for_update().filter(intake=intake)}
+    for change in changes:
+        if change.pk is not None:
+            row = existing.get(change.pk)
+            if row is None:
+                raise ConsultationError(f"That {label} is no longer on the intake; reload the page.")
+            changed = [k for k, v in change.values.items() if getattr(row, k) != v]
+            if own_rows_only and row.recorded_by_id != user.pk and (changed or change.remove):
+                raise ConsultationError(
+                    f"A {label} your care team recorded cannot be changed here: tell them what is different."
+                )
+            if change.remove:
+                mark_entered_in_error(row, user, f"Removed from the intake by {user}")
+                done.append(f"removed a {label}")
+                continue
+            if changed:
+                for k in changed:
+                    setattr(row, k, change.values[k])
+                row._change_reason = why(f"Edited: {', '.join(changed)}")  # type: ignore[attr-defined]
+                row.save()
+                done.append(f"edited a {label}")
+        elif not change.remove:
+            row = model(intake=intake, recorded_by=user, **change.values)
+            row._change_reason = why(f"Added to the intake by {user}")  # type: ignore[attr-defined]
+            row.save()
+            done.append(f"added a {label}")
+    return done
+
+
+def _apply_treatments(intake: Intake, treatments: Mapping[str, Mapping[str, str]], user: Any) -> list[str]:
+    done: list[str] = []
+    existing = {
+        t.kind: t for t in PreviousTreatment.objects.active().select_for_update().filter(intake=intake)
+    }
+    for kind, values in treatments.items():
+        outcome, details = values.get("outcome", ""), values.get("details", "")
+        row = existing.get(kind)
+        if row is None:
+            if not outcome and not details:
+                continue
+            row = PreviousTreatment(
+                intake=intake, kind=kind, outcome=outcome, details=details, updated_by=user
+            )
+        elif row.outcome == outcome and row.details == details:
+            continue
+        else:
+            row.outcome, row.details, row.updated_by = outcome, details, user
+        row._change_reason = why(f"Previous treatment ({kind}) recorded")  # type: ignore[attr-defined]
+        row.save()
+        done.append(f"treatment {kind}")
+    return done
+
+
+def _copy_measurements(patient: Patient, intake: Intake) -> None:
+    """Keep the registry's weight and height current from the visit's measurements."""
+    if intake.vitals_on is None or (intake.weight_kg is None and intake.height_cm is None):
+        return
+    if patient.measured_on is not None and patient.measured_on > intake.vitals_on:
+        return  # the registry already holds a newer measurement
+    changed = []
+    for name in ("weight_kg", "height_cm"):
+        value = getattr(intake, name)
+        if value is not None and getattr(patient, name) != value:
+            setattr(patient, name, value)
+            changed.append(name)
+    if changed or patient.measured_on != intake.vitals_on:
+        patient.measured_on = intake.vitals_on
+        patient._change_reason = why("Weight and height from the intake visit")  # type: ignore[attr-defined]
+        patient.save(update_fields=[*changed, "measured_on", "updated_at"])
+
+
+def save_intake(
+    patient: Patient,
+    user: Any,
+    changes: IntakeChanges,
+    *,
+    by_patient: bool,
+    submit: bool = False,
+) -> Intake:
+    """Save an intake form (the patient's home part or the staff's) in one transaction.
+
+    The patient can no longer change their part once they sent it to the clinic (IntakeLocked);
+    staff can, and every change is in the history. ``submit`` (patient only) sends it.
+    """
+    with transaction.atomic():
+        locked_patient = _lock_patient(patient)
+        intake = Intake.objects.select_for_update().get(pk=open_intake(locked_patient).pk)
+        if by_patient and intake.patient_submitted_at is not None:
+            raise IntakeLocked(
+                "You already sent this form to your clinic, so it can no longer be changed here. "
+                "Tell your care team about anything that has changed."
+            )
+        changed = [k for k, v in changes.fields.items() if getattr(intake, k) != v]
+        for k in changed:
+            setattr(intake, k, changes.fields[k])
+        done = _apply_rows(
+            IntakeCondition, intake, changes.conditions, user, "condition", own_rows_only=by_patient
+        )
+        done += _apply_treatments(intake, changes.treatments, user)
+        done += _apply_rows(TestOnFile, intake, changes.tests, user, "test")
+        if by_patient and submit:
+            intake.patient_submitted_at = timezone.now()
+            changed.append("sent to the clinic")
+        if changed or done:
+            who = "the patient" if by_patient else str(user)
+            intake._change_reason = why(f"Intake saved by {who}: " + ", ".join(changed + done))  # type: ignore[attr-defined]
+            intake.save()
+        if not by_patient:
+            _copy_measurements(locked_patient, intake)
+        _move_stage(
+            locked_patient,
+            PathwayStage.EVALUATION,
+            "Consultation started",
+            only_from=[PathwayStage.REFERRED],
+        )
+    return intake
+
+
+def complete_visit(patient: Patient, user: Any) -> bool:
+    """Mark the nurse's visit done; False when it already was (a double submit)."""
+    with transaction.atomic():
+        intake = Intake.objects.select_for_update().get(pk=open_intake(patient).pk)
+        if intake.visit_completed_at is not None:
+            return False
+        intake.visit_completed_at = timezone.now()
+        intake.visit_completed_by = user
+        intake._change_reason = why("Visit completed")  # type: ignore[attr-defined]
+        intake.save()
+        _move_stage(
+            _lock_patient(patient),
+            PathwayStage.EVALUATION,
+            "Visit completed",
+            only_from=[PathwayStage.REFERRED],
+        )
+    return True
+
+
+def assign_intake_questionnaires(patient: Patient, user: Any, due_on: date) -> list[str]:
+    """Assign the intake's questionnaires the patient has not done since the intake opened.
+
+    Skipped: an instrument already assigned and open, or completed since the intake was opened.
+    Patient-reported instruments go to the patient's pages, clinician-rated ones to the chart.
+    """
+    with transaction.atomic():
+        _lock_patient(patient)  # two clicks at once cannot assign twice
+        intake = open_intake(patient)
+        open_ids = set(
+            QuestionnaireAssignment.objects.active()
+            .filter(patient=patient, status=AssignmentStatus.ASSIGNED, instrument_id__in=INTAKE_INSTRUMENTS)
+            .values_list("instrument_id", flat=True)
+        )
+        done_ids = set(
+            QuestionnaireResponse.objects.active()
+            .filter(
+                patient=patient,
+                instrument_id__in=INTAKE_INSTRUMENTS,
+                status__in=[ResponseStatus.COMPLETED, ResponseStatus.REVIEWED],
+                completed_at__gte=intake.created_at,
+            )
+            .values_list("instrument_id", flat=True)
+        )
+        assigned = []
+        for instrument_id in INTAKE_INSTRUMENTS:
+            if instrument_id in open_ids or instrument_id in done_ids:
+                continue
+            assign(
+                patient=patient,
+                instrument_id=instrument_id,
+                due_on=due_on,
+                respondent=respondent_for(instrument_id),
+                user=user,
+            )
+            assigned.append(instrument_id)
+    return assigned
+
+
+# ----------------------------------------------------------------------------------------------
+# Evaluation
+# ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Decision:
+    final_decision: str
+    decision_reason: str = ""
+    assessment: str = ""
+    amendment_reason: str = ""
+
+
+def _snapshot(evaluation: Evaluation, proposal: Proposal) -> None:
+    evaluation.assessed_on = proposal.assessed_on
+    evaluation.proposed_decision = proposal.decision
+    evaluation.reasons = proposal.reasons
+    evaluation.facts = proposal.facts
+    evaluation.scores = proposal.scores
+    evaluation.conditions = proposal.conditions
+    evaluation.intake_summary = proposal.intake_summary
+
+
+def signing_problems(evaluation: Evaluation, decision: Decision, intake: Intake | None) -> dict[str, str]:
+    """Field name -> what is missing before this evaluation can be signed ({} when none)."""
+    problems: dict[str, str] = {}
+    if intake is None or intake.visit_completed_at is None:
+        problems["__all__"] = (
+            "The nurse has not completed the intake visit yet: the evaluation cannot be signed."
+        )
+    if not decision.final_decision:
+        problems["final_decision"] = "Choose the final decision."
+    elif decision.final_decision != evaluation.proposed_decision and not decision.decision_reason.strip():
+        problems["decision_reason"] = "The decision differs from the proposal: say why."
+    if evaluation.previous_id is not None and not decision.amendment_reason.strip():
+        problems["amendment_reason"] = "Say what this amendment changes and why."
+    return problems
+
+
+class SigningRefused(ConsultationError):
+    def __init__(self, problems: dict[str, str]) -> None:
+        self.problems = problems
+        super().__init__(" ".join(problems.values()))
+
+
+def save_evaluation(
+    patient: Patient,
+    user: Any,
+    decision: Decision,
+    *,
+    proposal_key: str,
+    sign: bool,
+    today: date | None = None,
+) -> Evaluation:
+    """Save the draft evaluation (creating version 1 if none exists), or sign it.
+
+    Refuses to change a signed evaluation (EvaluationLocked: amend it instead), to save over a
+    proposal that changed since the page showed it (ProposalChanged), and to sign an incomplete
+    note (SigningRefused, with a message per field).
+    """
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        locked_patient = _lock_patient(patient)
+        evaluations = Evaluation.objects.active().select_for_update().filter(patient=locked_patient)
+        draft = evaluations.filter(status=EvaluationStatus.DRAFT).first()
+        if draft is None:
+            if evaluations.filter(status=EvaluationStatus.SIGNED).exists():
+                raise EvaluationLocked(
+                    "This evaluation is signed and locked. To change it, write an amendment."
+                )
+            draft = Evaluation(patient=locked_patient, version=1, created_by=user)
+        intake = Intake.objects.active().filter(patient=locked_patient).first()
+        proposal = build_proposal(locked_patient, today, intake=intake)
+        if proposal.error:
+            raise ConsultationError(f"The intake cannot be evaluated: {proposal.error}")
+        if proposal.key != proposal_key:
+            raise ProposalChanged(proposal)
+        _snapshot(draft, proposal)
+        draft.final_decision = decision.final_decision
+        draft.decision_reason = decision.decision_reason.strip()
+        draft.assessment = decision.assessment.strip()
+        draft.amendment_reason = decision.amendment_reason.strip()
+        reason = "Draft saved"
+        if sign:
+            problems = signing_problems(draft, decision, intake)
+            if problems:
+                raise SigningRefused(problems)
+            draft.status = EvaluationStatus.SIGNED
+            draft.signed_by = user
+            draft.signed_at = timezone.now()
+            reason = f"Signed: {draft.get_final_decision_display()}"
+        draft._change_reason = why(reason)  # type: ignore[attr-defined]
+        draft.save()
+        if sign:
+            stage = STAGE_AFTER_DECISION[FinalDecision(draft.final_decision)]
+            _move_stage(
+                locked_patient,
+                stage,
+                f"Evaluation v{draft.version} signed: {draft.get_final_decision_display()}",
+                only_from=PRE_TREATMENT,
+            )
+    return draft
+
+
+def amend_evaluation(patient: Patient, user: Any, today: date | None = None) -> Evaluation:
+    """Open a new draft version amending the latest signed evaluation (or return the open draft)."""
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        locked_patient = _lock_patient(patient)
+        evaluations = Evaluation.objects.active().filter(patient=locked_patient)
+        draft = evaluations.filter(status=EvaluationStatus.DRAFT).first()
+        if draft is not None:
+            return draft
+        signed = evaluations.filter(status=EvaluationStatus.SIGNED).order_by("-version").first()
+        if signed is None:
+            raise ConsultationError("There is no signed evaluation to amend.")
+        top = Evaluation.objects.filter(patient=locked_patient).aggregate(v=Max("version"))["v"] or 0
+        amendment = Evaluation(
+            patient=locked_patient,
+            version=top + 1,
+            previous=signed,
+            created_by=user,
+            final_decision=signed.final_decision,
+            decision_reason=signed.decision_reason,
+            assessment=signed.assessment,
+        )
+        _snapshot(amendment, build_proposal(locked_patient, today))
+        amendment._change_reason = why(f"Amendment of version {signed.version} opened")  # type: ignore[attr-defined]
+        amendment.save()
+    return amendment
+
+
+# ----------------------------------------------------------------------------------------------
+# Consent
+# ----------------------------------------------------------------------------------------------
+
+
+def publish_consent_version(
+    clinic: Clinic,
+    user: Any,
+    *,
+    title: str,
+    body: str,
+    sources: list[str],
+    change_note: str = "",
+) -> ConsentVersion:
+    """Publish a new version of the clinic's consent text; it becomes the current one."""
+    with transaction.atomic():
+        Clinic.objects.select_for_update().get(pk=clinic.pk)  # versions are numbered one at a time
+        top = ConsentVersion.objects.filter(clinic=clinic).aggregate(v=Max("version"))["v"] or 0
+        version = ConsentVersion(
+            clinic=clinic,
+            version=top + 1,
+            title=title.strip(),
+            body=body.strip(),
+            sources=sources,
+            change_note=change_note.strip(),
+            created_by=user,
+        )
+        version._change_reason = why(f"Version {top + 1} published")  # type: ignore[attr-defined]
+        version.save()
+    return version
+
+
+def record_consent(
+    patient: Patient, user: Any, *, version: ConsentVersion, signed_on: date, method: str
+) -> Consent:
+    """Record that the patient signed ``version`` on ``signed_on``; refuses a duplicate."""
+    if version.clinic_id != patient.clinic_id:
+        raise ConsultationError("That consent text belongs to another clinic.")
+    if signed_on > timezone.localdate():
+        raise ConsultationError("The signature date cannot be in the future.")
+    if signed_on < timezone.localdate(version.created_at):
+        raise ConsultationError(
+            f"Version {version.version} was published on {timezone.localdate(version.created_at):%d %b %Y}: "
+            "it cannot have been signed before that."
+        )
+    try:
+        with transaction.atomic():
+            _lock_patient(patient)
+            consent = Consent(
+                patient=patient, version=version, signed_on=signed_on, method=method, recorded_by=user
+            )
+            consent._change_reason = why(f"Signed consent version {version.version} recorded")  # type: ignore[attr-defined]
+            consent.save()
+    except IntegrityError:
+        raise ConsultationError(
+            f"A signed consent to version {version.version} is already on file for this patient."
+        ) from None
+    return consent
+
+
+def withdraw_consent(consent: Consent, user: Any, *, withdrawn_on: date, reason: str) -> Consent:
+    reason = reason.strip()
+    if not reason:
+        raise ConsultationError("Give the reason the consent was withdrawn.")
+    if withdrawn_on > timezone.localdate():
+        raise ConsultationError("The withdrawal date cannot be in the future.")
+    with transaction.atomic():
+        locked = Consent.objects.select_for_update().get(pk=consent.pk)
+        if locked.withdrawn_on is not None:
+            raise ConsultationError("This consent is already recorded as withdrawn.")
+        if withdrawn_on < locked.signed_on:
+            raise ConsultationError("The withdrawal date is before the consent was signed.")
+        locked.withdrawn_on = withdrawn_on
+        locked.withdrawn_reason = reason
+        locked.withdrawn_recorded_by = user
+        locked._change_reason = why(f"Consent withdrawn: {reason}")  # type: ignore[attr-defined]
+        locked.save()
+    return locked

@@ -1,0 +1,406 @@
+"""Consultation and evaluation: the intake, the signed evaluation note and informed consent.
+
+- :class:`Intake` holds what the patient tells at home and what the nurse records at the visit
+  (one active intake per patient); its :class:`IntakeCondition`, :class:`PreviousTreatment` and
+  :class:`TestOnFile` rows hang off it. Questionnaire answers stay in the questionnaires app.
+- :class:`Evaluation` is the prescriber's note: a snapshot of what they saw (intake, scores, the
+  proposed decision with its reasons), their final decision and signature. Signed means locked;
+  an amendment is a new version pointing at the one it replaces.
+- :class:`ConsentVersion` is the consent text a clinic uses (a new version for every change) and
+  :class:`Consent` records that a patient signed one version on a date.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from ketapath.audit.records import ClinicalRecord, RecordStatus
+
+ACTIVE = models.Q(record_status=RecordStatus.ACTIVE)
+
+
+class YesNo(models.TextChoices):
+    """A fact that may be unknown: blank means *not recorded* (the engine's None)."""
+
+    YES = "yes", "Yes"
+    NO = "no", "No"
+
+
+class Control(models.TextChoices):
+    NONE = "none", "None"
+    CONTROLLED = "controlled", "Present, well controlled"
+    POORLY_CONTROLLED = "poorly-controlled", "Present, poorly controlled"
+
+
+class HepaticSeverity(models.TextChoices):
+    NONE = "none", "None"
+    MILD = "mild", "Mild"
+    MODERATE = "moderate", "Moderate"
+    SEVERE = "severe", "Severe"
+
+
+def _yes_no(label: str, help_text: str = "") -> models.CharField:  # type: ignore[type-arg]
+    return models.CharField(label, max_length=3, choices=YesNo.choices, blank=True, help_text=help_text)
+
+
+def _nrs(label: str) -> models.PositiveSmallIntegerField:  # type: ignore[type-arg]
+    return models.PositiveSmallIntegerField(
+        label, null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(10)]
+    )
+
+
+class Intake(ClinicalRecord):
+    """Everything gathered before the evaluation. Blank fields are *not recorded*, never "no"."""
+
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="intakes")
+
+    # Referral and pain (the patient may fill these at home).
+    referral_reason = models.TextField("reason for referral", blank=True)
+    referred_by = models.CharField("referred by", max_length=200, blank=True)
+    pain_locations = models.TextField("where the pain is", blank=True)
+    pain_now_nrs = _nrs("pain now (0-10)")
+    pain_worst_nrs = _nrs("worst pain, past week (0-10)")
+    pain_average_nrs = _nrs("average pain, past week (0-10)")
+    current_medications = models.TextField("current medicines", blank=True)
+    allergies = models.TextField("allergies", blank=True)
+
+    # What the patient reports about their health, in their own words (yes / no / not sure).
+    reports_heart_disease = _yes_no("patient reports heart or circulation disease")
+    reports_high_blood_pressure = _yes_no("patient reports high blood pressure")
+    reports_liver_disease = _yes_no("patient reports liver disease")
+    reports_eye_pressure = _yes_no("patient reports glaucoma or raised eye pressure")
+    reports_head_pressure = _yes_no("patient reports raised pressure in the head")
+    pregnant = _yes_no("pregnant")
+    breastfeeding = _yes_no("breastfeeding")
+    psychosis_history = _yes_no("past psychotic illness")
+    mania_history = _yes_no("history of mania or hypomania")
+    urinary_symptoms = _yes_no("urinary symptoms now (baseline)")
+    urinary_symptoms_details = models.TextField("urinary symptoms: details", blank=True)
+    patient_notes = models.TextField("anything else the patient wants the team to know", blank=True)
+
+    # The clinician's assessment: these feed the eligibility engine.
+    cardiovascular_disease = models.CharField(
+        "cardiovascular disease", max_length=20, choices=Control.choices, blank=True
+    )
+    hypertension = models.CharField("hypertension", max_length=20, choices=Control.choices, blank=True)
+    cardiovascular_risk = _yes_no("suspected or high cardiovascular risk")
+    hepatic_disease = models.CharField(
+        "liver disease", max_length=10, choices=HepaticSeverity.choices, blank=True
+    )
+    liver_toxicity_risk = _yes_no("risk of liver toxicity (e.g. alcohol misuse, chronic hepatitis)")
+    raised_intracranial_pressure = _yes_no("raised intracranial pressure")
+    raised_intraocular_pressure = _yes_no("raised intraocular pressure")
+    psychosis_active = _yes_no("active psychosis")
+    active_substance_misuse = _yes_no("active substance misuse (clinician's assessment)")
+    serial_infusions_planned = _yes_no("serial infusions planned")
+    frequent_high_doses_planned = _yes_no("high doses at frequent intervals planned")
+
+    # Baseline vitals, weight and height (the visit).
+    vitals_on = models.DateField("vitals measured on", null=True, blank=True)
+    systolic_mmhg = models.PositiveSmallIntegerField("systolic BP (mmHg)", null=True, blank=True)
+    diastolic_mmhg = models.PositiveSmallIntegerField("diastolic BP (mmHg)", null=True, blank=True)
+    heart_rate_bpm = models.PositiveSmallIntegerField("heart rate (/min)", null=True, blank=True)
+    spo2_percent = models.PositiveSmallIntegerField(
+        "SpO₂ (%)", null=True, blank=True, validators=[MaxValueValidator(100)]
+    )
+    resp_rate_per_min = models.PositiveSmallIntegerField("respiratory rate (/min)", null=True, blank=True)
+    weight_kg = models.DecimalField("weight (kg)", max_digits=5, decimal_places=1, null=True, blank=True)
+    height_cm = models.DecimalField("height (cm)", max_digits=4, decimal_places=1, null=True, blank=True)
+    visit_notes = models.TextField("visit notes", blank=True)
+
+    # Who did what, when.
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    patient_submitted_at = models.DateTimeField("sent by the patient", null=True, blank=True)
+    visit_completed_at = models.DateTimeField("visit completed", null=True, blank=True)
+    visit_completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            # One intake per patient: a double submit of the first save cannot fork it.
+            models.UniqueConstraint(
+                fields=["patient"], condition=ACTIVE, name="one_active_intake_per_patient"
+            ),
+            models.CheckConstraint(
+                name="intake_diastolic_below_systolic",
+                condition=models.Q(systolic_mmhg__isnull=True)
+                | models.Q(diastolic_mmhg__isnull=True)
+                | models.Q(diastolic_mmhg__lt=models.F("systolic_mmhg")),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Intake of {self.patient_id}"
+
+    @property
+    def status_label(self) -> str:
+        if self.visit_completed_at:
+            return "Visit completed"
+        if self.patient_submitted_at:
+            return "Sent by the patient; visit to do"
+        return "In progress"
+
+
+class IntakeCondition(ClinicalRecord):
+    """A condition the patient has: a KetaPath condition and/or an ICD-10-CM code, and its onset."""
+
+    intake = models.ForeignKey(Intake, on_delete=models.PROTECT, related_name="conditions")
+    condition_id = models.CharField("condition", max_length=60, blank=True)
+    icd10_code = models.CharField("ICD-10-CM code", max_length=10, blank=True)
+    description = models.CharField("in the patient's words", max_length=300, blank=True)
+    onset_on = models.DateField("began on", null=True, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["onset_on", "id"]
+
+    def __str__(self) -> str:
+        return self.condition_id or self.icd10_code or self.description
+
+
+class TreatmentKind(models.TextChoices):
+    OPIOIDS = "opioids", "Opioids"
+    NSAIDS = "nsaids", "Anti-inflammatory painkillers (NSAIDs)"
+    GABAPENTINOIDS = "gabapentinoids", "Gabapentin or pregabalin (gabapentinoids)"
+    ANTIDEPRESSANTS = "antidepressants", "Antidepressants"
+    PHYSICAL_THERAPY = "physical-therapy", "Physical therapy"
+    NERVE_BLOCKS = "nerve-blocks", "Nerve blocks"
+    SURGERY = "surgery", "Surgery"
+    KETAMINE = "ketamine", "Ketamine before"
+    OTHER = "other", "Other treatments"
+
+
+class TreatmentOutcome(models.TextChoices):
+    NOT_TRIED = "not-tried", "Not tried"
+    HELPED_A_LOT = "helped-a-lot", "Helped a lot"
+    HELPED_SOME = "helped-some", "Helped a little"
+    NO_EFFECT = "no-effect", "Did not help"
+    WORSE = "worse", "Made things worse"
+    SIDE_EFFECTS = "side-effects", "Stopped because of side effects"
+    UNSURE = "unsure", "Not sure"
+
+
+class PreviousTreatment(ClinicalRecord):
+    """How one kind of treatment worked for the patient (one row per kind)."""
+
+    intake = models.ForeignKey(Intake, on_delete=models.PROTECT, related_name="treatments")
+    kind = models.CharField(max_length=20, choices=TreatmentKind.choices)
+    outcome = models.CharField("how it worked", max_length=20, choices=TreatmentOutcome.choices, blank=True)
+    details = models.CharField("which, when, for how long", max_length=500, blank=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["intake", "kind"], condition=ACTIVE, name="one_treatment_row_per_kind"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.get_outcome_display()}"
+
+
+class TestOnFile(ClinicalRecord):
+    """A test result on file (ECG, liver function) and the date it was done."""
+
+    __test__ = False  # not a pytest test class
+
+    intake = models.ForeignKey(Intake, on_delete=models.PROTECT, related_name="tests")
+    kind = models.CharField(max_length=10)
+    done_on = models.DateField("done on")
+    result = models.CharField("result", max_length=300, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["kind", "-done_on", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.done_on}"
+
+
+class FinalDecision(models.TextChoices):
+    """The same four decisions the engine proposes (values match ``Decision``)."""
+
+    ELIGIBLE = "eligible", "Eligible"
+    ELIGIBLE_WITH_CAUTIONS = "eligible-with-cautions", "Eligible with cautions"
+    WORK_UP_NEEDED = "work-up-needed", "Work-up needed first"
+    NOT_ELIGIBLE_NOW = "not-eligible-now", "Not eligible now"
+
+    @classmethod
+    def plan_allowing(cls) -> frozenset[str]:
+        """The decisions under which a treatment plan may be approved."""
+        return frozenset({cls.ELIGIBLE.value, cls.ELIGIBLE_WITH_CAUTIONS.value})
+
+
+class EvaluationStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SIGNED = "signed", "Signed"
+
+
+class Evaluation(ClinicalRecord):
+    """The prescriber's evaluation note, one version per row.
+
+    Snapshots (``facts``, ``reasons``, ``scores``, ``conditions``, ``intake_summary``) keep what
+    the prescriber saw when they saved it, so a signed note reads the same whatever changes later.
+    """
+
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="evaluations")
+    version = models.PositiveSmallIntegerField(default=1)
+    previous = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="amended_by",
+        help_text="The signed version this one amends.",
+    )
+    status = models.CharField(max_length=10, choices=EvaluationStatus.choices, default=EvaluationStatus.DRAFT)
+    assessed_on = models.DateField()
+    proposed_decision = models.CharField(max_length=30, choices=FinalDecision.choices)
+    reasons = models.JSONField(default=list)
+    facts = models.JSONField(default=dict)
+    scores = models.JSONField(default=list)
+    conditions = models.JSONField(default=list)
+    intake_summary = models.JSONField(default=list)
+    final_decision = models.CharField(max_length=30, choices=FinalDecision.choices, blank=True)
+    decision_reason = models.TextField(
+        "why the decision differs from the proposal",
+        blank=True,
+    )
+    assessment = models.TextField("assessment and comments", blank=True)
+    amendment_reason = models.TextField("reason for the amendment", blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    signed_at = models.DateTimeField(null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["patient", "version"], name="evaluation_version_unique"),
+            # One draft at a time: two tabs or a double submit cannot open two.
+            models.UniqueConstraint(
+                fields=["patient"],
+                condition=models.Q(status="draft", record_status=RecordStatus.ACTIVE),
+                name="one_draft_evaluation_per_patient",
+            ),
+            models.CheckConstraint(
+                name="signed_evaluation_has_signature",
+                condition=~models.Q(status="signed")
+                | (
+                    models.Q(signed_at__isnull=False)
+                    & models.Q(signed_by__isnull=False)
+                    & ~models.Q(final_decision="")
+                ),
+            ),
+        ]
+        indexes = [
+            # The prescriber's dashboard lists a clinic's drafts; the chart the latest signed one.
+            models.Index(fields=["patient", "status", "-version"], name="evaluation_patient_latest"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Evaluation v{self.version} of {self.patient_id} ({self.status})"
+
+    @property
+    def is_signed(self) -> bool:
+        return self.status == EvaluationStatus.SIGNED
+
+    @property
+    def differs_from_proposal(self) -> bool:
+        return bool(self.final_decision) and self.final_decision != self.proposed_decision
+
+
+class ConsentVersion(models.Model):
+    """One version of the consent text a clinic uses. Never edited: a change is a new version."""
+
+    clinic = models.ForeignKey("accounts.Clinic", on_delete=models.PROTECT, related_name="consent_versions")
+    version = models.PositiveIntegerField()
+    title = models.CharField(max_length=200)
+    body = models.TextField(
+        help_text="Paragraphs separated by a blank line; lines starting '- ' are bullets."
+    )
+    sources = models.JSONField(
+        default=list, blank=True, help_text="Ids of the cited sources the text rests on (ketapath sources)."
+    )
+    change_note = models.CharField("what changed", max_length=300, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["clinic", "version"], name="consent_version_unique_in_clinic"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} (version {self.version})"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise ValueError("a consent version is never changed: publish a new version")
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def current_for(cls, clinic_id: int) -> ConsentVersion | None:
+        """The clinic's current text: its newest version."""
+        return cls.objects.filter(clinic_id=clinic_id).order_by("-version").first()
+
+
+class ConsentMethod(models.TextChoices):
+    PAPER = "paper", "Signed on paper in the clinic (kept on file)"
+    ELECTRONIC = "electronic", "Signed electronically in the clinic"
+
+
+class Consent(ClinicalRecord):
+    """A patient's signed informed consent to one version of the clinic's text."""
+
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="consents")
+    version = models.ForeignKey(ConsentVersion, on_delete=models.PROTECT, related_name="signatures")
+    signed_on = models.DateField("signed on")
+    method = models.CharField("how it was signed", max_length=12, choices=ConsentMethod.choices)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    withdrawn_on = models.DateField("withdrawn on", null=True, blank=True)
+    withdrawn_reason = models.TextField(blank=True)
+    withdrawn_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-signed_on", "-id"]
+        constraints = [
+            # Recording the same signature twice (a double submit) is refused by the database.
+            models.UniqueConstraint(
+                fields=["patient", "version"],
+                condition=models.Q(record_status=RecordStatus.ACTIVE, withdrawn_on__isnull=True),
+                name="one_standing_consent_per_version",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Consent v{self.version_id} of {self.patient_id} on {self.signed_on}"
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_on is not None
