@@ -1,0 +1,566 @@
+"""Every change to treatment plans and local protocols: one transaction each, with history and reason.
+
+Views validate forms and call these; nothing else writes plan, session or local-protocol rows.
+
+- :func:`save_draft` writes the patient's one draft (version 1, or a new version revising the
+  approved plan, which needs a reason);
+- :func:`recalculate` re-runs the dosing core on a draft's stored inputs (after a clinic setting
+  or the date changed);
+- :func:`approve_plan` signs a draft: it needs the consultation's readiness (signed consent, an
+  eligible signed evaluation), the numbers the prescriber saw, and an override reason when a hard
+  limit is exceeded (the dosing core's :func:`~ketapath.clinical.dosing.approve` decides);
+- :func:`schedule_sessions` turns the approved plan's course into :class:`PlannedSession` rows;
+- :func:`discard_draft`, :func:`create_local_protocol`, :func:`retire_local_protocol`.
+
+Each is safe under a double submit: the patient row is locked first, and a repeated call finds
+the work done instead of doing it twice.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.text import slugify
+
+from ketapath.accounts.models import Clinic
+from ketapath.audit.records import RecordStatus
+from ketapath.clinic_settings.values import values_for
+from ketapath.clinical.dosing import DoseInputError, LimitCheck, Override, PlanBlocked, approve
+from ketapath.clinical.protocols import Protocol, ProtocolError, protocol_from_mapping, published_protocols
+from ketapath.clinical.schedule import ScheduleError
+from ketapath.consultations.readiness import plan_readiness
+from ketapath.patients.models import PathwayStage, Patient
+from ketapath.plans.compute import (
+    PlanInputs,
+    Snapshot,
+    choices_from_json,
+    limits_json,
+    normalised,
+    phases_from_json,
+    plan_course,
+    pump_from,
+    snapshot,
+)
+from ketapath.plans.library import Entry, clinic_library
+from ketapath.plans.limits import clinic_dosing
+from ketapath.plans.models import (
+    LocalProtocol,
+    PlannedSession,
+    PlanStatus,
+    SessionStatus,
+    TreatmentPlan,
+)
+
+
+class PlanError(ValueError):
+    """A change the rules refuse; ``errors`` maps form fields to sentences ("__all__" for none)."""
+
+    def __init__(self, message: str, field: str = "__all__") -> None:
+        self.errors = {field: message}
+        super().__init__(message)
+
+
+class PlanChanged(PlanError):
+    """The dosing core's answer differs from the one the prescriber saw."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The plan's numbers changed since this page was shown (a clinic setting, the date or the "
+            "protocol changed). Recalculate the draft, review it, then approve."
+        )
+
+
+class OverrideNeeded(PlanError):
+    """A hard limit is exceeded and no override reason was given."""
+
+    def __init__(self, check: LimitCheck) -> None:
+        self.check = check
+        count = len({e.key for e in check.exceeded})
+        super().__init__(
+            f"This plan exceeds {count} hard limit{'s' if count != 1 else ''}: it cannot be approved "
+            "without a prescriber override. Give the reason for the override, or change the plan.",
+            "override_reason",
+        )
+
+
+class NotReady(PlanError):
+    """The consultation step is not complete (consent or evaluation missing)."""
+
+    def __init__(self, reasons: list[str], doing: str) -> None:
+        self.reasons = reasons
+        super().__init__(f"The plan cannot be {doing} yet: " + " ".join(reasons))
+
+
+# Pathway stages a plan may move a patient from when its sessions are scheduled.
+BEFORE_TREATMENT = frozenset({PathwayStage.EVALUATION, PathwayStage.PLANNING})
+
+
+HISTORY_REASON_LENGTH = 100  # django-simple-history's history_change_reason column
+
+
+def _why(text: str) -> str:
+    """A history reason that fits its column; the full text stays in the record's own field."""
+    return text if len(text) <= HISTORY_REASON_LENGTH else text[: HISTORY_REASON_LENGTH - 1] + "…"
+
+
+def _lock_patient(patient: Patient) -> Patient:
+    return Patient.objects.select_for_update().get(pk=patient.pk)
+
+
+def _entry(patient: Patient, protocol_id: str) -> Entry:
+    entry = clinic_library(patient.clinic_id).get(protocol_id)
+    if entry is None:
+        raise PlanError("Choose a protocol from the clinic's library.", "protocol")
+    return entry
+
+
+def first_session_number(patient: Patient, start_on: date) -> int:
+    """1 + the sessions already scheduled before ``start_on`` by earlier versions (a revision
+    continues the course)."""
+    held = (
+        PlannedSession.objects.active()
+        .filter(patient=patient, status=SessionStatus.SCHEDULED, planned_on__lt=start_on)
+        .count()
+    )
+    return held + 1
+
+
+@dataclass(frozen=True)
+class Computed:
+    protocol: Protocol
+    entry: Entry
+    snapshot: Snapshot
+    course: Any  # the core's CoursePlan
+    clinic_limits: dict[str, Any]
+    first_number: int
+
+
+_SCHEDULE_PHASE = re.compile(r"^phase '(?P<label>.*?)'")
+
+
+def _schedule_field(protocol: Protocol, message: str) -> str:
+    """The form field a ScheduleError is about: the phase it names, else the start date."""
+    match = _SCHEDULE_PHASE.match(message)
+    if match:
+        for index, phase in enumerate(protocol.schedule.phases):
+            if phase.label == match.group("label"):
+                return f"phase_{index}"
+    if "weekday" in message:
+        return "weekdays"
+    if "minimum is" in message and protocol.schedule.phases:
+        return "phase_0"  # sessions closer than the clinic's minimum gap: the frequency chosen
+    return "start_on"
+
+
+def _dose_field(message: str) -> str:
+    """The form field a DoseInputError is about, when its sentence names one."""
+    for needle, name in (
+        ("weight (kg)", "weight_kg"),
+        ("weight was measured", "weight_measured_on"),
+        ("concentration", "conc_mg_per_ml"),
+        ("pump", "increment_ml_per_h"),
+        ("titration", "titration_start"),
+        ("devices", "dose_mg"),
+    ):
+        if needle in message:
+            return name
+    return "__all__"
+
+
+def compute(patient: Patient, inputs: PlanInputs, *, on: date) -> Computed:
+    """Run the dosing core for this patient (PlanError with the field it concerns on bad input)."""
+    inputs = normalised(inputs)
+    entry = _entry(patient, inputs.protocol_id)
+    protocol = entry.protocol
+    dosing = clinic_dosing(values_for(patient.clinic_id))
+    limits = dosing.limits_for(protocol.route)
+    first = first_session_number(patient, inputs.start_on)
+    try:
+        course = plan_course(
+            protocol, inputs, limits, on=on, min_gap_days=dosing.min_gap_days, first_number=first
+        )
+    except ScheduleError as exc:
+        raise PlanError(
+            f"{str(exc)[:1].upper()}{str(exc)[1:]}.", _schedule_field(protocol, str(exc))
+        ) from None
+    except DoseInputError as exc:
+        raise PlanError(f"{str(exc)[:1].upper()}{str(exc)[1:]}.", _dose_field(str(exc))) from None
+    return Computed(
+        protocol=protocol,
+        entry=entry,
+        snapshot=snapshot(course, protocol, inputs.pump),
+        course=course,
+        clinic_limits=limits_json(limits, dosing.min_gap_days),
+        first_number=first,
+    )
+
+
+def stored_inputs(plan: TreatmentPlan) -> PlanInputs:
+    """A plan's inputs as the dosing core takes them."""
+    return PlanInputs(
+        protocol_id=plan.protocol_id,
+        weight_kg=plan.weight_kg,
+        weight_measured_on=plan.weight_measured_on,
+        start_on=plan.start_on,
+        choices=choices_from_json(plan.choices),
+        phases=phases_from_json(plan.phases),
+        weekdays=tuple(plan.weekdays) if plan.weekdays is not None else None,
+        pump=pump_from(plan.conc_mg_per_ml, plan.conc_salt_basis, plan.increment_ml_per_h, plan.rounding),
+        change_reason=plan.change_reason,
+    )
+
+
+def _apply(plan: TreatmentPlan, inputs: PlanInputs, computed: Computed, on: date) -> list[str]:
+    """Write inputs and results onto ``plan``; return the names of the fields that changed."""
+    protocol = computed.protocol
+    pump = inputs.pump
+    values: dict[str, Any] = {
+        "protocol_id": protocol.id,
+        "protocol_name": protocol.name[:200],
+        "protocol_source": protocol.source_label[:200],
+        "local_protocol": computed.entry.local,
+        "drug": protocol.drug.value,
+        "route": protocol.route.value,
+        "salt_basis": protocol.salt_basis.value,
+        "weight_kg": inputs.weight_kg,
+        "weight_measured_on": inputs.weight_measured_on,
+        "planned_on": on,
+        "start_on": inputs.start_on,
+        "first_session_number": computed.first_number,
+        "choices": inputs.choices_json(),
+        "phases": inputs.phases_json(),
+        "weekdays": list(inputs.weekdays) if inputs.weekdays is not None else None,
+        "conc_mg_per_ml": pump.conc_mg_per_ml if pump else None,
+        "conc_salt_basis": pump.conc_salt_basis.value if pump else "",
+        "increment_ml_per_h": pump.increment_ml_per_h if pump else None,
+        "rounding": pump.rounding.value if pump else "",
+        "change_reason": inputs.change_reason.strip() if plan.previous_id else "",
+        "clinic_limits": computed.clinic_limits,
+        "course": computed.snapshot.course,
+        "limit_check": computed.snapshot.check,
+        "result_key": computed.snapshot.key,
+        "exceeds_limits": computed.snapshot.exceeds_limits,
+        "session_count": len(computed.snapshot.course),
+    }
+    changed = []
+    for name, value in values.items():
+        current = getattr(plan, name)
+        if isinstance(value, Decimal) and current is not None:
+            same = Decimal(current) == value
+        else:
+            same = current == value
+        if not same:
+            setattr(plan, name, value)
+            changed.append(name)
+    return changed
+
+
+def save_draft(
+    patient: Patient, user: Any, inputs: PlanInputs, *, today: date | None = None
+) -> TreatmentPlan:
+    """Save the patient's draft (creating it if there is none) with the dosing core's answer.
+
+    With an approved plan and no draft, the draft is a new version revising it, and needs
+    ``inputs.change_reason``. A draft above a hard limit can be saved (the page shows what is
+    exceeded); it cannot be approved without an override.
+    """
+    today = today or timezone.localdate()
+    inputs = normalised(inputs)
+    with transaction.atomic():
+        locked = _lock_patient(patient)
+        if locked.is_entered_in_error:
+            raise PlanError("This patient's record is marked entered in error.")
+        plans = TreatmentPlan.objects.active().select_for_update().filter(patient=locked)
+        draft = plans.filter(status=PlanStatus.DRAFT).first()
+        approved = plans.filter(status=PlanStatus.APPROVED).first()
+        revising = (draft is not None and draft.previous_id is not None) or (
+            draft is None and approved is not None
+        )
+        if revising and not inputs.change_reason.strip():
+            raise PlanError("Say what this new version changes and why.", "change_reason")
+        computed = compute(locked, inputs, on=today)
+        if draft is None:
+            top = TreatmentPlan.objects.filter(patient=locked).aggregate(v=Max("version"))["v"] or 0
+            draft = TreatmentPlan(patient=locked, version=top + 1, previous=approved, created_by=user)
+            _apply(draft, inputs, computed, today)
+            if approved is not None:
+                why = inputs.change_reason.strip()
+                reason = f"Version {draft.version} drafted, revising version {approved.version}: {why}"
+            else:
+                reason = f"Version {draft.version} drafted"
+            draft._history_user = user  # type: ignore[attr-defined]
+            draft._change_reason = _why(reason)  # type: ignore[attr-defined]
+            draft.save()
+            return draft
+        changed = _apply(draft, inputs, computed, today)
+        if changed:
+            draft._history_user = user  # type: ignore[attr-defined]
+            shown = [n for n in changed if n not in {"course", "limit_check", "result_key", "clinic_limits"}]
+            draft._change_reason = _why("Draft saved: " + ", ".join(shown))  # type: ignore[attr-defined]
+            draft.save()
+    return draft
+
+
+def recalculate(plan: TreatmentPlan, user: Any, *, today: date | None = None) -> TreatmentPlan:
+    """Run the dosing core again on a draft's stored inputs (today's settings and date)."""
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        locked_patient = _lock_patient(plan.patient)
+        locked = TreatmentPlan.objects.select_for_update().get(pk=plan.pk)
+        if not locked.is_draft or locked.is_entered_in_error:
+            raise PlanError("Only a draft can be recalculated.")
+        inputs = stored_inputs(locked)
+        computed = compute(locked_patient, inputs, on=today)
+        changed = _apply(locked, inputs, computed, today)
+        if changed:
+            locked._history_user = user  # type: ignore[attr-defined]
+            locked._change_reason = "Recalculated with today's date and clinic settings"  # type: ignore[attr-defined]
+            locked.save()
+    return locked
+
+
+def approve_plan(
+    plan: TreatmentPlan,
+    user: Any,
+    *,
+    result_key: str,
+    override_reason: str = "",
+    today: date | None = None,
+) -> TreatmentPlan:
+    """Approve and sign a draft (idempotent: an already approved plan is returned as it is).
+
+    Refused (PlanError) when the consultation is not complete (NotReady), when the first session
+    date has passed, when the numbers differ from those shown (PlanChanged), and when a hard limit
+    is exceeded without an override reason (OverrideNeeded). The previous approved version, if
+    any, becomes superseded.
+    """
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        locked_patient = _lock_patient(plan.patient)
+        locked = TreatmentPlan.objects.select_for_update().get(pk=plan.pk)
+        if locked.status == PlanStatus.APPROVED:
+            return locked  # a double submit
+        if not locked.is_draft or locked.is_entered_in_error:
+            raise PlanError("Only a draft can be approved; this version is no longer a draft.")
+        readiness = plan_readiness(locked_patient)
+        if not readiness.ready:
+            raise NotReady(list(readiness.reasons), "approved")
+        if locked.start_on < today:
+            raise PlanError(
+                f"The first session date ({locked.start_on:%d %b %Y}) has passed: change it, then approve.",
+                "start_on",
+            )
+        inputs = stored_inputs(locked)
+        computed = compute(locked_patient, inputs, on=today)
+        if computed.snapshot.key != result_key or locked.result_key != result_key:
+            raise PlanChanged()
+        reason = override_reason.strip()
+        override = Override(reason, user.display_name or user.username) if reason else None
+        try:
+            approval = approve(computed.course, override)
+        except PlanBlocked as exc:
+            raise OverrideNeeded(exc.check) from None
+        previous = (
+            TreatmentPlan.objects.active()
+            .select_for_update()
+            .filter(patient=locked_patient, status=PlanStatus.APPROVED)
+            .first()
+        )
+        now = timezone.now()
+        if previous is not None:
+            previous.status = PlanStatus.SUPERSEDED
+            previous.superseded_at = now
+            previous._history_user = user  # type: ignore[attr-defined]
+            previous._change_reason = f"Superseded by version {locked.version}"  # type: ignore[attr-defined]
+            previous.save()
+        locked.status = PlanStatus.APPROVED
+        locked.approved_by = user
+        locked.approved_at = now
+        locked.planned_on = today
+        text = "Approved and signed"
+        if approval.overridden:
+            locked.override_reason = reason
+            locked.override_by = user
+            locked.override_at = now
+            labels = ", ".join(dict.fromkeys(e.label for e in approval.overridden))
+            text += f" with an override of {labels}: {reason}"
+        locked._history_user = user  # type: ignore[attr-defined]
+        locked._change_reason = _why(text)  # type: ignore[attr-defined]
+        locked.save()
+    return locked
+
+
+def schedule_sessions(plan: TreatmentPlan, user: Any, *, today: date | None = None) -> list[PlannedSession]:
+    """Create the approved plan's sessions (none again when they exist: a double submit).
+
+    Sessions of earlier versions on or after this plan's first date are cancelled, "replaced by
+    version N"; earlier ones stay. The patient moves to "in treatment".
+    """
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        locked_patient = _lock_patient(plan.patient)
+        locked = TreatmentPlan.objects.select_for_update().get(pk=plan.pk)
+        if locked.status != PlanStatus.APPROVED or locked.is_entered_in_error:
+            raise PlanError("Only the approved, current version of a plan can schedule sessions.")
+        if PlannedSession.objects.filter(plan=locked).exists():
+            return []
+        readiness = plan_readiness(locked_patient)
+        if not readiness.ready:
+            raise NotReady(list(readiness.reasons), "scheduled")
+        if locked.start_on < today:
+            raise PlanError(
+                f"The plan's first session date ({locked.start_on:%d %b %Y}) has passed: revise the plan "
+                "with a new start date (a new version), then schedule."
+            )
+        now = timezone.now()
+        replaced = (
+            PlannedSession.objects.active()
+            .select_for_update()
+            .filter(patient=locked_patient, status=SessionStatus.SCHEDULED, planned_on__gte=locked.start_on)
+            .exclude(plan=locked)
+        )
+        for old in replaced:
+            old.status = SessionStatus.CANCELLED
+            old.cancelled_at = now
+            old.cancelled_by = user
+            old.cancelled_reason = f"Replaced by version {locked.version} of the plan"
+            old._history_user = user  # type: ignore[attr-defined]
+            old._change_reason = _why(old.cancelled_reason)  # type: ignore[attr-defined]
+            old.save()
+        created = []
+        for row in locked.course:
+            session = PlannedSession(
+                plan=locked,
+                patient=locked_patient,
+                number=row["number"],
+                planned_on=date.fromisoformat(row["on"]),
+                phase_label=row["phase"][:120],
+                dose_mg=_q(row["dose_mg"], "0.001"),
+                dose_mg_per_kg=_q(row["dose_mg_per_kg"], "0.0001"),
+                rate_mg_per_h=_q(row["rate_mg_per_h"], "0.001"),
+                rate_ml_per_h=_q(row["rate_ml_per_h"], "0.001"),
+                duration_min=_q(row["duration_min"], "0.1"),
+                conc_mg_per_ml=_q(row["conc_mg_per_ml"], "0.001"),
+                volume_ml=_q(row["volume_ml"], "0.01"),
+                devices=row["devices"],
+                steps=row["steps"],
+                scheduled_by=user,
+            )
+            session._history_user = user  # type: ignore[attr-defined]
+            session._change_reason = f"Scheduled from version {locked.version} of the plan"  # type: ignore[attr-defined]
+            session.save()
+            created.append(session)
+        if locked_patient.pathway_stage in BEFORE_TREATMENT:
+            locked_patient.pathway_stage = PathwayStage.TREATMENT
+            locked_patient._change_reason = f"Sessions scheduled (plan version {locked.version})"  # type: ignore[attr-defined]
+            locked_patient.save(update_fields=["pathway_stage", "updated_at"])
+    return created
+
+
+def _q(value: str | None, places: str) -> Decimal | None:
+    return None if value is None else Decimal(value).quantize(Decimal(places))
+
+
+def discard_draft(plan: TreatmentPlan, user: Any, reason: str) -> None:
+    """Mark a draft entered in error (kept, with its history); approved versions cannot be."""
+    reason = reason.strip()
+    if not reason:
+        raise PlanError("Give the reason the draft is discarded.", "reason")
+    with transaction.atomic():
+        _lock_patient(plan.patient)
+        locked = TreatmentPlan.objects.select_for_update().get(pk=plan.pk)
+        if locked.is_entered_in_error:
+            return
+        if not locked.is_draft:
+            raise PlanError("Only a draft can be discarded; an approved plan is changed by a new version.")
+        locked.record_status = RecordStatus.ENTERED_IN_ERROR
+        locked.entered_in_error_at = timezone.now()
+        locked.entered_in_error_by = user
+        locked.entered_in_error_reason = f"Draft discarded: {reason}"
+        locked._history_user = user  # type: ignore[attr-defined]
+        locked._change_reason = _why(f"Entered in error: draft discarded: {reason}")  # type: ignore[attr-defined]
+        locked.save()
+
+
+# ----------------------------------------------------------------------------------------------
+# Local protocols
+# ----------------------------------------------------------------------------------------------
+
+
+def _new_protocol_id(clinic: Clinic, name: str) -> str:
+    base = "local-" + (slugify(name)[:60].strip("-") or "protocol")
+    taken = set(published_protocols()) | set(
+        LocalProtocol.objects.filter(clinic=clinic).values_list("protocol_id", flat=True)
+    )
+    candidate, n = base, 2
+    while candidate in taken:
+        candidate, n = f"{base}-{n}", n + 1
+    return candidate
+
+
+def create_local_protocol(clinic: Clinic, user: Any, definition: Mapping[str, Any]) -> LocalProtocol:
+    """Save a clinic's own protocol, validated by the protocol loader (ProtocolError)."""
+    with transaction.atomic():
+        Clinic.objects.select_for_update().get(pk=clinic.pk)  # ids are handed out one at a time
+        same = {k: v for k, v in definition.items() if k not in {"id", "local", "author"}}
+        for row in LocalProtocol.objects.filter(
+            clinic=clinic, retired_at__isnull=True, name=same.get("name")
+        ):
+            if {k: v for k, v in row.definition.items() if k not in {"id", "local", "author"}} == same:
+                return row  # the same protocol sent twice (a double submit)
+        ident = _new_protocol_id(clinic, str(definition.get("name", "")))
+        author = user.display_name or user.username
+        raw = {**definition, "id": ident, "local": True, "author": author}
+        protocol = protocol_from_mapping(raw, f"local protocol {ident!r}")
+        row = LocalProtocol(
+            clinic=clinic, protocol_id=ident, name=protocol.name[:200], definition=raw, author=user
+        )
+        row._history_user = user  # type: ignore[attr-defined]
+        row._change_reason = _why(f"Local protocol written by {author}")  # type: ignore[attr-defined]
+        row.save()
+    return row
+
+
+def retire_local_protocol(row: LocalProtocol, user: Any, reason: str) -> LocalProtocol:
+    """Retire a local protocol: existing plans keep it; new plans can no longer use it."""
+    reason = reason.strip()
+    if not reason:
+        raise PlanError("Give the reason the protocol is retired.", "reason")
+    with transaction.atomic():
+        locked = LocalProtocol.objects.select_for_update().get(pk=row.pk)
+        if locked.is_retired:
+            return locked
+        locked.retired_at = timezone.now()
+        locked.retired_by = user
+        locked.retired_reason = reason
+        locked._history_user = user  # type: ignore[attr-defined]
+        locked._change_reason = _why(f"Retired: {reason}")  # type: ignore[attr-defined]
+        locked.save()
+    return locked
+
+
+__all__ = [
+    "NotReady",
+    "OverrideNeeded",
+    "PlanChanged",
+    "PlanError",
+    "ProtocolError",
+    "approve_plan",
+    "compute",
+    "create_local_protocol",
+    "discard_draft",
+    "first_session_number",
+    "recalculate",
+    "retire_local_protocol",
+    "save_draft",
+    "schedule_sessions",
+    "stored_inputs",
+]

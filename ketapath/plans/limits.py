@@ -1,0 +1,205 @@
+"""The clinic settings a treatment plan reads, and the dosing core's values built from them.
+
+No published source gives a clinic's absolute maxima, how old a dosing weight may be, the minimum
+gap between sessions or the bag the clinic hangs: these are the clinic's choices, with no default.
+An unset maximum is reported by the dosing core as "clinic setting not set"; it never becomes a
+number here.
+
+:func:`setting_specs` is the provider the clinic-settings registry lists; :func:`clinic_dosing`
+turns a clinic's stored values (``ketapath.clinic_settings.values.values_for``) into the core's
+:class:`~ketapath.clinical.dosing.ClinicLimits` and pump defaults.
+
+>>> d = clinic_dosing({"dosing.iv.max_rate_mg_per_h": Decimal("40"), "dosing.salt_basis": "base"})
+>>> d.limits_for(Route.IV).max_rate_mg_per_h, d.limits_for(Route.IV).max_dose_mg_per_session
+(Decimal('40'), None)
+>>> d.limits_for(Route.INTRANASAL).salt_basis.value
+'base'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from ketapath.clinical.dosing import ClinicLimits, Rounding
+from ketapath.clinical.protocols import Route, SaltBasis
+
+GROUP = "Treatment plans: dosing limits and pumps"
+POSITIVE = Decimal("0.001")  # "more than 0" for the settings form; not a clinical number
+
+ROUTE_LABELS = {
+    Route.IV: "intravenous",
+    Route.INTRANASAL: "intranasal",
+    Route.IM: "intramuscular",
+    Route.ORAL: "oral",
+    Route.SUBLINGUAL: "sublingual",
+    Route.RECTAL: "rectal",
+}
+SALT_CHOICES = (
+    (SaltBasis.BASE.value, "Ketamine base"),
+    (SaltBasis.HYDROCHLORIDE.value, "Ketamine hydrochloride"),
+)
+ROUNDING_CHOICES = (
+    (Rounding.DOWN.value, "Round down (never above the prescribed rate)"),
+    (Rounding.NEAREST.value, "Round to the nearest step"),
+)
+
+WEIGHT_AGE = "dosing.max_weight_age_days"
+MIN_GAP = "dosing.min_gap_days"
+SALT_BASIS = "dosing.salt_basis"
+CONC = "pump.conc_mg_per_ml"
+INCREMENT = "pump.increment_ml_per_h"
+ROUNDING = "pump.rounding"
+
+
+def max_key(route: Route, what: str) -> str:
+    """``dosing.iv.max_rate_mg_per_h`` and the like."""
+    return f"dosing.{route.value}.{what}"
+
+
+@dataclass(frozen=True)
+class DosingSetting:
+    """One clinic setting, in the shape the clinic-settings registry reads."""
+
+    name: str
+    kind: str
+    label: str
+    unit: str = ""
+    minimum: Decimal | None = None
+    maximum: Decimal | None = None
+    choices: tuple[tuple[str, str], ...] = ()
+    group: str = GROUP
+    help: str = ""
+
+
+def setting_specs() -> tuple[DosingSetting, ...]:
+    """Every clinic setting the plans read (none has a default)."""
+    specs = [
+        DosingSetting(
+            WEIGHT_AGE,
+            "days",
+            "How old the weight used for dosing may be",
+            "days",
+            help="A plan on an older weight needs a prescriber's override. Leave empty for not set.",
+        ),
+        DosingSetting(
+            MIN_GAP,
+            "days",
+            "Minimum days between two sessions",
+            "days",
+            help="A schedule with sessions closer together is refused. Leave empty for not set.",
+        ),
+        DosingSetting(
+            SALT_BASIS,
+            "choice",
+            "The clinic's milligrams (maxima below and bag concentration) are of",
+            choices=SALT_CHOICES,
+        ),
+        DosingSetting(
+            max_key(Route.IV, "max_rate_mg_per_kg_per_h"),
+            "decimal",
+            "Intravenous: absolute maximum rate per kg",
+            "mg/kg/h",
+            minimum=POSITIVE,
+        ),
+        DosingSetting(
+            max_key(Route.IV, "max_rate_mg_per_h"),
+            "decimal",
+            "Intravenous: absolute maximum rate",
+            "mg/h",
+            minimum=POSITIVE,
+        ),
+    ]
+    for route, label in ROUTE_LABELS.items():
+        specs.append(
+            DosingSetting(
+                max_key(route, "max_dose_mg_per_session"),
+                "decimal",
+                f"{label.capitalize()}: absolute maximum dose per session",
+                "mg",
+                minimum=POSITIVE,
+            )
+        )
+    specs += [
+        DosingSetting(
+            CONC,
+            "decimal",
+            "Concentration of the clinic's infusion bag or syringe",
+            "mg/mL",
+            minimum=POSITIVE,
+            help="Offered when a plan is written; the prescriber can give another. Leave empty for not set.",
+        ),
+        DosingSetting(
+            INCREMENT,
+            "decimal",
+            "Smallest step the infusion pump can be set in",
+            "mL/h",
+            minimum=POSITIVE,
+        ),
+        DosingSetting(
+            ROUNDING, "choice", "Rounding of pump rates to the pump's step", choices=ROUNDING_CHOICES
+        ),
+    ]
+    return tuple(specs)
+
+
+def _decimal(value: Any) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
+
+
+def _int(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+@dataclass(frozen=True)
+class ClinicDosing:
+    """A clinic's dosing settings; every value None when the clinic has not set it."""
+
+    values: Mapping[str, Any]
+
+    @property
+    def salt_basis(self) -> SaltBasis:
+        raw = self.values.get(SALT_BASIS)
+        return SaltBasis(raw) if raw else SaltBasis.UNSTATED
+
+    @property
+    def min_gap_days(self) -> int | None:
+        return _int(self.values.get(MIN_GAP))
+
+    @property
+    def max_weight_age_days(self) -> int | None:
+        return _int(self.values.get(WEIGHT_AGE))
+
+    @property
+    def conc_mg_per_ml(self) -> Decimal | None:
+        return _decimal(self.values.get(CONC))
+
+    @property
+    def increment_ml_per_h(self) -> Decimal | None:
+        return _decimal(self.values.get(INCREMENT))
+
+    @property
+    def rounding(self) -> str | None:
+        raw = self.values.get(ROUNDING)
+        return str(raw) if raw else None
+
+    def limits_for(self, route: Route) -> ClinicLimits:
+        """The clinic's absolute maxima for one route, for the dosing core."""
+        per_kg = self.values.get(max_key(route, "max_rate_mg_per_kg_per_h")) if route is Route.IV else None
+        per_h = self.values.get(max_key(route, "max_rate_mg_per_h")) if route is Route.IV else None
+        return ClinicLimits(
+            route=route,
+            max_rate_mg_per_kg_per_h=_decimal(per_kg),
+            max_rate_mg_per_h=_decimal(per_h),
+            max_dose_mg_per_session=_decimal(self.values.get(max_key(route, "max_dose_mg_per_session"))),
+            max_weight_age_days=self.max_weight_age_days,
+            salt_basis=self.salt_basis,
+        )
+
+
+def clinic_dosing(values: Mapping[str, Any]) -> ClinicDosing:
+    """The dosing settings out of a clinic's parsed values (``values_for``)."""
+    names = {s.name for s in setting_specs()}
+    return ClinicDosing({k: v for k, v in values.items() if k in names})

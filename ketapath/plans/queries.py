@@ -1,0 +1,40 @@
+"""Reading plans and sessions with a fixed number of queries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ketapath.audit.records import RecordStatus
+from ketapath.plans.models import PlannedSession, PlanStatus, TreatmentPlan
+
+
+def patient_plans(patient: Any) -> list[TreatmentPlan]:
+    """Every version of the patient's plan, newest first (one query)."""
+    return list(
+        TreatmentPlan.objects.filter(patient=patient)
+        .select_related(
+            "created_by", "approved_by", "override_by", "entered_in_error_by", "local_protocol", "previous"
+        )
+        .order_by("-version")
+    )
+
+
+def plan_sessions(plan: TreatmentPlan) -> list[PlannedSession]:
+    """The sessions a version scheduled, by date (one query)."""
+    return list(
+        PlannedSession.objects.filter(plan=plan)
+        .select_related("cancelled_by")
+        .order_by("planned_on", "number")
+    )
+
+
+def drafts_waiting(clinic_id: int, limit: int) -> list[TreatmentPlan]:
+    """Draft plans of a clinic's patients, waiting for a prescriber's approval (one query)."""
+    return list(
+        TreatmentPlan.objects.active()
+        .filter(
+            patient__clinic_id=clinic_id, patient__record_status=RecordStatus.ACTIVE, status=PlanStatus.DRAFT
+        )
+        .select_related("patient", "created_by")
+        .order_by("updated_at")[:limit]
+    )

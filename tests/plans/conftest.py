@@ -1,0 +1,136 @@
+"""Helpers for the plan tests: a patient made ready through the real consultation actions, the
+clinic's dosing settings, and plan inputs."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from ketapath.clinic_settings.values import set_values
+from ketapath.clinical.dosing import DoseChoices, PumpSetup, Rounding
+from ketapath.clinical.protocols import SaltBasis
+from ketapath.clinical.schedule import PhaseChoice
+from ketapath.consultations.actions import (
+    Decision,
+    IntakeChanges,
+    RowChange,
+    complete_visit,
+    publish_consent_version,
+    record_consent,
+    save_evaluation,
+    save_intake,
+)
+from ketapath.consultations.proposal import build_proposal
+from ketapath.plans.compute import PlanInputs
+
+CLEAR = {
+    "cardiovascular_disease": "none",
+    "hypertension": "none",
+    "cardiovascular_risk": "no",
+    "hepatic_disease": "none",
+    "liver_toxicity_risk": "no",
+    "raised_intracranial_pressure": "no",
+    "raised_intraocular_pressure": "no",
+    "pregnant": "no",
+    "breastfeeding": "no",
+    "psychosis_active": "no",
+    "psychosis_history": "no",
+    "mania_history": "no",
+    "active_substance_misuse": "no",
+    "serial_infusions_planned": "yes",
+    "frequent_high_doses_planned": "no",
+}
+
+PUMP = PumpSetup(Decimal("1"), SaltBasis.HYDROCHLORIDE, Decimal("0.1"), Rounding.DOWN)
+
+
+def sign_evaluation(patient, prescriber, nurse, final="eligible"):
+    """Intake, completed visit and a signed evaluation with ``final`` as the decision."""
+    today = timezone.localdate()
+    row = RowChange(
+        None,
+        {
+            "condition_id": "crps-1",
+            "icd10_code": "G90.511",
+            "description": "",
+            "onset_on": today - timedelta(400),
+        },
+    )
+    save_intake(patient, nurse, IntakeChanges(fields=CLEAR, conditions=(row,)), by_patient=False)
+    complete_visit(patient, nurse)
+    proposal = build_proposal(patient, today)
+    reason = "" if proposal.decision == final else "Clinical judgement (test)."
+    return save_evaluation(
+        patient,
+        prescriber,
+        Decision(final_decision=final, decision_reason=reason),
+        proposal_key=proposal.key,
+        sign=True,
+    )
+
+
+def sign_consent(patient, prescriber, nurse):
+    version = publish_consent_version(
+        patient.clinic,
+        prescriber,
+        title="Consent",
+        body="Benefits and risks.",
+        sources=[],
+        change_note="test",
+    )
+    return record_consent(patient, nurse, version=version, signed_on=timezone.localdate(), method="paper")
+
+
+@pytest.fixture
+def make_ready(personas):
+    """``make_ready(patient)``: a signed eligible evaluation and a signed consent, for real."""
+
+    def _ready(patient):
+        sign_evaluation(patient, personas.prescriber, personas.nurse)
+        sign_consent(patient, personas.prescriber, personas.nurse)
+        patient.refresh_from_db()
+        return patient
+
+    return _ready
+
+
+@pytest.fixture
+def ready_patient(personas, make_ready):
+    return make_ready(personas.patient_one)
+
+
+@pytest.fixture
+def clinic_settings(personas):
+    """``clinic_settings(**{"dosing.iv.max_rate_mg_per_h": "40"})`` sets clinic A's values."""
+
+    def _set(**values):
+        set_values(personas.clinic_a, personas.prescriber, {k: str(v) for k, v in values.items()})
+
+    return _set
+
+
+def singh(
+    *,
+    start: date | None = None,
+    weight="70",
+    weighed: date | None = None,
+    per_kg=None,
+    per_week=2,
+    weeks=None,
+    pump=PUMP,
+    reason="",
+) -> PlanInputs:
+    today = timezone.localdate()
+    return PlanInputs(
+        protocol_id="singh-2016-trd",
+        weight_kg=Decimal(weight),
+        weight_measured_on=weighed or today,
+        start_on=start or today + timedelta(days=1),
+        choices=DoseChoices(dose_mg_per_kg=Decimal(per_kg) if per_kg is not None else None),
+        phases=(PhaseChoice(per_week=per_week, weeks=weeks),),
+        pump=pump,
+        change_reason=reason,
+    )
