@@ -1,6 +1,7 @@
 from django.urls import path
 
-from ketapath.portal import questionnaire_views, views
+from ketapath.consultations import portal_views as consultation_views
+from ketapath.portal import care_views, questionnaire_views, views
 
 app_name = "portal"
 urlpatterns = [
@@ -11,4 +12,11 @@ urlpatterns = [
         questionnaire_views.questionnaire_fill,
         name="questionnaire_fill",
     ),
+    path("intake/", consultation_views.intake, name="intake"),
+    path("consent/", consultation_views.consent, name="consent"),
+    path("appointments/", care_views.appointments, name="appointments"),
+    path("tips/", care_views.tips, name="tips"),
+    path("journal/", care_views.journal, name="journal"),
+    path("progress/", care_views.progress, name="progress"),
+    path("symptoms/", care_views.symptom_report, name="symptoms"),
 ]

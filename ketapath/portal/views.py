@@ -25,6 +25,9 @@ def home(request: HttpRequest) -> HttpResponse:
         )
         .count()
     )
+    from ketapath.outcomes.events import upcoming_appointments
+
+    upcoming = upcoming_appointments([patient.pk], timezone.localdate(), limit=1).get(patient.pk, [])
     return render(
         request,
         "portal/home.html",
@@ -32,5 +35,6 @@ def home(request: HttpRequest) -> HttpResponse:
             "patient": patient,
             "steps": next_steps(patient),
             "due_count": due_count,
+            "next_appointment": upcoming[0] if upcoming else None,
         },
     )

@@ -1,0 +1,213 @@
+"""The prescriber's review note: save, sign (and act on the decision), amend.
+
+Each is one transaction under a lock on the patient row; a double submit finds the work done.
+
+Signing keeps the snapshot of what the prescriber saw and refuses when the data changed since the
+page was shown (the snapshot key differs). The decision acts through the owning apps:
+
+- **adjust** or **booster**: a new draft version of the treatment plan, revising the approved one,
+  through the plans app's own action (``save_draft``) with the review as its reason; the
+  prescriber then sets the new dose or booster phases on the plan page and approves it there. A
+  draft already open is linked, never overwritten;
+- **stop**: the patient moves to the follow-up stage (follow-up questionnaires go on); sessions
+  still scheduled are listed on the review for the plan page to cancel;
+- **continue**: nothing else changes.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import replace
+from datetime import date, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from ketapath.outcomes.models import PLAN_CHANGING, OutcomeReview, ReviewDecision, ReviewStatus
+from ketapath.patients.models import PathwayStage, Patient
+
+
+class ReviewError(ValueError):
+    """A change the rules refuse; ``field`` names the form field ("__all__" for none)."""
+
+    def __init__(self, message: str, field: str = "__all__") -> None:
+        self.field = field
+        super().__init__(message)
+
+
+class ReviewChanged(ReviewError):
+    def __init__(self) -> None:
+        super().__init__(
+            "The outcome data changed since this page was shown (a new score, session or plan). "
+            "Your text is kept: read the updated data, then sign."
+        )
+
+
+STOP_FROM = frozenset({PathwayStage.TREATMENT, PathwayStage.MAINTENANCE})
+
+
+def _lock(patient: Patient) -> Patient:
+    return Patient.objects.select_for_update().get(pk=patient.pk)
+
+
+def current_draft(patient: Patient) -> OutcomeReview | None:
+    return OutcomeReview.objects.active().filter(patient=patient, status=ReviewStatus.DRAFT).first()
+
+
+def save_review(
+    patient: Patient,
+    user: Any,
+    *,
+    decision: str,
+    decision_details: str,
+    assessment: str,
+    snapshot: dict[str, Any],
+    snapshot_key: str,
+    current_key: str,
+    sign: bool,
+    client_key: uuid.UUID | None = None,
+    today: date | None = None,
+) -> OutcomeReview:
+    """Save the draft (creating it if there is none); with ``sign``, sign and act on the decision.
+
+    ``snapshot_key`` is the key the form was shown with, ``current_key`` the key of the data now.
+    """
+    today = today or timezone.localdate()
+    if decision and decision not in ReviewDecision.values:
+        raise ReviewError("Choose one of the decisions.", "decision")
+    if sign and not decision:
+        raise ReviewError("Choose the decision before signing.", "decision")
+    if sign and decision in {ReviewDecision.ADJUST, ReviewDecision.BOOSTER} and not decision_details.strip():
+        raise ReviewError("Say what the new plan version should change.", "decision_details")
+    if sign and snapshot_key != current_key:
+        # Keep the prescriber's text as a draft, then ask them to look at the new data.
+        save_review(
+            patient,
+            user,
+            decision=decision,
+            decision_details=decision_details,
+            assessment=assessment,
+            snapshot=snapshot,
+            snapshot_key=current_key,
+            current_key=current_key,
+            sign=False,
+            today=today,
+        )
+        raise ReviewChanged()
+    with transaction.atomic():
+        locked = _lock(patient)
+        if locked.is_entered_in_error:
+            raise ReviewError("This patient's record is marked entered in error.")
+        if client_key is not None:
+            done = OutcomeReview.objects.filter(patient=locked, client_key=client_key).first()
+            if done is not None and done.is_signed:
+                return done  # a double submit of the signing form
+        draft = (
+            OutcomeReview.objects.active()
+            .select_for_update()
+            .filter(patient=locked, status=ReviewStatus.DRAFT)
+            .first()
+        )
+        if draft is None:
+            top = OutcomeReview.objects.filter(patient=locked).aggregate(v=Max("version"))["v"] or 0
+            draft = OutcomeReview(patient=locked, version=top + 1, created_by=user, reviewed_on=today)
+            reason = f"Review version {draft.version} started"
+        else:
+            reason = "Draft saved"
+        draft.decision = decision
+        draft.decision_details = decision_details.strip()
+        draft.assessment = assessment.strip()
+        draft.reviewed_on = today
+        draft.snapshot = snapshot
+        draft.snapshot_key = current_key
+        if client_key is not None:
+            draft.client_key = client_key
+        if sign:
+            draft.status = ReviewStatus.SIGNED
+            draft.signed_by = user
+            draft.signed_at = timezone.now()
+            reason = f"Signed: {ReviewDecision(decision).label}"
+            if decision in PLAN_CHANGING:
+                draft.plan_version = _new_plan_version(locked, user, draft, today)
+            elif decision == ReviewDecision.STOP and locked.pathway_stage in STOP_FROM:
+                locked.pathway_stage = PathwayStage.FOLLOW_UP
+                locked._change_reason = f"Treatment stopped (outcome review version {draft.version})"  # type: ignore[attr-defined]
+                locked.save(update_fields=["pathway_stage", "updated_at"])
+        draft._history_user = user  # type: ignore[attr-defined]
+        draft._change_reason = reason  # type: ignore[attr-defined]
+        draft.save()
+    return draft
+
+
+def _next_start(patient: Patient, today: date) -> date:
+    from ketapath.outcomes.events import upcoming_appointments
+
+    tomorrow = today + timedelta(days=1)
+    upcoming = upcoming_appointments([patient.pk], tomorrow, limit=1).get(patient.pk, [])
+    return upcoming[0].on if upcoming else tomorrow
+
+
+def _new_plan_version(patient: Patient, user: Any, review: OutcomeReview, today: date) -> Any:
+    """A new draft plan version revising the approved one, through the plans app's own action."""
+    from ketapath.plans.actions import PlanError, save_draft, stored_inputs
+    from ketapath.plans.models import PlanStatus, TreatmentPlan
+
+    plans = TreatmentPlan.objects.active().filter(patient=patient)
+    draft = plans.filter(status=PlanStatus.DRAFT).first()
+    if draft is not None:
+        return draft  # the prescriber's draft already open: linked, never overwritten
+    approved = plans.filter(status=PlanStatus.APPROVED).first()
+    if approved is None:
+        raise ReviewError(
+            "There is no approved treatment plan to revise: write the new plan on the plan page, then sign.",
+            "decision",
+        )
+    label = ReviewDecision(review.decision).label
+    inputs = replace(
+        stored_inputs(approved),
+        start_on=_next_start(patient, today),
+        change_reason=f"Outcome review version {review.version}: {label}. {review.decision_details}"[:2000],
+    )
+    try:
+        return save_draft(patient, user, inputs, today=today)
+    except PlanError as exc:
+        raise ReviewError(f"The new plan version could not be started: {exc}", "decision") from None
+
+
+def start_amendment(review: OutcomeReview, user: Any, reason: str) -> OutcomeReview:
+    """A new draft version amending a signed review (the signed one stays as it is)."""
+    reason = reason.strip()
+    if not reason:
+        raise ReviewError("Give the reason for the amendment.", "reason")
+    with transaction.atomic():
+        locked_patient = _lock(review.patient)
+        signed = OutcomeReview.objects.select_for_update().get(pk=review.pk)
+        if not signed.is_signed:
+            raise ReviewError("Only a signed review can be amended.")
+        existing = (
+            OutcomeReview.objects.active().filter(patient=locked_patient, status=ReviewStatus.DRAFT).first()
+        )
+        if existing is not None:
+            return existing  # a draft is already open (perhaps this same amendment)
+        if OutcomeReview.objects.filter(previous=signed).exists():
+            raise ReviewError("This version was already amended: amend the newest version.")
+        top = OutcomeReview.objects.filter(patient=locked_patient).aggregate(v=Max("version"))["v"] or 0
+        draft = OutcomeReview(
+            patient=locked_patient,
+            version=top + 1,
+            previous=signed,
+            reviewed_on=timezone.localdate(),
+            snapshot=signed.snapshot,
+            snapshot_key=signed.snapshot_key,
+            decision=signed.decision,
+            decision_details=signed.decision_details,
+            assessment=signed.assessment,
+            amendment_reason=reason,
+            created_by=user,
+        )
+        draft._history_user = user  # type: ignore[attr-defined]
+        draft._change_reason = f"Amendment of version {signed.version} started: {reason}"  # type: ignore[attr-defined]
+        draft.save()
+    return draft

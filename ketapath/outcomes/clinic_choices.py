@@ -1,0 +1,132 @@
+"""The clinic settings follow-up, preparation and reminders read (none has a default).
+
+No source read gives the days after a session when questionnaires are due, the weeks of follow-up
+after a course, an interval for bladder-symptom screening (the fact sheet: "no retrieved guideline
+specifies urinalysis or a urinary-symptom screen interval") or a fasting rule specific to ketamine
+infusions: each is the clinic's choice. Until it is made, the schedule leaves that part out and
+every page says "clinic setting not set"; nothing becomes a number by default. The fasting rule
+set for the preparation instructions is the infusion flowsheet's own setting (``fasting.ruleset``),
+so the patient is told what the nurse will check.
+
+:func:`setting_specs` is the provider the clinic-settings registry lists; :func:`follow_up_settings`
+reads a clinic's stored values into the plain :class:`FollowUpSettings` the schedule uses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+GROUP = "Follow-up, patient preparation and reminders"
+
+POST_SESSION_DAYS = "outcomes.post_session_days"
+COURSE_WEEKS = (
+    "outcomes.course_follow_up_1_weeks",
+    "outcomes.course_follow_up_2_weeks",
+    "outcomes.course_follow_up_3_weeks",
+)
+BLADDER_WEEKS = "outcomes.bladder_interval_weeks"
+OVERDUE_DAYS = "outcomes.overdue_after_days"
+REMIND_DAYS_BEFORE = "reminders.session_days_before"
+ORDINALS = ("First", "Second", "Third")
+
+
+@dataclass(frozen=True)
+class OutcomeSetting:
+    """One clinic setting, in the shape the clinic-settings registry reads."""
+
+    name: str
+    kind: str
+    label: str
+    unit: str = ""
+    minimum: Decimal | None = None
+    maximum: Decimal | None = None
+    choices: tuple[tuple[str, str], ...] = ()
+    group: str = GROUP
+    help: str = ""
+
+
+def setting_specs() -> tuple[OutcomeSetting, ...]:
+    specs = [
+        OutcomeSetting(
+            POST_SESSION_DAYS,
+            "days",
+            "Post-session questionnaires are due this many days after each session",
+            "days",
+            help="0 = the same day. A new session closes the open items of the one before. "
+            "Leave empty for not set: no post-session questionnaires are scheduled.",
+        ),
+    ]
+    for key, ordinal in zip(COURSE_WEEKS, ORDINALS, strict=True):
+        specs.append(
+            OutcomeSetting(
+                key,
+                "integer",
+                f"{ordinal} follow-up after a course: weeks after the last session",
+                "weeks",
+                minimum=Decimal(1),
+                maximum=Decimal(104),
+                help="Counted from the most recent session; a later session (a booster) restarts the count. "
+                "Leave empty to skip.",
+            )
+        )
+    specs += [
+        OutcomeSetting(
+            BLADDER_WEEKS,
+            "integer",
+            "Bladder symptom score (ICSI/ICPI) every this many weeks, from the first session "
+            "until one interval after the last",
+            "weeks",
+            minimum=Decimal(1),
+            maximum=Decimal(52),
+            help="No guideline read gives a urinary-symptom screening interval: this is clinic policy.",
+        ),
+        OutcomeSetting(
+            OVERDUE_DAYS,
+            "days",
+            "A follow-up questionnaire counts as overdue this many days after its due date",
+            "days",
+            help="Overdue items are listed on the nurses' dashboard. Not set: overdue from the day after.",
+        ),
+        OutcomeSetting(
+            REMIND_DAYS_BEFORE,
+            "days",
+            "E-mail a session reminder with the preparation instructions this many days before",
+            "days",
+            help="0 = on the morning of the session. Not set: no session reminders are sent.",
+        ),
+    ]
+    return tuple(specs)
+
+
+@dataclass(frozen=True)
+class FollowUpSettings:
+    """The schedule's clinic settings as plain values; None = not set."""
+
+    post_session_days: int | None = None
+    course_weeks: tuple[int, ...] = ()
+    bladder_interval_weeks: int | None = None
+    overdue_after_days: int | None = None
+
+
+def _int(values: Mapping[str, Any], key: str) -> int | None:
+    value = values.get(key)
+    return None if value is None else int(value)
+
+
+def follow_up_settings(values: Mapping[str, Any]) -> FollowUpSettings:
+    """From ``clinic_settings.values.values_for(clinic_id)``: the follow-up settings.
+
+    >>> s = follow_up_settings({COURSE_WEEKS[0]: 4, COURSE_WEEKS[1]: 1})
+    >>> s.course_weeks, s.post_session_days
+    ((1, 4), None)
+    """
+    weeks = sorted({w for w in (_int(values, k) for k in COURSE_WEEKS) if w is not None})
+    return FollowUpSettings(
+        post_session_days=_int(values, POST_SESSION_DAYS),
+        course_weeks=tuple(weeks),
+        bladder_interval_weeks=_int(values, BLADDER_WEEKS),
+        overdue_after_days=_int(values, OVERDUE_DAYS),
+    )

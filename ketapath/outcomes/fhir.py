@@ -1,0 +1,110 @@
+"""The post-treatment review notes as FHIR R4 ``ClinicalImpression``s.
+
+Only signed notes (and amended ones, which stay signed) are exported; a draft is not part of the
+record. Each impression names the decision as its prognosis, the response summaries as findings
+(each with its source as basis) and, as supporting information, the questionnaire responses its
+baseline and latest scores came from (exported by the questionnaires app with the same ids).
+The follow-up questionnaires themselves are ``QuestionnaireResponse``s exported by that app.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ketapath.clinical.instruments.codes import FHIR_BASE
+from ketapath.fhir.ids import full_url, resource_uuid
+from ketapath.fhir.patient import patient_reference
+from ketapath.outcomes.models import OutcomeReview, ReviewDecision, ReviewStatus
+
+DECISION_SYSTEM = f"{FHIR_BASE}/CodeSystem/outcome-review-decisions"
+RESPONSE_SYSTEM = f"{FHIR_BASE}/CodeSystem/response-levels"
+JSON = dict[str, Any]
+
+
+def _response_ref(patient: Any, response_id: int) -> JSON:
+    return {"reference": full_url(resource_uuid("QuestionnaireResponse", patient.clinic.slug, response_id))}
+
+
+def review_resource(patient: Any, review: OutcomeReview, exported_responses: set[int]) -> JSON:
+    s = review.snapshot or {}
+    findings: list[JSON] = []
+    supporting: dict[int, JSON] = {}
+    for m in s.get("measures") or []:
+        measure_id = m["id"]
+        level = m.get("best_level") or "none"
+        text = f"{m.get('label', measure_id)}: {m.get('best_label') or 'no response level met'}"
+        if m.get("relapse_on"):
+            text += f"; relapse on {m['relapse_on']}"
+        if m.get("duration_days") is not None:
+            text += f"; response lasted {m['duration_days']} days"
+        finding: JSON = {
+            "itemCodeableConcept": {
+                "coding": [{"system": RESPONSE_SYSTEM, "code": f"{measure_id}:{level}"}],
+                "text": text,
+            }
+        }
+        basis = "; ".join(f"{d['label']} ({d['sources']})" for d in m.get("definitions", []))
+        if basis:
+            finding["basis"] = basis
+        findings.append(finding)
+        for key in ("baseline",):
+            ref = m.get(key)
+            if ref and ref.get("response_id") in exported_responses:
+                supporting[ref["response_id"]] = _response_ref(patient, ref["response_id"])
+    for change in s.get("changes", []):
+        for key in ("baseline", "latest"):
+            ref = change.get(key)
+            if ref and ref.get("response_id") in exported_responses:
+                supporting[ref["response_id"]] = _response_ref(patient, ref["response_id"])
+    decision = ReviewDecision(review.decision)
+    resource: JSON = {
+        "resourceType": "ClinicalImpression",
+        "id": resource_uuid("ClinicalImpression", patient.clinic.slug, "outcome-review", review.pk),
+        "status": "entered-in-error" if review.is_entered_in_error else "completed",
+        "code": {"text": f"Post-treatment outcome review, version {review.version}"},
+        "subject": {"reference": patient_reference(patient)},
+        "effectiveDateTime": review.reviewed_on.isoformat(),
+        "date": review.signed_at.isoformat(timespec="seconds") if review.signed_at else None,
+        "assessor": {"display": review.signed_by.display_name if review.signed_by else ""},
+        "summary": f"Decision: {decision.label}."
+        + (f" {review.decision_details}" if review.decision_details else ""),
+        "prognosisCodeableConcept": [
+            {"coding": [{"system": DECISION_SYSTEM, "code": decision.value, "display": str(decision.label)}]}
+        ],
+    }
+    if findings:
+        resource["finding"] = findings
+    if supporting:
+        resource["supportingInfo"] = list(supporting.values())
+    if review.previous_id:
+        resource["previous"] = {
+            "reference": full_url(
+                resource_uuid("ClinicalImpression", patient.clinic.slug, "outcome-review", review.previous_id)
+            )
+        }
+    notes = [
+        t
+        for t in (review.assessment, review.amendment_reason and f"Amendment: {review.amendment_reason}")
+        if t
+    ]
+    if notes:
+        resource["note"] = [{"text": t} for t in notes]
+    return {k: v for k, v in resource.items() if v is not None}
+
+
+def outcome_resources(patient: Any) -> list[JSON]:
+    from ketapath.questionnaires.models import QuestionnaireResponse, ResponseStatus
+
+    reviews = list(
+        OutcomeReview.objects.filter(patient=patient, status=ReviewStatus.SIGNED)
+        .select_related("signed_by")
+        .order_by("version")
+    )
+    if not reviews:
+        return []
+    exported = set(
+        QuestionnaireResponse.objects.active()
+        .filter(patient=patient, status__in=[ResponseStatus.COMPLETED, ResponseStatus.REVIEWED])
+        .values_list("pk", flat=True)
+    )
+    return [review_resource(patient, review, exported) for review in reviews]

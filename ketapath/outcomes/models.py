@@ -1,0 +1,195 @@
+"""Follow-up items, cached responder status, the prescriber's review note and reminder claims.
+
+- :class:`FollowUp` ties a questionnaire assignment (the questionnaires app's store, the only
+  one) to the treatment event it counts from and its time point: the scheduler creates it once.
+- :class:`ResponderStatus` is the core's classification of one patient's measure, stored so the
+  cohort report does not re-run it for every patient on every view. It is derived data: each row
+  carries the fingerprint of the responses and sessions it came from, and a stale row is
+  recomputed before it is used.
+- :class:`OutcomeReview` is the prescriber's post-treatment assessment: a snapshot of what they
+  saw and their decision. Signed means locked; an amendment is a new version.
+- :class:`SessionReminder` records that a session reminder went out (claimed before sending).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from ketapath.audit.records import ClinicalRecord, RecordStatus
+
+ACTIVE = models.Q(record_status=RecordStatus.ACTIVE)
+
+
+class FollowUpKind(models.TextChoices):
+    POST_SESSION = "post-session", "After a session"
+    COURSE = "course", "After a course"
+    BLADDER = "bladder", "Bladder symptoms"
+
+
+class FollowUp(ClinicalRecord):
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="follow_ups")
+    assignment = models.OneToOneField(
+        "questionnaires.QuestionnaireAssignment", on_delete=models.PROTECT, related_name="follow_up"
+    )
+    kind = models.CharField(max_length=14, choices=FollowUpKind.choices)
+    code = models.CharField(max_length=30, help_text="The time point, unique for its anchor (course-w4).")
+    label = models.CharField(max_length=160)
+    anchor_key = models.CharField(max_length=60, help_text="The session it counts from.")
+    anchor_on = models.DateField()
+    instrument_id = models.CharField(max_length=40)
+    due_on = models.DateField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    closed_reason = models.CharField(max_length=200, blank=True, help_text="Why it was closed unanswered.")
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["due_on", "id"]
+        constraints = [
+            # The scheduler creates each time point's questionnaire once, however often it runs.
+            models.UniqueConstraint(
+                fields=["patient", "anchor_key", "code", "instrument_id"],
+                condition=ACTIVE,
+                name="follow_up_once_per_point",
+            ),
+        ]
+        indexes = [
+            # The nurses' overdue list and the patient's schedule read by due date.
+            models.Index(fields=["patient", "due_on"], name="follow_up_patient_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.instrument_id} {self.code} for {self.patient_id}"
+
+
+class ResponderStatus(models.Model):
+    """Derived, recomputable: the response core's summary for one patient and measure."""
+
+    patient = models.ForeignKey("patients.Patient", on_delete=models.CASCADE, related_name="+")
+    measure_id = models.CharField(max_length=20)
+    fingerprint = models.CharField(max_length=64)
+    computed_at = models.DateTimeField(auto_now=True)
+    classified = models.BooleanField(default=False)
+    baseline = models.FloatField(null=True)
+    baseline_on = models.DateField(null=True)
+    latest = models.FloatField(null=True)
+    latest_on = models.DateField(null=True)
+    points = models.PositiveIntegerField(default=0)
+    best_level = models.CharField(max_length=20, blank=True)
+    best_reduction_percent = models.FloatField(null=True)
+    first_response_on = models.DateField(null=True)
+    relapse_on = models.DateField(null=True)
+    duration_days = models.IntegerField(null=True)
+    sustained = models.BooleanField(null=True)
+    review = models.BooleanField(default=False, help_text="A flag asks for a clinical review.")
+    flags = models.JSONField(default=list)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["patient", "measure_id"], name="responder_status_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.measure_id} of {self.patient_id}: {self.best_level or 'none'}"
+
+
+class ReviewStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SIGNED = "signed", "Signed"
+
+
+class ReviewDecision(models.TextChoices):
+    CONTINUE = "continue", "Continue the plan as it is"
+    ADJUST = "adjust", "Adjust the dose (a new plan version)"
+    BOOSTER = "booster", "Booster schedule (a new plan version)"
+    STOP = "stop", "Stop treatment"
+
+
+# Decisions that start a new version of the treatment plan when the review is signed.
+PLAN_CHANGING = frozenset({ReviewDecision.ADJUST, ReviewDecision.BOOSTER})
+
+
+class OutcomeReview(ClinicalRecord):
+    """The prescriber's post-treatment assessment, one version per row."""
+
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="outcome_reviews")
+    version = models.PositiveSmallIntegerField(default=1)
+    previous = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="amended_by",
+        help_text="The signed version this one amends.",
+    )
+    status = models.CharField(max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.DRAFT)
+    reviewed_on = models.DateField()
+    snapshot = models.JSONField(default=dict, help_text="The outcome data as the prescriber saw it.")
+    snapshot_key = models.CharField(max_length=64)
+    decision = models.CharField(max_length=10, choices=ReviewDecision.choices, blank=True)
+    decision_details = models.TextField(
+        "details of the decision", blank=True, help_text="The dose change, the booster interval, why stop."
+    )
+    assessment = models.TextField("assessment", blank=True)
+    amendment_reason = models.TextField("reason for the amendment", blank=True)
+    plan_version = models.ForeignKey(
+        "plans.TreatmentPlan",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The new plan version the decision started.",
+    )
+    client_key = models.UUIDField(
+        null=True, blank=True, unique=True, help_text="Sent with the form: a second submit finds this review."
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    signed_at = models.DateTimeField(null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["patient", "version"], name="outcome_review_version_unique"),
+            # One draft at a time: two tabs or a double submit cannot open two.
+            models.UniqueConstraint(
+                fields=["patient"],
+                condition=models.Q(status="draft", record_status=RecordStatus.ACTIVE),
+                name="one_draft_outcome_review_per_patient",
+            ),
+            models.CheckConstraint(
+                name="signed_outcome_review_has_signature",
+                condition=~models.Q(status="signed")
+                | (
+                    models.Q(signed_at__isnull=False)
+                    & models.Q(signed_by__isnull=False)
+                    & ~models.Q(decision="")
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Outcome review v{self.version} of {self.patient_id} ({self.status})"
+
+    @property
+    def is_signed(self) -> bool:
+        return self.status == ReviewStatus.SIGNED
+
+
+class SessionReminder(models.Model):
+    """A session reminder was sent (the row is claimed first, in the sending transaction)."""
+
+    session_key = models.CharField(max_length=60, unique=True)
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
+    session_on = models.DateField()
+    sent_at = models.DateTimeField(auto_now_add=True)
+    sent_to = models.EmailField()
+
+    def __str__(self) -> str:
+        return f"Reminder for {self.session_key}"

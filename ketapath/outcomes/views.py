@@ -1,0 +1,256 @@
+"""Outcomes in the chart, the prescriber's review note and the clinic's cohort report."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from ketapath.accounts.policy import allowed, requires
+from ketapath.clinic_settings.values import values_for
+from ketapath.outcomes import cohort
+from ketapath.outcomes.actions import ReviewError, current_draft, save_review, start_amendment
+from ketapath.outcomes.assessment import gather, snapshot, snapshot_key
+from ketapath.outcomes.clinic_choices import follow_up_settings
+from ketapath.outcomes.followups import overdue_cutoff, schedule_for, sync_follow_ups
+from ketapath.outcomes.forms import AmendForm, CohortFilters, ReviewForm
+from ketapath.outcomes.models import FollowUp, OutcomeReview, ReviewStatus
+from ketapath.patients.access import patient_for
+from ketapath.patients.models import Patient
+from ketapath.portal.models import JournalEntry, SymptomReport
+from ketapath.portal.symptoms import symptoms
+
+JOURNAL_SHOWN = 30
+
+
+def _follow_up_rows(patient: Patient, today: Any) -> dict[str, Any]:
+    settings = follow_up_settings(values_for(patient.clinic_id))
+    schedule = schedule_for(patient, settings=settings)
+    items = list(
+        FollowUp.objects.active()
+        .filter(patient=patient)
+        .select_related("assignment")
+        .order_by("-due_on", "id")
+    )
+    cutoff = overdue_cutoff(today, settings)
+    return {
+        "settings": settings,
+        "schedule": schedule,
+        "upcoming": schedule.upcoming(today),
+        "items": items[:40],
+        "overdue": [i for i in items if i.assignment.status == "assigned" and i.due_on < cutoff],
+        "cutoff": cutoff,
+    }
+
+
+def _patient_side(patient: Patient) -> dict[str, Any]:
+    labels = {code: s.label for code, s in symptoms().items()}
+    reports = list(SymptomReport.objects.active().filter(patient=patient).order_by("-reported_at")[:10])
+    journal = list(
+        JournalEntry.objects.active().filter(patient=patient).order_by("-entry_on")[:JOURNAL_SHOWN]
+    )
+    return {
+        "reports": [(r, [labels.get(c, c) for c in r.symptoms]) for r in reports],
+        "journal": journal,
+    }
+
+
+@requires("clinical.view")
+def patient_outcomes(request: HttpRequest, mrn: str) -> HttpResponse:
+    patient = patient_for(request, mrn, permission="clinical.view")
+    today = timezone.localdate()
+    outcomes = gather(patient, today)
+    reviews = list(
+        OutcomeReview.objects.active()
+        .filter(patient=patient)
+        .select_related("signed_by", "plan_version")
+        .order_by("-version")
+    )
+    from ketapath.outcomes.charts import journal_chart
+
+    side = _patient_side(patient)
+    return render(
+        request,
+        "outcomes/patient.html",
+        {
+            "patient": patient,
+            "o": outcomes,
+            "s": snapshot(outcomes),
+            "follow": _follow_up_rows(patient, today),
+            "reviews": reviews,
+            "draft": next((r for r in reviews if r.status == ReviewStatus.DRAFT), None),
+            "journal_chart": journal_chart(side["journal"], outcomes.sessions) if side["journal"] else None,
+            "today": today,
+            **side,
+        },
+    )
+
+
+@require_POST
+@requires("clinical.chart")
+def sync(request: HttpRequest, mrn: str) -> HttpResponse:
+    patient = patient_for(request, mrn, permission="clinical.chart", action=None)
+    result = sync_follow_ups(timezone.localdate(), patients=Patient.objects.filter(pk=patient.pk))
+    messages.success(
+        request,
+        f"Follow-up schedule checked: {result.created} questionnaire(s) assigned, {result.closed} closed.",
+    )
+    return redirect("outcomes:patient", mrn=patient.mrn)
+
+
+@requires("clinical.sign")
+def review(request: HttpRequest, mrn: str) -> HttpResponse:
+    patient = patient_for(request, mrn, permission="clinical.sign")
+    today = timezone.localdate()
+    outcomes = gather(patient, today)
+    data = snapshot(outcomes)
+    key = snapshot_key(data)
+    draft = current_draft(patient)
+    if request.method == "POST":
+        form = ReviewForm(request.POST)
+        if form.is_valid():
+            d = form.cleaned_data
+            sign = request.POST.get("action") == "sign"
+            try:
+                saved = save_review(
+                    patient,
+                    request.user,
+                    decision=d["decision"],
+                    decision_details=d["decision_details"],
+                    assessment=d["assessment"],
+                    snapshot=data,
+                    snapshot_key=d["snapshot_key"],
+                    current_key=key,
+                    sign=sign,
+                    client_key=d["client_key"],
+                    today=today,
+                )
+            except ReviewError as exc:
+                form.add_error(None if exc.field == "__all__" else exc.field, str(exc))
+            else:
+                if saved.is_signed:
+                    messages.success(request, f"Review version {saved.version} signed and locked.")
+                    if saved.plan_version_id:
+                        messages.info(
+                            request,
+                            f"Plan version {saved.plan_version.version} was started as a draft: set the "
+                            "change on the plan page and approve it there.",
+                        )
+                    return redirect("outcomes:review_detail", mrn=patient.mrn, review_id=saved.pk)
+                messages.success(request, "Draft saved. It is not part of the record until signed.")
+                return redirect("outcomes:review", mrn=patient.mrn)
+        form.data = form.data.copy()
+        form.data["snapshot_key"] = key
+    else:
+        initial = {"snapshot_key": key}
+        if draft is not None:
+            initial |= {
+                "decision": draft.decision,
+                "decision_details": draft.decision_details,
+                "assessment": draft.assessment,
+            }
+        form = ReviewForm(initial=initial)
+    return render(
+        request,
+        "outcomes/review.html",
+        {"patient": patient, "o": outcomes, "live": data, "form": form, "draft": draft, "today": today},
+    )
+
+
+def _review_or_404(patient: Patient, review_id: int) -> OutcomeReview:
+    found = (
+        OutcomeReview.objects.select_related("signed_by", "created_by", "previous", "plan_version")
+        .filter(patient=patient, pk=review_id)
+        .first()
+    )
+    if found is None:
+        raise Http404("No such review for this patient.")
+    return found
+
+
+@requires("clinical.view")
+def review_detail(request: HttpRequest, mrn: str, review_id: int) -> HttpResponse:
+    patient = patient_for(request, mrn, permission="clinical.view")
+    item = _review_or_404(patient, review_id)
+    amended_by = OutcomeReview.objects.filter(previous=item).first()
+    return render(
+        request,
+        "outcomes/review_detail.html",
+        {
+            "patient": patient,
+            "review": item,
+            "s": item.snapshot,
+            "amended_by": amended_by,
+            "can_amend": item.is_signed and amended_by is None and allowed(request.user, "clinical.sign"),
+            "amend_form": AmendForm(),
+        },
+    )
+
+
+@require_POST
+@requires("clinical.sign")
+def review_amend(request: HttpRequest, mrn: str, review_id: int) -> HttpResponse:
+    patient = patient_for(request, mrn, permission="clinical.sign", action=None)
+    item = _review_or_404(patient, review_id)
+    form = AmendForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Give the reason for the amendment.")
+        return redirect("outcomes:review_detail", mrn=patient.mrn, review_id=item.pk)
+    try:
+        start_amendment(item, request.user, form.cleaned_data["reason"])
+    except ReviewError as exc:
+        messages.error(request, str(exc))
+        return redirect("outcomes:review_detail", mrn=patient.mrn, review_id=item.pk)
+    messages.success(request, "Amendment started as a new draft version. Sign it when it is right.")
+    return redirect("outcomes:review", mrn=patient.mrn)
+
+
+# ----------------------------------------------------------------------------------------------
+# The cohort report
+# ----------------------------------------------------------------------------------------------
+
+
+def _report(request: HttpRequest) -> tuple[CohortFilters, cohort.Report]:
+    clinic_id = request.user.clinic_id  # type: ignore[union-attr]
+    form = CohortFilters(request.GET or None, protocols=cohort.clinic_protocols(clinic_id))
+    clean = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    report = cohort.cohort_report(
+        clinic_id,
+        started_from=clean.get("started_from"),
+        started_to=clean.get("started_to"),
+        protocol_id=clean.get("protocol") or "",
+    )
+    return form, report
+
+
+@requires("outcomes.report")
+def cohort_page(request: HttpRequest) -> HttpResponse:
+    form, report = _report(request)
+    return render(
+        request,
+        "outcomes/cohort.html",
+        {
+            "form": form,
+            "report": report,
+            "overall_list": [report.overall],
+            "columns": cohort.columns(),
+            "response_keys": cohort.RESPONSE_KEYS,
+            "safety_keys": cohort.SAFETY_KEYS,
+            "response_span": len(cohort.RESPONSE_KEYS) + 1,
+            "safety_span": len(cohort.SAFETY_KEYS) + 1,
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+@requires("outcomes.report")
+def cohort_csv(request: HttpRequest) -> HttpResponse:
+    _, report = _report(request)
+    response = HttpResponse(cohort.as_csv(report), content_type="text/csv; charset=utf-8")
+    stamp = timezone.localdate().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="ketapath-cohort-{stamp}.csv"'
+    return response

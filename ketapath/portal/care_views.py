@@ -1,0 +1,175 @@
+"""The patient's pages between sessions: appointments and preparation, tips, the pain journal,
+their own progress charts and symptom reports. Every page reaches only the signed-in patient's
+own record (``own_patient``)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from ketapath.accounts.policy import requires
+from ketapath.outcomes import events
+from ketapath.outcomes.charts import journal_chart, score_chart
+from ketapath.outcomes.responders import scores_for
+from ketapath.patients.models import Patient
+from ketapath.portal.access import own_patient
+from ketapath.portal.actions import report_symptoms, save_journal_entry
+from ketapath.portal.appointments import preparations
+from ketapath.portal.forms import JournalForm, SymptomForm
+from ketapath.portal.models import REPORTABLE, JournalEntry, SymptomReport
+from ketapath.portal.symptoms import symptoms
+from ketapath.portal.tips import tips_for
+
+APPOINTMENTS_SHOWN = 6
+JOURNAL_CHART_DAYS = 90
+PROGRESS_INSTRUMENTS = ("nrs-pain", "phq-9", "gad-7")
+
+
+@requires("portal.view")
+def appointments(request: HttpRequest) -> HttpResponse:
+    patient = own_patient(request)
+    today = timezone.localdate()
+    upcoming = events.upcoming_appointments([patient.pk], today, limit=APPOINTMENTS_SHOWN).get(patient.pk, [])
+    rows = list(zip(upcoming, preparations(patient, upcoming), strict=True))
+    return render(request, "portal/appointments.html", {"patient": patient, "rows": rows, "today": today})
+
+
+@requires("portal.view")
+def tips(request: HttpRequest) -> HttpResponse:
+    patient = own_patient(request)
+    items, _ = tips_for(patient.clinic_id)
+    return render(request, "portal/tips.html", {"patient": patient, "tips": items})
+
+
+def _day(raw: str | None, today: date) -> date:
+    try:
+        return date.fromisoformat(raw) if raw else today
+    except ValueError:
+        return today
+
+
+@requires("portal.write")
+def journal(request: HttpRequest) -> HttpResponse:
+    patient = own_patient(request)
+    today = timezone.localdate()
+    if request.method == "POST":
+        form = JournalForm(request.POST)
+        if form.is_valid():
+            entry, created = save_journal_entry(patient, form.journal_input())
+            messages.success(
+                request,
+                f"Saved your journal for {entry.entry_on:%A %d %B}."
+                if created
+                else f"Updated your journal for {entry.entry_on:%A %d %B}.",
+            )
+            reportable = [label for code, label in _labels(entry) if code in REPORTABLE]
+            if reportable:
+                messages.warning(
+                    request,
+                    "You noted: " + "; ".join(reportable).lower() + ". The journal does not alert the care "
+                    "team: if you want them to know, use “Report a symptom”.",
+                )
+            return redirect("portal:journal")
+    else:
+        day = _day(request.GET.get("day"), today)
+        entry = JournalEntry.objects.active().filter(patient=patient, entry_on=day).first()
+        initial: dict[str, Any] = {"entry_on": day}
+        if entry is not None:
+            initial |= {
+                "pain_nrs": entry.pain_nrs,
+                "sleep_hours": entry.sleep_hours,
+                "mood": entry.mood,
+                "activity": entry.activity,
+                "side_effects": entry.side_effects,
+                "notes": entry.notes,
+            }
+        form = JournalForm(initial=initial)
+    entries = list(
+        JournalEntry.objects.active()
+        .filter(patient=patient, entry_on__gte=today.fromordinal(today.toordinal() - JOURNAL_CHART_DAYS))
+        .order_by("-entry_on")
+    )
+    sessions = events.held_sessions([patient.pk]).get(patient.pk, [])
+    return render(
+        request,
+        "portal/journal.html",
+        {
+            "patient": patient,
+            "form": form,
+            "entries": entries[:14],
+            "chart": journal_chart(entries, sessions) if entries else None,
+            "today": today,
+        },
+    )
+
+
+def _labels(entry: JournalEntry) -> list[tuple[str, str]]:
+    return list(zip(entry.side_effects, entry.side_effect_labels(), strict=True))
+
+
+@requires("portal.view")
+def progress(request: HttpRequest) -> HttpResponse:
+    patient = own_patient(request)
+    scores = scores_for([patient.pk], PROGRESS_INSTRUMENTS)
+    sessions = events.held_sessions([patient.pk]).get(patient.pk, [])
+    charts = []
+    for instrument_id in PROGRESS_INSTRUMENTS:
+        rows = scores.get((patient.pk, instrument_id), [])
+        if rows:
+            charts.append((f"chart-{instrument_id}", score_chart(instrument_id, rows, sessions)))
+    return render(
+        request, "portal/progress.html", {"patient": patient, "charts": charts, "sessions": sessions}
+    )
+
+
+@requires("portal.write")
+def symptom_report(request: HttpRequest) -> HttpResponse:
+    patient = own_patient(request)
+    catalogue = symptoms()
+    if request.method == "POST":
+        form = SymptomForm(request.POST)
+        if form.is_valid():
+            report, created = report_symptoms(patient, request.user, form.symptom_input())
+            urgent = any(catalogue[c].urgent for c in report.symptoms if c in catalogue)
+            if created:
+                messages.success(request, "Sent to your care team. They will contact you.")
+            else:
+                messages.info(request, "This report was already sent.")
+            if urgent:
+                messages.error(
+                    request,
+                    "You told us about a symptom that needs help now: do not wait for the clinic to call. "
+                    + _urgent_numbers(patient),
+                )
+            return redirect("portal:symptoms")
+    else:
+        form = SymptomForm()
+    reports = list(SymptomReport.objects.active().filter(patient=patient).order_by("-reported_at")[:10])
+    labels = {code: s.label for code, s in catalogue.items()}
+    return render(
+        request,
+        "portal/symptoms.html",
+        {
+            "patient": patient,
+            "form": form,
+            "reports": [(r, [labels.get(c, c) for c in r.symptoms]) for r in reports],
+            "urgent_codes": [c for c, s in catalogue.items() if s.urgent],
+        },
+    )
+
+
+def _urgent_numbers(patient: Patient) -> str:
+    clinic = patient.clinic
+    text = (
+        f"Call {clinic.emergency_number} (emergency)"
+        if clinic.emergency_number
+        else "Call your local emergency number"
+    )
+    if clinic.crisis_line:
+        text += f" or the crisis line {clinic.crisis_line}"
+    return text + "."

@@ -1,0 +1,129 @@
+"""What the patient writes in their own pages, and the clinic's tips.
+
+- :class:`JournalEntry`: one day of the patient's pain journal (pain, sleep, mood, activity, side
+  effects, free notes). One entry per day: saving the same day again updates it (kept in history).
+- :class:`SymptomReport`: symptoms after discharge that the patient wants the care team to know;
+  each raises an alert (``ketapath.portal.actions.report_symptoms``).
+- :class:`Tip`: the clinic's own copy of a troubleshooting tip. A clinic with none shows the
+  project's defaults (``ketapath.portal.tips``); customising copies them here for editing.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from ketapath.audit.records import ClinicalRecord, RecordStatus
+
+ACTIVE = models.Q(record_status=RecordStatus.ACTIVE)
+
+
+def _rating(label: str, *, required: bool = False) -> models.PositiveSmallIntegerField:  # type: ignore[type-arg]
+    return models.PositiveSmallIntegerField(
+        label,
+        null=not required,
+        blank=not required,
+        validators=[MinValueValidator(0), MaxValueValidator(10)],
+    )
+
+
+class JournalSideEffect(models.TextChoices):
+    NAUSEA = "nausea", "Nausea or being sick"
+    DIZZINESS = "dizziness", "Dizziness"
+    HEADACHE = "headache", "Headache"
+    DROWSINESS = "drowsiness", "Drowsiness"
+    DETACHED = "detached", "Feeling detached or unreal"
+    HALLUCINATIONS = "hallucinations", "Seeing or hearing things others do not"
+    URINARY = "urinary", "Pain or burning when passing urine, or needing to go often"
+    ANXIETY = "anxiety", "Anxiety"
+    OTHER = "other", "Something else (write it in your notes)"
+
+
+# Side effects worth telling the care team about now: the journal suggests a symptom report.
+REPORTABLE = frozenset({JournalSideEffect.HALLUCINATIONS, JournalSideEffect.URINARY})
+
+
+class JournalEntry(ClinicalRecord):
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="journal_entries")
+    entry_on = models.DateField("day")
+    pain_nrs = _rating("pain today (0 no pain - 10 worst possible)", required=True)
+    sleep_hours = models.DecimalField(
+        "hours slept last night",
+        max_digits=3,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(24)],
+    )
+    mood = _rating("mood today (0 very low - 10 very good)")
+    activity = _rating("how much you could do today (0 nothing - 10 everything you wanted)")
+    side_effects = models.JSONField(default=list, blank=True)
+    notes = models.TextField("notes", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-entry_on"]
+        constraints = [
+            # One entry a day: a second save (or a double submit) updates it instead.
+            models.UniqueConstraint(
+                fields=["patient", "entry_on"], condition=ACTIVE, name="journal_once_a_day"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Journal {self.entry_on} of {self.patient_id}"
+
+    def side_effect_labels(self) -> list[str]:
+        labels = dict(JournalSideEffect.choices)
+        return [str(labels.get(code, code)) for code in self.side_effects]
+
+
+class SymptomReport(ClinicalRecord):
+    """Symptoms the patient reports after a session (the codes are ``ketapath.portal.symptoms``)."""
+
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="symptom_reports")
+    symptoms = models.JSONField(help_text="Symptom codes from the catalogue.")
+    started_on = models.DateField("when it started", null=True, blank=True)
+    ongoing = models.BooleanField("still there now", null=True, blank=True)
+    details = models.TextField("in your own words", blank=True)
+    reported_at = models.DateTimeField(auto_now_add=True)
+    reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    client_key = models.UUIDField(
+        unique=True, help_text="Sent with the form: a second submit of the same form finds this report."
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-reported_at"]
+        indexes = [models.Index(fields=["patient", "reported_at"], name="symptom_report_patient")]
+
+    def __str__(self) -> str:
+        return f"Symptom report {self.pk} of {self.patient_id}"
+
+
+class Tip(models.Model):
+    """A clinic's version of one tip for patients (content, not a clinical record)."""
+
+    clinic = models.ForeignKey("accounts.Clinic", on_delete=models.PROTECT, related_name="tips")
+    key = models.SlugField(max_length=60, help_text="Which default tip it began as, or a new one.")
+    title = models.CharField(max_length=120)
+    body = models.TextField(help_text="Paragraphs separated by a blank line.")
+    position = models.PositiveSmallIntegerField(default=0)
+    published = models.BooleanField(default=True, help_text="Shown to patients.")
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [models.UniqueConstraint(fields=["clinic", "key"], name="tip_key_unique_in_clinic")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def paragraphs(self) -> list[str]:
+        return [p.strip() for p in self.body.split("\n\n") if p.strip()]

@@ -1,0 +1,190 @@
+"""Preparation instructions for one appointment, computed from its date and time.
+
+Pure (no database): the caller gives the appointment, the protocol it follows, the clinic's
+settings and the medicines the patient listed at intake.
+
+- **Fasting**: the rule set the clinic chose for the nurse's pre-infusion check
+  (``fasting.ruleset``), with that rule set's source, so the patient is told what will be checked.
+  No source read gives a ketamine-specific rule, so an unset choice tells the patient to ask the
+  clinic instead of inventing one. Each rule becomes a clock time (the
+  appointment's start minus the rule's hours) when the start time is known, else "N hours before".
+  Rules for infants (breast milk, formula) are left out of an adult's instructions.
+- **Escort and driving**: an escort when the protocol's source requires one (the esketamine label)
+  or the clinic's policy says so; no driving until the next day (the label for esketamine; for
+  other protocols the project's standard advice, which the nurse's pre-check asks the patient to
+  acknowledge).
+- **Medicines to discuss, what to bring, what to wear**: plain advice written by the project, with
+  no clinical numbers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from ketapath.clinical.fasting import IntakeKind, RuleSet, rulesets
+from ketapath.clinical.protocols import Protocol
+from ketapath.clinical.protocols.model import fmt
+from ketapath.clinical.sources import Cited, get_source
+
+INFANT_ONLY = frozenset({IntakeKind.BREAST_MILK, IntakeKind.INFANT_FORMULA})
+
+BRING = (
+    "A list of every medicine you take, with the doses, and any new medicine since your last visit.",
+    "Your escort's name and phone number.",
+    "Glasses or hearing aids if you use them; headphones and calm music if you would like them.",
+    "A warm layer or a small blanket: some people feel cold during treatment.",
+)
+WEAR = (
+    "Comfortable, loose clothes.",
+    "A top with short sleeves, or sleeves that roll up easily above the elbow, for the drip and the "
+    "blood pressure cuff.",
+    "Flat, comfortable shoes. Leave jewellery and valuables at home.",
+)
+MEDICINES_GENERAL = (
+    "Tell the nurse about every medicine you took today, and about any new medicine, supplement or "
+    "recreational drug since your last visit.",
+    "Do not stop or change a regular medicine for your session unless your prescriber told you to.",
+)
+DRIVING_STANDARD = "Do not drive, cycle or use machinery until the next day, after a night's sleep."
+
+
+@dataclass(frozen=True)
+class FastingLine:
+    label: str
+    hours: Decimal
+    last_at: datetime | None  # None when the start time is not known
+    note: str = ""
+
+    @property
+    def hours_text(self) -> str:
+        minutes = self.hours * 60
+        if self.hours < 1:
+            return f"{fmt(minutes)} minutes"
+        return f"{fmt(self.hours)} hour{'s' if self.hours != 1 else ''}"
+
+
+@dataclass(frozen=True)
+class Preparation:
+    on: date
+    starts_at: datetime | None
+    fasting: tuple[FastingLine, ...]
+    fasting_rule_name: str
+    fasting_source: str  # the rule set's citation; "" when not set
+    fasting_reference: str  # the full reference of that source
+    escort: str
+    escort_basis: str
+    driving: str
+    driving_basis: str
+    medicines: tuple[str, ...]
+    listed_medicines: tuple[str, ...]
+    bring: tuple[str, ...] = BRING
+    wear: tuple[str, ...] = WEAR
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def time_known(self) -> bool:
+        return self.starts_at is not None
+
+
+def is_esketamine(protocol: Protocol | None) -> bool:
+    return protocol is not None and protocol.drug.value == "esketamine"
+
+
+def _fasting(ruleset: RuleSet, starts_at: datetime | None) -> tuple[FastingLine, ...]:
+    lines = []
+    for rule in ruleset.rules:
+        if set(rule.intakes) <= INFANT_ONLY:
+            continue
+        last = None if starts_at is None else starts_at - timedelta(minutes=float(rule.min_minutes))
+        lines.append(FastingLine(rule.label, rule.min_hours, last, rule.note))
+    return tuple(lines)
+
+
+def _medicine_lines(text: str) -> tuple[str, ...]:
+    parts = [p.strip(" -•\t") for p in text.replace(";", "\n").splitlines()]
+    return tuple(p for p in parts if p)
+
+
+def preparation_for(
+    *,
+    on: date,
+    starts_at: datetime | None,
+    protocol: Protocol | None,
+    clinic_ruleset: str | None,
+    clinic_escort: bool | None,
+    medicines_text: str = "",
+) -> Preparation:
+    """The instructions for one appointment.
+
+    >>> from ketapath.clinical.protocols import published_protocols
+    >>> p = preparation_for(on=date(2025, 3, 3), starts_at=datetime(2025, 3, 3, 10, 0),
+    ...     protocol=published_protocols()["singh-2016-trd"], clinic_ruleset="asa-2017", clinic_escort=True)
+    >>> [(f.label, f.last_at.strftime("%H:%M")) for f in p.fasting][:2]
+    [('Clear liquids', '08:00'), ('Nonhuman milk', '04:00')]
+    >>> p.fasting_source, p.escort_basis
+    ('American 2017, Summary of recommendations: fasting recommendations table', "your clinic's policy")
+    """
+    chosen: RuleSet | None = None
+    if clinic_ruleset and clinic_ruleset in rulesets():
+        chosen = rulesets()[clinic_ruleset]
+    cited = ""
+    if protocol is not None and protocol.monitoring.requires_escort:
+        citation = protocol.monitoring.citation
+        escort = "Someone must take you home after the session: arrange an adult escort before you come."
+        cited = citation.label() if citation else protocol.source_label
+    elif clinic_escort:
+        escort = "Someone must take you home after the session: arrange an adult escort before you come."
+    elif clinic_escort is False:
+        escort = "Your clinic does not require an escort, but you must not drive home."
+    else:
+        escort = "Plan for an adult to take you home after the session; ask your clinic if it is required."
+    escort_basis = cited or ("your clinic's policy" if clinic_escort is not None else "ask your clinic")
+    if is_esketamine(protocol):
+        driving = "Do not drive or use machinery until the next day, after a restful sleep."
+        driving_basis = Cited(get_source("spravato-pi-2019"), "17 Patient counseling information").label()
+    else:
+        driving = DRIVING_STANDARD
+        driving_basis = "KetaPath's standard advice: the nurse asks you to confirm it before your session"
+    return Preparation(
+        on=on,
+        starts_at=starts_at,
+        fasting=() if chosen is None else _fasting(chosen, starts_at),
+        fasting_rule_name="" if chosen is None else chosen.name,
+        fasting_source="" if chosen is None else chosen.citation.label(),
+        fasting_reference="" if chosen is None else chosen.citation.source.citation(),
+        escort=escort,
+        escort_basis=escort_basis,
+        driving=driving,
+        driving_basis=driving_basis,
+        medicines=MEDICINES_GENERAL,
+        listed_medicines=_medicine_lines(medicines_text),
+    )
+
+
+def as_text(prep: Preparation) -> str:
+    """The instructions as plain text, for the reminder e-mail."""
+    lines = []
+    when = f"{prep.starts_at:%A %d %B %Y at %H:%M}" if prep.starts_at else f"{prep.on:%A %d %B %Y}"
+    lines.append(f"Your session: {when}.")
+    lines.append("")
+    lines.append("Eating and drinking before your session:")
+    if not prep.fasting:
+        lines.append("- Ask your clinic when to stop eating and drinking before your session.")
+    for f in prep.fasting:
+        if f.last_at is not None:
+            lines.append(f"- {f.label}: nothing after {f.last_at:%H:%M} ({f.hours_text} before).")
+        else:
+            lines.append(f"- {f.label}: nothing in the {f.hours_text} before your session.")
+    if prep.fasting_source:
+        lines.append(
+            f"  (Your clinic's chosen rule: {prep.fasting_rule_name}. Source: {prep.fasting_reference})"
+        )
+    lines += ["", "Getting home:", f"- {prep.escort}", f"- {prep.driving}", "", "Medicines:"]
+    lines += [f"- {m}" for m in prep.medicines]
+    if prep.listed_medicines:
+        lines.append("- The medicines you listed with us: " + "; ".join(prep.listed_medicines))
+    lines += ["", "What to bring:"] + [f"- {b}" for b in prep.bring]
+    lines += ["", "What to wear:"] + [f"- {w}" for w in prep.wear]
+    return "\n".join(lines)
