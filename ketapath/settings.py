@@ -79,7 +79,12 @@ INSTALLED_APPS = [
     "ketapath.patients",
     "ketapath.alerts",
     "ketapath.clinic_settings",
+    "ketapath.consultations",
+    "ketapath.pk",
+    "ketapath.plans",
+    "ketapath.infusions",
     "ketapath.questionnaires",
+    "ketapath.outcomes",
     "ketapath.portal",
     "ketapath.web",
 ]
@@ -205,6 +210,15 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "KetaPath <no-reply@localhost>")
+# SMTP, when EMAIL_BACKEND is django.core.mail.backends.smtp.EmailBackend.
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost") or "localhost"
+EMAIL_PORT = env_int("EMAIL_PORT", 25, 1, 65535)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "") or ""
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "") or ""
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise SettingError("EMAIL_USE_TLS and EMAIL_USE_SSL cannot both be true.")
 
 LOGGING = {
     "version": 1,

@@ -27,7 +27,7 @@ HISTORY: dict[str, dict[str, list[list[int]]]] = {
     "DEMO-0012": {"phq-9": [[2, 2, 1, 1, 1, 1, 1, 1, 0], [0, 1, 0, 1, 0, 0, 0, 0, 0]]},
 }
 # An open alert for the prescriber: a patient answered PHQ-9 item 9 with "several days".
-ALERT_PATIENT, ALERT_ANSWERS = "DEMO-0010", [1, 1, 1, 1, 0, 1, 1, 0, 1]
+ALERT_PATIENT, ALERT_ANSWERS = "DEMO-0020", [1, 1, 1, 1, 0, 1, 1, 0, 1]
 # Due now, for the patient to fill in their own pages.
 DUE_FOR_PATIENT = {"DEMO-0001": ["phq-9", "gad-7"], "DEMO-0003": ["phq-9"]}
 
