@@ -44,6 +44,33 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # Clinic settings (values no source gives): prescribers choose, administrators can read.
     "clinic.settings.view": frozenset({P, A}),
     "clinic.settings.edit": frozenset({P}),
+    # Pharmacokinetic simulation of a regimen.
+    "pk.simulate": CLINICIANS,
+    # Consultation: clinicians record the intake and signed consents; prescribers sign the
+    # evaluation ("clinical.sign"). The clinic's consent text: staff read it, prescribers publish it.
+    "consultations.intake": CLINICIANS,
+    "consultations.consent": CLINICIANS,
+    "consent.text.view": STAFF,
+    "consent.text.edit": frozenset({P}),
+    # Treatment plans: clinicians read plans and the protocol library and schedule the sessions of
+    # an approved plan; only prescribers write, approve and sign plans and write local protocols.
+    "plans.view": CLINICIANS,
+    "plans.edit": frozenset({P}),
+    "plans.approve": frozenset({P}),
+    "plans.schedule": CLINICIANS,
+    "protocols.edit": frozenset({P}),
+    # Infusion sessions: clinicians chart the flowsheet and sign it; a prescriber decides on what
+    # the pre-checks flag and co-signs the signed session.
+    "infusions.view": CLINICIANS,
+    "infusions.chart": CLINICIANS,
+    "infusions.decide": frozenset({P}),
+    "infusions.cosign": frozenset({P}),
+    # Outcomes: the cohort report is for prescribers and administrators (no patient is named in
+    # it); the review note is signed with "clinical.sign". Tips for patients: staff read them,
+    # clinicians customise and edit them.
+    "outcomes.report": frozenset({P, A}),
+    "tips.view": STAFF,
+    "tips.edit": CLINICIANS,
     "portal.view": frozenset({PT}),
     "portal.write": frozenset({PT}),
 }

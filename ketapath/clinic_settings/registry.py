@@ -19,6 +19,9 @@ from typing import Any
 
 PROVIDERS: list[tuple[str, str]] = [
     ("Eligibility", "ketapath.clinical.eligibility.setting_specs"),
+    ("Treatment plans", "ketapath.plans.limits.setting_specs"),
+    ("Infusion sessions", "ketapath.infusions.settings_specs.setting_specs"),
+    ("Follow-up and reminders", "ketapath.outcomes.clinic_choices.setting_specs"),
 ]
 
 POLICY_CHOICES = (

@@ -1,4 +1,4 @@
-"""``ketapath remind``: assign scheduled questionnaires and send due reminders (run from cron).
+"""``ketapath remind``: assign scheduled and follow-up questionnaires, send reminders (run from cron).
 
 Idempotent: a reminder is sent once, an assignment created once, however often it runs.
 """
@@ -26,4 +26,8 @@ def run(args: argparse.Namespace) -> int:
     assigned = assign_scheduled(today)
     sent = remind_due_questionnaires(today)
     print(f"remind: {assigned} questionnaire(s) assigned by schedule, {sent} reminder(s) sent")
+    from ketapath.outcomes.commands import run_outcomes
+
+    for line in run_outcomes(today):
+        print(line)
     return 0

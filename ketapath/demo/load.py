@@ -144,5 +144,24 @@ def load_demo() -> str:
     from ketapath.demo.questionnaires import load_demo_questionnaires
 
     load_demo_questionnaires(clinic, User.objects.get(username="nurse.demo"))
+    from ketapath.demo.outcomes import load_demo_outcome_history
+
+    load_demo_outcome_history(
+        clinic, {"prescriber": prescriber, "nurse": User.objects.get(username="nurse.demo")}
+    )
+    from ketapath.demo.consultations import load_demo_consultations
+
+    load_demo_consultations(
+        clinic, {"prescriber": prescriber, "nurse": User.objects.get(username="nurse.demo")}
+    )
+    from ketapath.demo.plans import load_demo_plans
+
+    load_demo_plans(clinic, {"prescriber": prescriber, "nurse": User.objects.get(username="nurse.demo")})
+    from ketapath.demo.infusions import load_demo_infusions
+
+    load_demo_infusions(clinic, {"prescriber": prescriber, "nurse": User.objects.get(username="nurse.demo")})
+    from ketapath.demo.outcomes import load_demo_outcomes
+
+    load_demo_outcomes(clinic, {"prescriber": prescriber, "nurse": User.objects.get(username="nurse.demo")})
     total = Patient.objects.filter(clinic=clinic).count()
     return f"{clinic.name}: {total} patients ({created} added now)"

@@ -16,6 +16,11 @@ from ketapath.fhir.ids import full_url, resource_uuid
 CONTRIBUTORS = [
     "ketapath.fhir.patient.patient_resources",
     "ketapath.questionnaires.fhir.questionnaire_resources",
+    "ketapath.consultations.fhir.consultation_resources",
+    "ketapath.plans.fhir.plan_resources",
+    "ketapath.infusions.fhir.infusion_resources",
+    "ketapath.outcomes.fhir.outcome_resources",
+    "ketapath.portal.fhir.portal_resources",
 ]
 
 

@@ -38,10 +38,29 @@ def staff_dashboard(user: Any) -> dict[str, Any]:
     if user.role in (Role.PRESCRIBER, Role.NURSE):
         context["alerts"] = list(open_alerts_for(user)[:LIST_LIMIT])
     if user.role == Role.NURSE:
+        from django.utils import timezone
+
+        from ketapath.infusions.queries import day_sessions
+
+        context["day"] = timezone.localdate()
+        context["today_sessions"] = day_sessions(user.clinic_id, context["day"])
+        from ketapath.outcomes.followups import overdue_follow_ups
+
+        overdue, overdue_count, _ = overdue_follow_ups(user.clinic_id, context["day"], LIST_LIMIT)
+        context["overdue_follow_ups"], context["overdue_count"] = overdue, overdue_count
         context["title"] = "Patients in treatment"
         context["patients"] = patients_at(user.clinic_id, [PathwayStage.TREATMENT])
     elif user.role == Role.PRESCRIBER:
         context["title"] = "Waiting for a prescriber: evaluations and plans"
+        from ketapath.consultations.queries import evaluations_waiting
+
+        context["evaluations_waiting"] = list(evaluations_waiting(user.clinic_id, LIST_LIMIT))
+        from ketapath.plans.queries import drafts_waiting
+
+        context["plans_waiting"] = drafts_waiting(user.clinic_id, LIST_LIMIT)
+        from ketapath.infusions.queries import cosign_waiting
+
+        context["cosign_waiting"] = cosign_waiting(user.clinic_id, LIST_LIMIT)
         context["patients"] = patients_at(user.clinic_id, [PathwayStage.EVALUATION, PathwayStage.PLANNING])
     else:
         context["title"] = "Recently updated patients"

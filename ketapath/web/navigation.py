@@ -21,11 +21,20 @@ ITEMS = [
     NavItem("Dashboard", "dashboard", "dashboard.view"),
     NavItem("Patients", "patients:list", "patients.list"),
     NavItem("Alerts", "alerts:list", "clinical.view"),
+    NavItem("Today's sessions", "infusion_day:today", "infusions.view"),
     NavItem("Questionnaires", "portal:questionnaires", "portal.view"),
     NavItem("Instruments", "instruments:list", "instruments.view"),
+    NavItem("Pharmacokinetics", "pk:page", "pk.simulate"),
     NavItem("My care", "portal:home", "portal.view"),
+    NavItem("Appointments", "portal:appointments", "portal.view"),
+    NavItem("After my sessions", "infusion_portal:sessions", "portal.view"),
+    NavItem("Journal", "portal:journal", "portal.write"),
+    NavItem("Cohort report", "cohort:report", "outcomes.report"),
+    NavItem("Patient tips", "clinic_tips:list", "tips.view"),
     NavItem("Access log", "audit:access_log", "audit.access_log"),
     NavItem("Clinic settings", "clinic_settings:page", "clinic.settings.view"),
+    NavItem("Consent text", "consent_texts:list", "consent.text.view"),
+    NavItem("Protocols", "protocols:list", "plans.view"),
 ]
 
 
@@ -49,6 +58,12 @@ class ChartSection:
 CHART_SECTIONS = [
     ChartSection("Overview", "patients:detail", "patients.view"),
     ChartSection("Questionnaires", "questionnaires:patient", "clinical.view"),
+    ChartSection("Intake", "consultations:intake", "consultations.intake"),
+    ChartSection("Evaluation", "consultations:evaluation", "clinical.view"),
+    ChartSection("Consent", "consultations:consent", "clinical.view"),
+    ChartSection("Treatment plan", "plans:plan", "plans.view"),
+    ChartSection("Sessions", "infusions:patient", "infusions.view"),
+    ChartSection("Outcomes", "outcomes:patient", "clinical.view"),
     ChartSection("Record history", "patients:history", "patients.history"),
 ]
 

@@ -42,9 +42,71 @@ EXPECTED: dict[str, tuple[str, set[str] | str]] = {
     "questionnaires:response": ("GET", CLINICIANS),
     "questionnaires:review": ("POST", CLINICIANS),
     "instruments:list": ("GET", STAFF),
+    "pk:page": ("GET", CLINICIANS),
     "clinic_settings:page": ("GET", {"prescriber", "admin"}),
     "instruments:detail": ("GET", STAFF),
     "instruments:fhir": ("GET", STAFF),
+    "consultations:intake": ("GET", CLINICIANS),
+    "consultations:assign_questionnaires": ("POST", CLINICIANS),
+    "consultations:visit_complete": ("POST", CLINICIANS),
+    "consultations:evaluation": ("GET", CLINICIANS),
+    "consultations:evaluation_save": ("POST", {"prescriber"}),
+    "consultations:evaluation_amend": ("POST", {"prescriber"}),
+    "consultations:evaluation_version": ("GET", CLINICIANS),
+    "consultations:consent": ("GET", CLINICIANS),
+    "consultations:consent_record": ("POST", CLINICIANS),
+    "consultations:consent_withdraw": ("POST", CLINICIANS),
+    "consent_texts:list": ("GET", STAFF),
+    "consent_texts:new": ("GET", {"prescriber"}),
+    "consent_texts:detail": ("GET", STAFF),
+    "portal:intake": ("GET", {"patient"}),
+    "portal:consent": ("GET", {"patient"}),
+    "portal:appointments": ("GET", {"patient"}),
+    "portal:tips": ("GET", {"patient"}),
+    "portal:journal": ("GET", {"patient"}),
+    "portal:progress": ("GET", {"patient"}),
+    "portal:symptoms": ("GET", {"patient"}),
+    "outcomes:patient": ("GET", CLINICIANS),
+    "outcomes:sync": ("POST", CLINICIANS),
+    "outcomes:review": ("GET", {"prescriber"}),
+    "outcomes:review_detail": ("GET", CLINICIANS),
+    "outcomes:review_amend": ("POST", {"prescriber"}),
+    "cohort:report": ("GET", {"prescriber", "admin"}),
+    "cohort:csv": ("GET", {"prescriber", "admin"}),
+    "clinic_tips:list": ("GET", STAFF),
+    "clinic_tips:customise": ("POST", CLINICIANS),
+    "clinic_tips:edit": ("GET", CLINICIANS),
+    "plans:plan": ("GET", CLINICIANS),
+    "plans:edit": ("GET", {"prescriber"}),
+    "plans:version": ("GET", CLINICIANS),
+    "plans:approve": ("POST", {"prescriber"}),
+    "plans:recalculate": ("POST", {"prescriber"}),
+    "plans:discard": ("POST", {"prescriber"}),
+    "plans:schedule": ("POST", CLINICIANS),
+    "protocols:list": ("GET", CLINICIANS),
+    "protocols:new": ("GET", {"prescriber"}),
+    "protocols:detail": ("GET", CLINICIANS),
+    "protocols:retire": ("POST", {"prescriber"}),
+    "infusion_day:today": ("GET", CLINICIANS),
+    "infusion_portal:sessions": ("GET", {"patient"}),
+    "infusions:patient": ("GET", CLINICIANS),
+    "infusions:open": ("POST", CLINICIANS),
+    "infusions:flowsheet": ("GET", CLINICIANS),
+    "infusions:live": ("GET", CLINICIANS),
+    "infusions:precheck": ("POST", CLINICIANS),
+    "infusions:vitals": ("POST", CLINICIANS),
+    "infusions:event": ("POST", CLINICIANS),
+    "infusions:score": ("POST", CLINICIANS),
+    "infusions:side_effect": ("POST", CLINICIANS),
+    "infusions:medication": ("POST", CLINICIANS),
+    "infusions:decision": ("POST", {"prescriber"}),
+    "infusions:discharge": ("POST", CLINICIANS),
+    "infusions:acknowledge": ("POST", CLINICIANS),
+    "infusions:not_given": ("POST", CLINICIANS),
+    "infusions:sign": ("POST", CLINICIANS),
+    "infusions:cosign": ("POST", {"prescriber"}),
+    "infusions:addendum": ("POST", CLINICIANS),
+    "infusions:correct": ("GET", CLINICIANS),
 }
 
 
@@ -116,12 +178,94 @@ def samples(personas):
         routing="review",
         message="walk test",
     )
+    from ketapath.consultations.actions import (
+        Decision,
+        publish_consent_version,
+        record_consent,
+        save_evaluation,
+    )
+    from ketapath.consultations.proposal import build_proposal
+
+    version = publish_consent_version(
+        personas.clinic_a, personas.prescriber, title="Consent", body="Text.", sources=[], change_note="walk"
+    )
+    consent = record_consent(
+        patient, personas.nurse, version=version, signed_on=timezone.localdate(), method="paper"
+    )
+    evaluation = save_evaluation(
+        patient,
+        personas.prescriber,
+        Decision(final_decision=""),
+        proposal_key=build_proposal(patient, timezone.localdate()).key,
+        sign=False,
+    )
+    from ketapath.plans.actions import create_local_protocol, save_draft
+    from ketapath.plans.compute import PlanInputs
+
+    plan = save_draft(
+        patient,
+        personas.prescriber,
+        PlanInputs("tankha-2025-chronic-pain", patient.weight_kg, patient.measured_on, timezone.localdate()),
+    )
+    local = create_local_protocol(
+        personas.clinic_a,
+        personas.prescriber,
+        {
+            "name": "Walk",
+            "indication": "walk test",
+            "condition_group": "other",
+            "drug": "racemic-ketamine",
+            "salt_basis": "base",
+            "route": "oral",
+            "setting": "outpatient",
+            "dose": {"kind": "per-kg-dose", "dose_mg_per_kg": "prescriber"},
+            "schedule": {"phase": [{"label": "once", "every_days": [1], "sessions": 1}]},
+        },
+    )
+    from ketapath.outcomes.actions import save_review
+    from ketapath.portal.tips import customise
+
+    review = save_review(
+        patient, personas.prescriber, decision="continue", decision_details="", assessment="walk",
+        snapshot={}, snapshot_key="walk", current_key="walk", sign=True,
+    )
+    customise(personas.clinic_a, personas.prescriber)
+    # An infusion flowsheet for the plan (rows written directly: the walk needs one of each, not
+    # a plan made ready and approved).
+    import uuid
+
+    from ketapath.infusions.models import InfusionSession, VitalsEntry
+    from ketapath.plans.models import PlannedSession
+
+    planned = PlannedSession.objects.create(
+        plan=plan, patient=patient, number=1, planned_on=timezone.localdate(), dose_mg=35,
+        dose_mg_per_kg="0.5", scheduled_by=personas.prescriber,
+    )
+    infusion = InfusionSession.objects.create(
+        patient=patient, planned_session=planned, opened_by=personas.nurse
+    )
+    vitals = VitalsEntry.objects.create(
+        session=infusion, observed_at=timezone.now(), recorded_at=timezone.now(), recorded_by=personas.nurse,
+        client_key=uuid.uuid4(), phase="pre-dose", systolic_mmhg=120, diastolic_mmhg=80,
+    )
     return {
         "mrn": patient.mrn,
+        "review_id": review.pk,
+        "tip_id": personas.clinic_a.tips.first().pk,
+        "plan_id": plan.pk,
+        "protocol_id": local.protocol_id,
         "instrument_id": "phq-9",
         "response_id": saved.response.pk,
         "alert_id": alert.pk,
         "assignment_id": assignment.pk,
+        "evaluation_id": evaluation.pk,
+        "consent_id": consent.pk,
+        "version_id": version.pk,
+        "planned_id": planned.pk,
+        "session_id": infusion.pk,
+        "scale": "moaa-s",
+        "kind": "vitals",
+        "entry_id": vitals.pk,
     }
 
 

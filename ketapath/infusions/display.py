@@ -1,0 +1,403 @@
+"""What the flowsheet templates need, gathered from a :class:`~ketapath.infusions.flowsheet.Flowsheet`:
+the entry forms (fresh, prefilled from what the session already knows), the tables' rows with
+their corrections, the live fragment's new rows after a cursor, and the PK chart."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils import timezone
+
+from ketapath.accounts.policy import allowed
+from ketapath.clinical.instruments import get_instrument
+from ketapath.clinical.protocols import fmt
+from ketapath.infusions.flowsheet import Flowsheet, latest, superseded_ids
+from ketapath.infusions.forms import (
+    AcknowledgeForm,
+    AddendumForm,
+    DecisionForm,
+    DischargeForm,
+    EventForm,
+    MedicationForm,
+    PreCheckForm,
+    ReasonForm,
+    ScoreForm,
+    SideEffectForm,
+    VitalsForm,
+)
+from ketapath.infusions.models import (
+    ADMINISTERING,
+    DischargeEntry,
+    FlowsheetEntry,
+    InfusionEventEntry,
+    InfusionSession,
+    PreCheck,
+)
+
+# The session's scales, in the order the page shows them.
+SCORE_INSTRUMENTS = ("moaa-s", "rass", "cadss-6", "aldrete-modified", "padss")
+
+FORM_TEMPLATES = {
+    "precheck": "infusions/forms/_precheck.html",
+    "vitals": "infusions/forms/_vitals.html",
+    "event": "infusions/forms/_event.html",
+    "side-effect": "infusions/forms/_side_effect.html",
+    "medication": "infusions/forms/_medication.html",
+    "decision": "infusions/forms/_decision.html",
+    "discharge": "infusions/forms/_discharge.html",
+    **{f"score-{i}": "infusions/forms/_score.html" for i in SCORE_INSTRUMENTS},
+}
+
+ROW_TEMPLATES = {
+    "event": "infusions/rows/_event.html",
+    "vitals": "infusions/rows/_vitals.html",
+    "score": "infusions/rows/_score.html",
+    "side-effect": "infusions/rows/_side_effect.html",
+    "medication": "infusions/rows/_medication.html",
+    "precheck": "infusions/rows/_precheck.html",
+    "decision": "infusions/rows/_decision.html",
+    "discharge": "infusions/rows/_discharge.html",
+}
+
+# How long an acknowledged alert keeps being re-sent to open pages (acknowledgements made on the
+# clinic's alert list are not ordered with the session's entries).
+ACK_RESEND = timedelta(minutes=2)
+
+
+def _precheck_initial(session: InfusionSession, previous: PreCheck | None) -> dict[str, Any]:
+    if previous is not None:
+        names = [f.name for f in PreCheck._meta.fields if f.name in PreCheckForm.base_fields]
+        initial = {n: getattr(previous, n) for n in names if n not in ("client_key", "observed_at")}
+        for n in ("last_clear_liquids_at", "last_food_at", "last_milk_at"):
+            if initial.get(n):
+                initial[n] = timezone.localtime(initial[n]).replace(second=0, microsecond=0)
+        return initial
+    patient = session.patient
+    return {"escort_name": patient.emergency_contact_name, "escort_phone": patient.emergency_contact_phone}
+
+
+def _plain(value: Decimal | None) -> str | None:
+    return None if value is None else fmt(value)
+
+
+def _event_initial(session: InfusionSession, events: list[InfusionEventEntry]) -> dict[str, Any]:
+    """The bag in use (from the last administration row), or the plan's concentration and rate."""
+    last = latest([e for e in events if e.kind in ADMINISTERING])
+    if last is not None:
+        return {
+            "product": last.product,
+            "conc_mg_per_ml": _plain(last.conc_mg_per_ml),
+            "conc_salt_basis": last.conc_salt_basis,
+            "lot_number": last.lot_number,
+            "expiry_on": last.expiry_on,
+            "rate_ml_per_h": _plain(last.rate_ml_per_h),
+        }
+    planned = session.planned_session
+    plan = planned.plan
+    initial: dict[str, Any] = {"kind": "start"}
+    if planned.conc_mg_per_ml:
+        initial["conc_mg_per_ml"] = _plain(planned.conc_mg_per_ml)
+    if plan.conc_salt_basis in ("base", "hydrochloride"):
+        initial["conc_salt_basis"] = plan.conc_salt_basis
+    if planned.rate_ml_per_h:
+        initial["rate_ml_per_h"] = _plain(planned.rate_ml_per_h)
+    return initial
+
+
+def default_instructions(sheet: Flowsheet) -> str:
+    """A starting text for the discharge instructions: the clinic's last ones, else the facts this
+    session already holds (escort, the no-driving acknowledgement, the clinic's numbers)."""
+    clinic = sheet.patient.clinic
+    previous = (
+        DischargeEntry.objects.filter(session__patient__clinic=clinic, instructions_given=True)
+        .exclude(instructions="")
+        .order_by("-recorded_at")
+        .values_list("instructions", flat=True)
+        .first()
+    )
+    if previous:
+        return previous
+    lines = ["Do not drive, cycle or operate machinery until tomorrow, after a night's sleep."]
+    pre = sheet.prechecks.precheck
+    if pre is not None and pre.escort_name:
+        lines.append(f"{pre.escort_name} takes you home and stays with you this evening.")
+    number = clinic.emergency_number or "your local emergency number"
+    lines.append(f"If you feel unwell after you leave, call the clinic; in an emergency call {number}.")
+    return "\n".join(lines)
+
+
+def fresh_forms(
+    session: InfusionSession, *, only: str | None = None, sheet: Flowsheet | None = None
+) -> dict[str, Any]:
+    """Unbound forms with a new client key each, prefilled from what the session knows."""
+    from ketapath.infusions import flowsheet as fs
+
+    wanted = set(FORM_TEMPLATES) if only is None else {only}
+    forms: dict[str, Any] = {}
+    if "precheck" in wanted:
+        previous = latest(fs.current(PreCheck.objects.filter(session=session)))
+        forms["precheck"] = PreCheckForm(initial=_precheck_initial(session, previous))
+    if "vitals" in wanted:
+        forms["vitals"] = VitalsForm()
+    if "event" in wanted:
+        events = fs.current(InfusionEventEntry.objects.filter(session=session))
+        forms["event"] = EventForm(initial=_event_initial(session, events))
+    if "side-effect" in wanted:
+        forms["side-effect"] = SideEffectForm()
+    if "medication" in wanted:
+        forms["medication"] = MedicationForm()
+    if "decision" in wanted:
+        forms["decision"] = DecisionForm()
+    if "discharge" in wanted:
+        sheet = sheet or fs.load(session)
+        pre = sheet.prechecks.precheck
+        forms["discharge"] = DischargeForm(
+            initial={
+                "escort_name": pre.escort_name if pre else "",
+                "instructions": default_instructions(sheet),
+            }
+        )
+    for instrument in SCORE_INSTRUMENTS:
+        if f"score-{instrument}" in wanted:
+            forms[f"score-{instrument}"] = ScoreForm(definition=get_instrument(instrument))
+    return forms
+
+
+def correction_form(kind: str, original: Any, data: Any) -> Any:
+    """The entry's form, prefilled with the original's values (a new client key)."""
+    names: dict[str, Any] = {}
+    local = timezone.localtime(original.observed_at).replace(second=0, microsecond=0)
+    if kind == "precheck":
+        form_class: Any = PreCheckForm
+        names = {f: getattr(original, f) for f in PreCheckForm.base_fields if hasattr(original, f)}
+    elif kind == "vitals":
+        form_class = VitalsForm
+        names = {f: getattr(original, f) for f in VitalsForm.base_fields if hasattr(original, f)}
+    elif kind == "event":
+        form_class = EventForm
+        names = {f: getattr(original, f) for f in EventForm.base_fields if hasattr(original, f)}
+    elif kind == "score":
+        definition = get_instrument(original.instrument_id)
+        initial = {f"item_{k}": v for k, v in original.answers.items()}
+        initial["observed_at"] = local
+        return ScoreForm(data, definition=definition, initial=initial)
+    elif kind == "side-effect":
+        form_class = SideEffectForm
+        names = {f: getattr(original, f) for f in SideEffectForm.base_fields if hasattr(original, f)}
+    elif kind == "medication":
+        form_class = MedicationForm
+        names = {f: getattr(original, f) for f in MedicationForm.base_fields if hasattr(original, f)}
+    elif kind == "discharge":
+        form_class = DischargeForm
+        names = {f: getattr(original, f) for f in DischargeForm.base_fields if hasattr(original, f)}
+        names["escort_present"] = {True: "yes", False: "no"}.get(original.escort_present, "")
+    else:
+        raise ValueError(kind)
+    names.pop("client_key", None)
+    names["observed_at"] = local
+    for key, value in list(names.items()):
+        if isinstance(value, datetime) and key != "observed_at":
+            names[key] = timezone.localtime(value).replace(second=0, microsecond=0)
+    return form_class(data, initial=names)
+
+
+# ----------------------------------------------------------------------------------------------
+# Rows
+# ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Table:
+    """One table of the flowsheet: its rows (originals and corrections), which are superseded."""
+
+    kind: str
+    rows: list[Any]
+    superseded: set[int]
+    corrected_by: dict[int, Any]
+
+
+def table(kind: str, rows: list[FlowsheetEntry]) -> Table:
+    """The rows, each annotated for its template: ``is_superseded``, ``corrected_by`` (the row
+    that replaced it) and ``original`` (the row a correction or withdrawal replaces)."""
+    by_pk = {r.pk: r for r in rows}
+    by_original = {r.supersedes_id: r for r in rows if r.supersedes_id is not None}
+    for row in rows:
+        row.is_superseded = row.pk in by_original  # type: ignore[attr-defined]
+        row.corrected_by = by_original.get(row.pk)  # type: ignore[attr-defined]
+        row.original = by_pk.get(row.supersedes_id) if row.supersedes_id else None  # type: ignore[attr-defined]
+    return Table(kind, rows, superseded_ids(rows), by_original)
+
+
+def tables(sheet: Flowsheet) -> dict[str, Table]:
+    rows = sheet.rows
+    effects = {e.pk: e for e in rows.side_effects}
+    for med in rows.medications:
+        med.for_effect = effects.get(med.side_effect_id)  # type: ignore[attr-defined]
+    return {
+        "event": table("event", rows.events),
+        "vitals": table("vitals", rows.vitals),
+        "score": table("score", rows.scores),
+        "side-effect": table("side-effect", rows.side_effects),
+        "medication": table("medication", rows.medications),
+        "precheck": table("precheck", rows.prechecks),
+        "decision": table("decision", rows.decisions),
+        "discharge": table("discharge", rows.discharges),
+    }
+
+
+def row_context(sheet: Flowsheet, after: datetime | None) -> dict[str, Any]:
+    """The live fragment's rows: new since ``after``, and originals whose correction is new."""
+    all_tables = tables(sheet)
+    new: dict[str, list[Any]] = {}
+    replaced: dict[str, list[Any]] = {}
+    for kind, t in all_tables.items():
+        fresh = [r for r in t.rows if after is None or r.recorded_at > after]
+        new[kind] = fresh
+        originals = {r.supersedes_id for r in fresh if r.supersedes_id is not None}
+        replaced[kind] = [
+            r for r in t.rows if r.pk in originals and after is not None and r.recorded_at <= after
+        ]
+    alerts_new = [a for a in sheet.alerts if after is None or a.raised_at > after]
+    recent = (after or sheet.now) - ACK_RESEND
+    alerts_changed = [
+        a
+        for a in sheet.alerts
+        if after is not None
+        and a.raised_at <= after
+        and a.acknowledged_at is not None
+        and a.acknowledged_at > recent
+    ]
+    cursor = sheet.cursor or after
+    return {
+        "new_blocks": [(f"{k}-rows", ROW_TEMPLATES[k], rows) for k, rows in new.items() if rows],
+        "replaced_blocks": [(ROW_TEMPLATES[k], rows) for k, rows in replaced.items() if rows],
+        "tables": all_tables,
+        "alerts_new": alerts_new,
+        "alerts_changed": alerts_changed,
+        "cursor": cursor.isoformat() if cursor else "",
+        "any_new": any(new.values()) or bool(alerts_new),
+    }
+
+
+# ----------------------------------------------------------------------------------------------
+# The page
+# ----------------------------------------------------------------------------------------------
+
+
+def plan_lines(sheet: Flowsheet) -> list[tuple[str, str]]:
+    planned, plan = sheet.facts.planned, sheet.facts.plan
+    lines = [
+        ("Session", f"{planned.number} of the course, planned {planned.planned_on:%d %b %Y}"),
+        ("Protocol", f"{plan.protocol_name} ({plan.protocol_source})"),
+        ("Plan", f"version {plan.version}, {plan.get_status_display().lower()}"),
+        (
+            "Planned dose",
+            f"{fmt(planned.dose_mg)} mg ({fmt(planned.dose_mg_per_kg)} mg/kg at {fmt(plan.weight_kg)} kg)",
+        ),
+    ]
+    if planned.rate_mg_per_h is not None:
+        rate = f"{fmt(planned.rate_mg_per_h)} mg/h"
+        if planned.rate_ml_per_h is not None:
+            rate += f" = {fmt(planned.rate_ml_per_h)} mL/h at {fmt(planned.conc_mg_per_ml)} mg/mL"
+        lines.append(("Planned rate", rate))
+    if planned.duration_min is not None:
+        lines.append(("Planned duration", f"{fmt(planned.duration_min)} min"))
+    if len(planned.steps) > 1:
+        steps = "; ".join(
+            f"from {fmt(Decimal(s['start_min']))} min {fmt(Decimal(s['rate_mg_per_h']))} mg/h"
+            for s in planned.steps
+        )
+        lines.append(("Titration", steps))
+    basis = plan.salt_basis or "unstated"
+    lines.append(
+        (
+            "Plan's milligrams",
+            "salt basis not stated by the protocol" if basis == "unstated" else f"mg of {basis}",
+        )
+    )
+    return lines
+
+
+def pk_chart(sheet: Flowsheet) -> tuple[Any, str]:
+    """The predicted plasma concentration from what has been given so far (typical patient with
+    the model's band), to an hour past now or the stop."""
+    from ketapath.clinical.pharmacokinetics import PKInputError
+    from ketapath.infusions.flowsheet import minutes, pk_patient, pk_steps
+    from ketapath.pk.preview import pk_preview
+
+    delivery = sheet.delivery
+    model = sheet.settings.pk_model
+    if delivery.summary is None or not model or not sheet.facts.is_infusion:
+        return None, ""
+    steps = pk_steps(delivery)
+    if not steps:
+        return None, ""
+    elapsed = float(minutes((sheet.discharged_at or sheet.now) - delivery.summary.started_at))
+    try:
+        preview = pk_preview(
+            model, pk_patient(sheet.patient, delivery.weight_kg, sheet.now), steps, max(elapsed, 1) + 60
+        )
+    except PKInputError as exc:
+        return None, f"No prediction: {exc}."
+    return preview, ""
+
+
+def page_context(
+    request: HttpRequest, sheet: Flowsheet, bound: dict[str, Any], *, with_forms: bool = True
+) -> dict[str, Any]:
+    user = request.user
+    locked = sheet.locked
+    can_chart = allowed(user, "infusions.chart") and not locked
+    context: dict[str, Any] = {
+        "patient": sheet.patient,
+        "session": sheet.session,
+        "sheet": sheet,
+        "can_chart": can_chart,
+        "can_decide": allowed(user, "infusions.decide") and not locked,
+        "can_cosign": allowed(user, "infusions.cosign")
+        and locked
+        and not sheet.session.is_cosigned
+        and sheet.session.nurse_signed_by_id != user.pk,
+        "status_label": dict(InfusionSession._meta.get_field("status").choices).get(
+            sheet.status, sheet.status
+        ),
+        "cursor": sheet.cursor.isoformat() if sheet.cursor else "",
+        "tables": tables(sheet),
+        "plan_lines": plan_lines(sheet),
+        "score_instruments": [get_instrument(i) for i in SCORE_INSTRUMENTS],
+        "ack_form": AcknowledgeForm(),
+        "due_list": [sheet.vitals_due, sheet.sedation_due, sheet.dissociation_due],
+    }
+    if with_forms:
+        if can_chart:
+            forms = fresh_forms(sheet.session, sheet=sheet)
+            forms.update(bound)
+            context["forms"] = forms
+            context["score_forms"] = [(get_instrument(i), forms[f"score-{i}"]) for i in SCORE_INSTRUMENTS]
+            context["reason_form"] = ReasonForm()
+        if locked:
+            context["addendum_form"] = AddendumForm()
+        context["pk_preview"], context["pk_note"] = pk_chart(sheet)
+    return context
+
+
+@dataclass(frozen=True)
+class Instructions:
+    session: InfusionSession
+    entry: DischargeEntry
+
+
+def discharge_instructions_for(patient: Any) -> list[Instructions]:
+    """The instructions given at each discharge, newest first (for the patient's own pages)."""
+    from ketapath.infusions import flowsheet as fs
+
+    entries = fs.current(
+        DischargeEntry.objects.filter(session__patient=patient, session__record_status="active")
+        .select_related("session__planned_session", "recorded_by")
+        .order_by("-observed_at")
+    )
+    return [Instructions(e.session, e) for e in entries if e.instructions_given and e.instructions]

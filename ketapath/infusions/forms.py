@@ -1,0 +1,369 @@
+"""The flowsheet's forms. Each returns domain values (Decimals in their units, aware datetimes);
+each carries a hidden ``client_key`` generated when the form is drawn, so a second submit of the
+same form is recognised by the action and adds nothing."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+
+from ketapath.clinical.instruments import Instrument
+from ketapath.clinical.plausibility import weight_problem
+from ketapath.infusions.actions import Drug, Medication
+from ketapath.infusions.models import (
+    Decision,
+    Destination,
+    EventKind,
+    Outcome,
+    SaltBasis,
+    Severity,
+    SideEffectAction,
+    SideEffectKind,
+)
+from ketapath.web.widgets import DateInput
+
+# Form limits only (three digits), not clinical thresholds; SpO2 is a percentage.
+MAX_VITAL = 999
+
+
+class DateTimeInput(forms.DateTimeInput):
+    """The browser's date-and-time picker (local time, to the minute)."""
+
+    input_type = "datetime-local"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs=attrs, format="%Y-%m-%dT%H:%M")
+
+
+def when_field(label: str = "Observed at", required: bool = True) -> forms.DateTimeField:
+    return forms.DateTimeField(
+        label=label,
+        required=required,
+        widget=DateTimeInput(),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
+    )
+
+
+class EntryForm(forms.Form):
+    """``observed_at`` left empty means "now": the moment the entry is saved, not the moment the
+    form was drawn (a form may stay open on the screen for a while)."""
+
+    client_key = forms.UUIDField(widget=forms.HiddenInput())
+    observed_at = when_field(required=False)
+
+    def __init__(self, *args: Any, prefix_id: str = "", **kwargs: Any) -> None:
+        initial = kwargs.setdefault("initial", {})
+        initial.setdefault("client_key", uuid.uuid4())
+        # Unique ids when one page draws several forms with the same field names.
+        kwargs.setdefault("auto_id", f"id_{prefix_id}_%s" if prefix_id else "id_%s")
+        super().__init__(*args, **kwargs)
+        field = self.fields["observed_at"]
+        field.help_text = "Leave empty for now."
+
+    def clean_observed_at(self) -> datetime:
+        return self.cleaned_data.get("observed_at") or timezone.now()
+
+
+def _optional_decimal(label: str, places: int = 3, **kwargs: Any) -> forms.DecimalField:
+    field = forms.DecimalField(
+        label=label, required=False, min_value=Decimal(0), decimal_places=places, **kwargs
+    )
+    field.widget.attrs["inputmode"] = "decimal"
+    return field
+
+
+class PreCheckForm(EntryForm):
+    identity_confirmed = forms.BooleanField(label="Identity confirmed with two identifiers", required=False)
+    last_clear_liquids_at = when_field("Last clear liquids (water, clear juice, black tea or coffee)", False)
+    last_food_at = when_field("Last food", False)
+    last_food_fatty = forms.BooleanField(label="That food was fried or fatty, or meat", required=False)
+    last_milk_at = when_field("Last milk (leave empty if none)", False)
+    escort_name = forms.CharField(label="Escort's name", max_length=150, required=False)
+    escort_phone = forms.CharField(label="Escort's phone", max_length=40, required=False)
+    no_driving_acknowledged = forms.BooleanField(
+        label="Patient acknowledges: no driving until the next day", required=False
+    )
+    weight_kg = forms.DecimalField(
+        label="Weight today (kg)", required=False, max_digits=5, decimal_places=1, min_value=Decimal("0.1")
+    )
+    pain_nrs = forms.IntegerField(label="Pain now (0-10)", required=False, min_value=0, max_value=10)
+    mood_0_10 = forms.IntegerField(
+        label="Mood now (0-10, the patient's own rating, 10 = best)",
+        required=False,
+        min_value=0,
+        max_value=10,
+    )
+    no_new_medications = forms.BooleanField(label="No new medicines since the last visit", required=False)
+    new_medications = forms.CharField(
+        label="New medicines (name, dose, since when)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, prefix_id="pre", **kwargs)
+        self.fields["observed_at"].label = "Checked at"
+        self.fields["weight_kg"].widget.attrs["inputmode"] = "decimal"
+
+    def clean_weight_kg(self) -> Decimal | None:
+        weight = self.cleaned_data.get("weight_kg")
+        if weight is not None and (problem := weight_problem(weight)):
+            raise forms.ValidationError(problem)
+        return weight
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("no_new_medications") and (data.get("new_medications") or "").strip():
+            self.add_error("new_medications", "Either list the new medicines or tick that there are none.")
+        return data
+
+
+class VitalsForm(EntryForm):
+    systolic_mmhg = forms.IntegerField(
+        label="Systolic (mmHg)", required=False, min_value=0, max_value=MAX_VITAL
+    )
+    diastolic_mmhg = forms.IntegerField(
+        label="Diastolic (mmHg)", required=False, min_value=0, max_value=MAX_VITAL
+    )
+    heart_rate_bpm = forms.IntegerField(
+        label="Heart rate (/min)", required=False, min_value=0, max_value=MAX_VITAL
+    )
+    spo2_percent = forms.IntegerField(label="SpO2 (%)", required=False, min_value=0, max_value=100)
+    resp_rate_per_min = forms.IntegerField(
+        label="Respiratory rate (/min)", required=False, min_value=0, max_value=MAX_VITAL
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, prefix_id="vit", **kwargs)
+        for name in (
+            "systolic_mmhg",
+            "diastolic_mmhg",
+            "heart_rate_bpm",
+            "spo2_percent",
+            "resp_rate_per_min",
+        ):
+            self.fields[name].widget.attrs["inputmode"] = "numeric"
+
+    def values(self) -> dict[str, int | None]:
+        return {
+            name: self.cleaned_data.get(name)
+            for name in (
+                "systolic_mmhg",
+                "diastolic_mmhg",
+                "heart_rate_bpm",
+                "spo2_percent",
+                "resp_rate_per_min",
+            )
+        }
+
+
+class DrugFields(forms.Form):
+    product = forms.CharField(label="Product", max_length=120, required=False)
+    conc_mg_per_ml = _optional_decimal("Concentration (mg/mL)")
+    conc_salt_basis = forms.ChoiceField(
+        label="Concentration is", choices=[("", "Choose"), *SaltBasis.choices], required=False
+    )
+    lot_number = forms.CharField(label="Lot number", max_length=60, required=False)
+    expiry_on = forms.DateField(label="Expiry", required=False, widget=DateInput())
+
+    def drug(self) -> Drug:
+        d = self.cleaned_data
+        return Drug(
+            d.get("product") or "",
+            d.get("conc_mg_per_ml"),
+            d.get("conc_salt_basis") or "",
+            d.get("lot_number") or "",
+            d.get("expiry_on"),
+        )
+
+
+class EventForm(EntryForm, DrugFields):
+    kind = forms.ChoiceField(label="Event", choices=[("", "Choose"), *EventKind.choices])
+    rate_ml_per_h = _optional_decimal("Pump rate (mL/h)")
+    dose_mg = _optional_decimal("Bolus dose (mg)")
+    note = forms.CharField(label="Note", required=False, max_length=500)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, prefix_id="evt", **kwargs)
+        self.fields["rate_ml_per_h"].help_text = "Start, rate change, or resume at a new rate."
+        self.fields["conc_mg_per_ml"].help_text = "As labelled on the bag or syringe."
+
+
+class ScoreForm(EntryForm):
+    instrument_id = forms.CharField(widget=forms.HiddenInput())
+
+    def __init__(self, *args: Any, definition: Instrument, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {})["instrument_id"] = definition.id
+        super().__init__(*args, prefix_id=f"sc-{definition.id}", **kwargs)
+        self.definition = definition
+        for item in definition.items:
+            choices = [("", "Choose"), *((str(o.value), f"{o.value}: {o.label}") for o in item.options)]
+            self.fields[f"item_{item.id}"] = forms.TypedChoiceField(
+                label=item.label, choices=choices, coerce=int, empty_value=None, required=True
+            )
+
+    def answers(self) -> dict[str, int | None]:
+        return {item.id: self.cleaned_data.get(f"item_{item.id}") for item in self.definition.items}
+
+
+class MedicationFields(forms.Form):
+    med_product = forms.CharField(label="Medicine given", max_length=120, required=False)
+    med_dose = _optional_decimal("Dose")
+    med_unit = forms.ChoiceField(
+        label="Unit",
+        required=False,
+        choices=[("", "Choose"), ("mg", "mg"), ("mcg", "mcg"), ("mL", "mL"), ("g", "g")],
+    )
+    med_route = forms.ChoiceField(
+        label="Route",
+        required=False,
+        choices=[
+            ("", "Choose"),
+            ("IV", "IV"),
+            ("oral", "Oral"),
+            ("sublingual", "Sublingual"),
+            ("IM", "IM"),
+            ("SC", "SC"),
+            ("inhaled", "Inhaled"),
+        ],
+    )
+    med_given_at = when_field("Given at", False)
+    med_lot = forms.CharField(label="Lot number", max_length=60, required=False)
+    med_expiry = forms.DateField(label="Expiry", required=False, widget=DateInput())
+
+    def medication(self) -> Medication | None:
+        d = self.cleaned_data
+        if not any(d.get(n) for n in ("med_product", "med_dose", "med_unit", "med_route")):
+            return None
+        return Medication(
+            d.get("med_product") or "",
+            d.get("med_dose"),
+            d.get("med_unit") or "",
+            d.get("med_route") or "",
+            d.get("med_given_at") or timezone.now(),
+            d.get("med_lot") or "",
+            d.get("med_expiry"),
+        )
+
+
+class SideEffectForm(EntryForm, MedicationFields):
+    effect = forms.ChoiceField(label="Side effect", choices=[("", "Choose"), *SideEffectKind.choices])
+    effect_other = forms.CharField(label="Other side effect", max_length=120, required=False)
+    severity = forms.ChoiceField(label="Severity", choices=[("", "Choose"), *Severity.choices])
+    actions = forms.MultipleChoiceField(
+        label="What was done", choices=SideEffectAction.choices, widget=forms.CheckboxSelectMultiple
+    )
+    action_note = forms.CharField(
+        label="Note on what was done", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    outcome = forms.ChoiceField(
+        label="Outcome", choices=[("", "Not yet known"), *Outcome.choices], required=False
+    )
+    outcome_at = when_field("Outcome at", False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, prefix_id="se", **kwargs)
+        self.fields["observed_at"].label = "Onset"
+        self.fields["med_given_at"].help_text = "Leave empty for now."
+        self.fields["outcome_at"].help_text = "Leave empty for now (when an outcome is chosen)."
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("outcome") and not data.get("outcome_at"):
+            data["outcome_at"] = timezone.now()
+        return data
+
+
+class MedicationForm(EntryForm):
+    product = forms.CharField(label="Medicine", max_length=120)
+    dose = forms.DecimalField(label="Dose", min_value=Decimal("0.001"), decimal_places=3)
+    dose_unit = MedicationFields.base_fields["med_unit"]
+    route = MedicationFields.base_fields["med_route"]
+    lot_number = forms.CharField(label="Lot number", max_length=60, required=False)
+    expiry_on = forms.DateField(label="Expiry", required=False, widget=DateInput())
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, prefix_id="med", **kwargs)
+        self.fields["observed_at"].label = "Given at"
+
+    def medication(self) -> Medication:
+        d = self.cleaned_data
+        return Medication(
+            d["product"],
+            d["dose"],
+            d.get("dose_unit") or "",
+            d.get("route") or "",
+            d["observed_at"],
+            d.get("lot_number") or "",
+            d.get("expiry_on"),
+        )
+
+
+class DecisionForm(EntryForm):
+    decision = forms.ChoiceField(label="Decision", choices=[("", "Choose"), *Decision.choices])
+    reason = forms.CharField(
+        label="Reason (and any change to the plan for today)", widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, prefix_id="dec", **kwargs)
+        self.fields["observed_at"].label = "Decided at"
+
+
+YES_NO = [("", "Not recorded"), ("yes", "Yes"), ("no", "No")]
+
+
+class DischargeForm(EntryForm):
+    destination = forms.ChoiceField(label="Leaves", choices=Destination.choices, initial=Destination.HOME)
+    escort_present = forms.TypedChoiceField(
+        label="Escort present", choices=YES_NO, required=False, coerce=lambda v: v == "yes", empty_value=None
+    )
+    escort_name = forms.CharField(label="Escort's name", max_length=150, required=False)
+    instructions = forms.CharField(
+        label="Discharge instructions (the patient sees these in their pages)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )
+    instructions_given = forms.BooleanField(
+        label="Instructions given to the patient and the escort", required=False
+    )
+    note = forms.CharField(
+        label="Note (where to, if transferred)", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, prefix_id="dis", **kwargs)
+        self.fields["observed_at"].label = "Left at"
+
+
+class AcknowledgeForm(forms.Form):
+    action_taken = forms.CharField(
+        label="What was done", widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
+    )
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label="Reason", widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+
+
+class CorrectionForm(forms.Form):
+    reason = forms.CharField(
+        label="Why is it corrected?", widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
+    )
+    withdraw = forms.BooleanField(
+        label="Withdraw the entry (recorded in error; nothing replaces it)", required=False
+    )
+
+
+class AddendumForm(forms.Form):
+    client_key = forms.UUIDField(widget=forms.HiddenInput())
+    text = forms.CharField(label="Addendum", widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {}).setdefault("client_key", uuid.uuid4())
+        super().__init__(*args, **kwargs)

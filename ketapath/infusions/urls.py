@@ -1,0 +1,25 @@
+from django.urls import path
+
+from ketapath.infusions import views
+
+app_name = "infusions"
+urlpatterns = [
+    path("", views.patient_session_list, name="patient"),
+    path("open/<int:planned_id>/", views.open_session, name="open"),
+    path("<int:session_id>/", views.flowsheet_page, name="flowsheet"),
+    path("<int:session_id>/live/", views.live, name="live"),
+    path("<int:session_id>/pre-checks/", views.precheck, name="precheck"),
+    path("<int:session_id>/vitals/", views.vitals, name="vitals"),
+    path("<int:session_id>/events/", views.event, name="event"),
+    path("<int:session_id>/scores/<str:scale>/", views.score, name="score"),
+    path("<int:session_id>/side-effects/", views.side_effect, name="side_effect"),
+    path("<int:session_id>/medications/", views.medication, name="medication"),
+    path("<int:session_id>/decision/", views.decision, name="decision"),
+    path("<int:session_id>/discharge/", views.discharge, name="discharge"),
+    path("<int:session_id>/alerts/<int:alert_id>/acknowledge/", views.acknowledge, name="acknowledge"),
+    path("<int:session_id>/not-given/", views.not_given, name="not_given"),
+    path("<int:session_id>/sign/", views.sign, name="sign"),
+    path("<int:session_id>/cosign/", views.cosign, name="cosign"),
+    path("<int:session_id>/addenda/", views.addendum, name="addendum"),
+    path("<int:session_id>/correct/<str:kind>/<int:entry_id>/", views.correct, name="correct"),
+]
