@@ -19,8 +19,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "serve": ("ketapath.commands.serve", "serve the application"),
     "manage": ("ketapath.commands.manage", "run Django's manage.py commands"),
     "export": ("ketapath.commands.export", "export records (FHIR R4)"),
-    "remind": ("ketapath.commands.remind", "send due reminders (run from cron)"),
+    "remind": ("ketapath.commands.remind", "send due reminders and escalate critical alerts (run from cron)"),
+    "readiness": ("ketapath.commands.readiness", "list the safety settings a clinic has not set yet"),
     "score": ("ketapath.commands.score", "score a questionnaire from its answers"),
+    "eligibility": ("ketapath.commands.eligibility", "run the eligibility rules on a case file"),
     "sources": ("ketapath.commands.sources", "list every source the clinical data cites"),
     "pk": ("ketapath.commands.pk", "pharmacokinetic models, simulation, populations, TCI"),
 }

@@ -1,12 +1,17 @@
 """Every clinic setting the clinical core reads, gathered from the modules that declare them.
 
 A provider is a zero-argument function returning objects with ``name``, ``kind`` and ``label``
-(and optionally ``unit``, ``minimum``, ``maximum``, ``choices``, ``group``, ``help``). Kinds:
+(and optionally ``unit``, ``minimum``, ``maximum``, ``choices``, ``group``, ``help``, ``gates``).
+``gates`` names what the setting is a safety setting for: while it is unset, each gated step stops
+(``"plan"``: a plan cannot be approved; ``"infusion"``: an infusion cannot start;
+``"escalation"``: critical alerts cannot be escalated). A gate may be limited to one route with
+``"plan@iv"``. See :mod:`ketapath.clinic_settings.readiness`. Kinds:
 
 - ``days``: a whole number of days, 0 or more;
 - ``integer`` / ``decimal``: a number in ``unit`` within ``minimum``..``maximum`` when given;
 - ``policy``: what the clinic does when a rule applies: blocks, caution or info;
-- ``choice``: one of ``choices``.
+- ``choice``: one of ``choices``;
+- ``email``: an e-mail address (for example the on-call prescriber's).
 """
 
 from __future__ import annotations
@@ -17,11 +22,15 @@ from decimal import Decimal, InvalidOperation
 from functools import cache
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+
 PROVIDERS: list[tuple[str, str]] = [
     ("Eligibility", "ketapath.clinical.eligibility.setting_specs"),
     ("Treatment plans", "ketapath.plans.limits.setting_specs"),
     ("Infusion sessions", "ketapath.infusions.settings_specs.setting_specs"),
     ("Follow-up and reminders", "ketapath.outcomes.clinic_choices.setting_specs"),
+    ("Critical alerts", "ketapath.alerts.settings_specs.setting_specs"),
 ]
 
 POLICY_CHOICES = (
@@ -42,6 +51,7 @@ class Spec:
     maximum: Decimal | None = None
     choices: tuple[tuple[str, str], ...] = ()
     help: str = ""
+    gates: tuple[str, ...] = ()
 
     def parse(self, raw: str) -> int | Decimal | str:
         """The stored text as a value of this kind; ValueError with a sentence when it is not."""
@@ -58,6 +68,14 @@ class Spec:
                 value = Decimal(text)
             except InvalidOperation:
                 raise ValueError(f"{self.label}: give a number.") from None
+            if not value.is_finite():
+                raise ValueError(f"{self.label}: give a number.")
+        elif self.kind == "email":
+            try:
+                validate_email(text)
+            except ValidationError:
+                raise ValueError(f"{self.label}: give an e-mail address.") from None
+            return text
         else:
             allowed = {c for c, _ in (POLICY_CHOICES if self.kind == "policy" else self.choices)}
             if text not in allowed:
@@ -93,5 +111,6 @@ def all_specs() -> dict[str, Spec]:
                 maximum=_decimal(getattr(raw, "maximum", None)),
                 choices=tuple(getattr(raw, "choices", ()) or ()),
                 help=getattr(raw, "help", ""),
+                gates=tuple(getattr(raw, "gates", ()) or ()),
             )
     return specs

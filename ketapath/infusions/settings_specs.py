@@ -62,6 +62,7 @@ class InfusionSetting:
     choices: tuple[tuple[str, str], ...] = ()
     group: str = GROUP_SESSION
     help: str = ""
+    gates: tuple[str, ...] = ()
 
 
 def threshold_key(threshold_id: str) -> str:
@@ -89,6 +90,7 @@ def setting_specs() -> tuple[InfusionSetting, ...]:
                 maximum=FIELD_MAX[unit],
                 group=GROUP_VITALS,
                 help="No published source confirmed a value. Leave empty for not set.",
+                gates=("infusion",),
             )
         )
         specs.append(
@@ -98,6 +100,7 @@ def setting_specs() -> tuple[InfusionSetting, ...]:
                 f"{slot.label}: how serious",
                 choices=SEVERITY_CHOICES,
                 group=GROUP_VITALS,
+                gates=("infusion",),
             )
         )
     specs += [
@@ -108,6 +111,7 @@ def setting_specs() -> tuple[InfusionSetting, ...]:
             "min",
             minimum=Decimal(1),
             maximum=Decimal(240),
+            gates=("infusion",),
         ),
         InfusionSetting(
             SCORES_INTERVAL,

@@ -72,6 +72,7 @@ class DosingSetting:
     choices: tuple[tuple[str, str], ...] = ()
     group: str = GROUP
     help: str = ""
+    gates: tuple[str, ...] = ()
 
 
 def setting_specs() -> tuple[DosingSetting, ...]:
@@ -83,6 +84,7 @@ def setting_specs() -> tuple[DosingSetting, ...]:
             "How old the weight used for dosing may be",
             "days",
             help="A plan on an older weight needs a prescriber's override. Leave empty for not set.",
+            gates=("plan",),
         ),
         DosingSetting(
             MIN_GAP,
@@ -103,6 +105,7 @@ def setting_specs() -> tuple[DosingSetting, ...]:
             "Intravenous: absolute maximum rate per kg",
             "mg/kg/h",
             minimum=POSITIVE,
+            gates=("plan@iv", "infusion@iv"),
         ),
         DosingSetting(
             max_key(Route.IV, "max_rate_mg_per_h"),
@@ -110,6 +113,7 @@ def setting_specs() -> tuple[DosingSetting, ...]:
             "Intravenous: absolute maximum rate",
             "mg/h",
             minimum=POSITIVE,
+            gates=("plan@iv", "infusion@iv"),
         ),
     ]
     for route, label in ROUTE_LABELS.items():
@@ -120,6 +124,7 @@ def setting_specs() -> tuple[DosingSetting, ...]:
                 f"{label.capitalize()}: absolute maximum dose per session",
                 "mg",
                 minimum=POSITIVE,
+                gates=(f"plan@{route.value}", f"infusion@{route.value}"),
             )
         )
     specs += [
