@@ -39,7 +39,7 @@ MAX_DOSE_PER_SESSION_MG = "1000"
 SEVERITY = "warning"
 
 
-def test_value(key: str) -> str:
+def gated_test_value(key: str) -> str:
     """The test value of one gated setting (KeyError names a gated setting with none)."""
     if key in TEST_VALUES:
         return TEST_VALUES[key]
@@ -52,7 +52,7 @@ def test_value(key: str) -> str:
 
 def safety_values(**overrides: str) -> dict[str, str]:
     """Every gated setting with its test value; ``overrides`` use the setting keys."""
-    values = {key: test_value(key) for key, spec in all_specs().items() if spec.gates}
+    values = {key: gated_test_value(key) for key, spec in all_specs().items() if spec.gates}
     return {**values, **overrides}
 
 
