@@ -14,6 +14,7 @@ from hypothesis import settings as hypothesis_settings
 
 from ketapath.accounts.models import Role
 from tests.factories import ClinicFactory, PatientFactory, UserFactory
+from tests.safety import configure_safety
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
@@ -69,6 +70,10 @@ def personas(db) -> Personas:
         family_name="Bee",
         user=UserFactory(username="pt.b", clinic=b, role=Role.PATIENT),
     )
+    # Both clinics start with every safety setting set (tests/safety.py); a test about an unset
+    # setting clears it. Safety fails closed, so without this no plan could be approved.
+    configure_safety(a, prescriber)
+    configure_safety(b, UserFactory(username="pres.b", clinic=b, role=Role.PRESCRIBER))
     return Personas(a, b, prescriber, nurse, admin, nurse_b, one, two, pb)
 
 
