@@ -7,6 +7,8 @@
 - ``ALLOWED_HOSTS``: comma-separated; ``DEBUG``: true/false (default false).
 - ``KETAPATH_HTTPS``: true behind TLS (secure cookies, HSTS, redirect).
 - ``KETAPATH_SESSION_IDLE_MINUTES``: sign-out after this much inactivity (default 30).
+- ``KETAPATH_SITE_URL``: the address users open KetaPath at, for links in e-mails (default
+  ``http://localhost:8000``).
 """
 
 from __future__ import annotations
@@ -217,8 +219,14 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "") or ""
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "") or ""
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+# Seconds before an SMTP connection gives up: a slow mail server never holds a patient's page.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, 1, 300)
 if EMAIL_USE_TLS and EMAIL_USE_SSL:
     raise SettingError("EMAIL_USE_TLS and EMAIL_USE_SSL cannot both be true.")
+# The address users open KetaPath at: absolute links in e-mails (an urgent alert's sign-in link).
+KETAPATH_SITE_URL = (env_str("KETAPATH_SITE_URL", "") or "http://localhost:8000").rstrip("/")
+if not KETAPATH_SITE_URL.startswith(("http://", "https://")):
+    raise SettingError(f"KETAPATH_SITE_URL={KETAPATH_SITE_URL!r} must start with http:// or https://.")
 
 LOGGING = {
     "version": 1,

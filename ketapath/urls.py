@@ -17,7 +17,7 @@ urlpatterns = [
     path("portal/sessions/", include("ketapath.infusions.portal_urls")),
     path("instruments/", include("ketapath.questionnaires.instrument_urls")),
     path("alerts/", include("ketapath.alerts.urls")),
-    path("clinic/settings/", include("ketapath.clinic_settings.urls")),
+    path("clinic/", include("ketapath.clinic_settings.urls")),  # settings/ and readiness/
     path("pk/", include("ketapath.pk.urls")),
     path("audit/", include("ketapath.audit.urls")),
     path("portal/", include("ketapath.portal.urls")),

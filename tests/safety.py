@@ -17,6 +17,7 @@ TEST_VALUES: dict[str, str] = {
     "dosing.max_weight_age_days": "90",
     "dosing.iv.max_rate_mg_per_kg_per_h": "3",
     "dosing.iv.max_rate_mg_per_h": "300",
+    "dosing.iv.min_fixed_dose_duration_min": "20",
     "monitoring.vitals_interval_min": "15",
     "alerts.oncall_email": "oncall@clinic.test",
     "alerts.second_contact_email": "second@clinic.test",

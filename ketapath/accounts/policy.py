@@ -44,6 +44,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # Clinic settings (values no source gives): prescribers choose, administrators can read.
     "clinic.settings.view": frozenset({P, A}),
     "clinic.settings.edit": frozenset({P}),
+    # Clinic readiness: which safety settings are still unset (every member of staff may see it).
+    "clinic.readiness.view": STAFF,
     # Pharmacokinetic simulation of a regimen.
     "pk.simulate": CLINICIANS,
     # Consultation: clinicians record the intake and signed consents; prescribers sign the

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from functools import partial
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from ketapath.alerts.models import Alert, AlertStatus, Audience
+from ketapath.alerts import notifications
+from ketapath.alerts.models import Alert, AlertStatus, Audience, Severity
 
 # The clinical data names who must see an alert in its own words; "clinician" means whoever
 # treats the patient, so prescribers and nurses both see it.
@@ -25,6 +28,12 @@ def audience_for(word: str) -> str:
     return AUDIENCE_WORDS.get(word.strip().lower(), Audience.CARE_TEAM)
 
 
+# Raised outside the clinic, these reach a person by e-mail at once. A positive ASQ screen is
+# "high" in its data (a brief safety assessment before the patient leaves); answered at home,
+# nobody is there to do it, so a high alert from the patient's own pages is told as well.
+ONCALL_SEVERITIES = frozenset({Severity.CRITICAL, Severity.HIGH})
+
+
 def raise_alert(
     *,
     patient: Any,
@@ -36,15 +45,22 @@ def raise_alert(
     routing: str,
     message: str,
     source_label: str = "",
+    notify_oncall: bool = False,
 ) -> Alert:
-    """Raise an alert once per (origin record, rule): a repeat returns the existing alert."""
+    """Raise an alert once per (origin record, rule): a repeat returns the existing alert.
+
+    ``notify_oncall``: the alert was raised outside the clinic (the patient's own submission), so
+    a critical or high one e-mails the on-call prescriber once the transaction commits, and
+    escalates to the second contact if not acknowledged in time (``ketapath remind``).
+    """
     origin_type = ContentType.objects.get_for_model(origin)
     existing = Alert.objects.filter(origin_type=origin_type, origin_id=origin.pk, rule_id=rule_id).first()
     if existing is not None:
         return existing
+    tell = notify_oncall and severity in ONCALL_SEVERITIES
     try:
         with transaction.atomic():
-            return Alert.objects.create(
+            alert = Alert.objects.create(
                 clinic_id=patient.clinic_id,
                 patient=patient,
                 rule_id=rule_id,
@@ -56,9 +72,21 @@ def raise_alert(
                 origin_type=origin_type,
                 origin_id=origin.pk,
                 origin_label=origin_label,
+                notify_oncall=tell,
             )
     except IntegrityError:  # raised at the same moment by another request
         return Alert.objects.get(origin_type=origin_type, origin_id=origin.pk, rule_id=rule_id)
+    if tell:
+        # After the commit: never e-mail about an alert whose transaction was rolled back.
+        transaction.on_commit(partial(notifications.notify_oncall_after_commit, alert.pk), robust=True)
+    return alert
+
+
+def escalate_due_alerts(now: datetime | None = None) -> notifications.Sent:
+    """Escalate every urgent alert raised outside the clinic that has waited unacknowledged for
+    the clinic's ``alerts.escalate_after_min`` (and tell the on-call of any never told). Each
+    send is claimed before it is made: running it again never sends twice."""
+    return notifications.escalate_due_alerts(now)
 
 
 def acknowledge_alert(alert: Alert, user: Any, action_taken: str) -> Alert:

@@ -8,7 +8,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from simple_history.models import HistoricalRecords
 
-from ketapath.audit.records import ClinicalRecord
+from ketapath.audit.records import ClinicalRecord, HardDeleteRefused
 
 
 class Audience(models.TextChoices):
@@ -53,6 +53,11 @@ class Alert(ClinicalRecord):
     )
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     action_taken = models.TextField(blank=True)
+    notify_oncall = models.BooleanField(
+        default=False,
+        help_text="Raised outside the clinic (the patient's own pages): the on-call prescriber is "
+        "e-mailed at once and the second contact if it is not acknowledged in time.",
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -78,3 +83,61 @@ class Alert(ClinicalRecord):
     @property
     def is_open(self) -> bool:
         return self.status == AlertStatus.OPEN
+
+    @property
+    def answer_url(self) -> str:
+        """The exact place where this alert is answered (its origin's page), else the chart."""
+        from ketapath.alerts.links import answer_url
+
+        return answer_url(self)
+
+
+class NotificationKind(models.TextChoices):
+    NOTIFY = "notify", "E-mail to the on-call prescriber"
+    ESCALATE = "escalate", "Escalation e-mail to the second contact"
+
+
+class NotificationOutcome(models.TextChoices):
+    SENDING = "sending", "Being sent"
+    SENT = "sent", "Sent"
+    NOT_SENT = "not-sent", "Not sent"
+    FAILED = "failed", "Sending failed"
+
+
+class AlertNotification(models.Model):
+    """One e-mail about an alert (or why none could be sent). Rows are only ever added; a claimed
+    row's outcome is filled in once, after the send. The e-mail carries no clinical detail."""
+
+    alert = models.ForeignKey(Alert, on_delete=models.PROTECT, related_name="notifications")
+    kind = models.CharField(max_length=10, choices=NotificationKind.choices)
+    to_address = models.EmailField(max_length=254, blank=True)
+    at = models.DateTimeField(help_text="When the row was claimed (or the send found impossible).")
+    outcome = models.CharField(max_length=10, choices=NotificationOutcome.choices)
+    detail = models.CharField(max_length=500, blank=True, help_text="Why not sent, or the error.")
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        constraints = [
+            # Claimed before sending: one real send of each kind per alert, however often the
+            # sender runs. "Not sent" rows are outside it, so a send can follow once the clinic
+            # sets the missing setting.
+            models.UniqueConstraint(
+                fields=["alert", "kind"],
+                condition=~models.Q(outcome="not-sent"),
+                name="alert_notification_once_per_kind",
+            ),
+            models.CheckConstraint(
+                name="alert_notification_kind_valid", condition=models.Q(kind__in=["notify", "escalate"])
+            ),
+            models.CheckConstraint(
+                name="alert_notification_outcome_valid",
+                condition=models.Q(outcome__in=["sending", "sent", "not-sent", "failed"]),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.get_outcome_display()}"
+
+    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
+        raise HardDeleteRefused("alert notifications are a record of what was sent; they are kept")

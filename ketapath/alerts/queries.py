@@ -21,4 +21,6 @@ def open_alerts_for(user: Any) -> QuerySet[Alert]:
         Alert.objects.active()
         .filter(clinic_id=user.clinic_id, status=AlertStatus.OPEN, audience__in=audiences)
         .select_related("patient")
+        # Each alert links to where it is answered: its origin, one query per kind of record.
+        .prefetch_related("origin")
     )

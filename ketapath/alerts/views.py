@@ -18,7 +18,7 @@ LIMIT = 100
 
 def alert_for(request: HttpRequest, alert_id: int) -> Alert:
     alert = (
-        Alert.objects.select_related("patient")
+        Alert.objects.select_related("patient", "clinic", "acknowledged_by")
         .filter(
             pk=alert_id,
             clinic_id=request.user.clinic_id,  # type: ignore[union-attr]
@@ -34,6 +34,26 @@ def alert_for(request: HttpRequest, alert_id: int) -> Alert:
 def alert_list(request: HttpRequest) -> HttpResponse:
     alerts = list(open_alerts_for(request.user)[:LIMIT])
     return render(request, "alerts/list.html", {"alerts": alerts, "form": AcknowledgeForm()})
+
+
+@requires("clinical.view")
+def alert_detail(request: HttpRequest, alert_id: int) -> HttpResponse:
+    """One alert: where it is answered, who was told (and what could not be sent), what was done."""
+    from ketapath.clinic_settings.readiness import ESCALATION, missing_settings
+
+    alert = alert_for(request, alert_id)
+    notifications = list(alert.notifications.all())
+    return render(
+        request,
+        "alerts/detail.html",
+        {
+            "alert": alert,
+            "notifications": notifications,
+            # Shown only for an alert that e-mails: the settings that stop it reaching a person.
+            "missing": missing_settings(alert.clinic_id, ESCALATION) if alert.notify_oncall else [],
+            "form": AcknowledgeForm(),
+        },
+    )
 
 
 @require_POST

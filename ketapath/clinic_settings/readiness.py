@@ -27,6 +27,24 @@ GATE_LABELS = {
 }
 # The route a clinic's first infusion uses: readiness for it needs that route's limits.
 FIRST_INFUSION_ROUTE = "iv"
+# How the readiness page and command name a route (the protocols' route values).
+ROUTE_NAMES = {
+    "iv": "intravenous",
+    "intranasal": "intranasal",
+    "im": "intramuscular",
+    "oral": "oral",
+    "sublingual": "sublingual",
+    "rectal": "rectal",
+}
+
+
+def route_name(route: str) -> str:
+    return ROUTE_NAMES.get(route, route)
+
+
+def setting_url(key: str) -> str:
+    """The clinic settings page, scrolled to one setting's field."""
+    return f"{reverse('clinic_settings:page')}#id_{field_name(key)}"
 
 
 @dataclass(frozen=True)
@@ -44,7 +62,11 @@ class MissingSetting:
     @property
     def url(self) -> str:
         """The settings page, scrolled to this setting's field."""
-        return f"{reverse('clinic_settings:page')}#{self.anchor}"
+        return setting_url(self.key)
+
+    @property
+    def label_with_unit(self) -> str:
+        return f"{self.label} ({self.unit})" if self.unit else self.label
 
     @property
     def stops_text(self) -> str:
@@ -75,10 +97,12 @@ def missing_settings(
     ]
 
 
-def first_infusion_missing(clinic_id: int) -> list[MissingSetting]:
+def first_infusion_missing(
+    clinic_id: int, *, values: dict[str, object] | None = None
+) -> list[MissingSetting]:
     """Everything a clinic must set before its first infusion: plan approval and the infusion on
-    its first route, and the escalation of critical alerts (one query)."""
-    current = values_for(clinic_id)
+    its first route, and the escalation of critical alerts (one query, none with ``values``)."""
+    current = values_for(clinic_id) if values is None else values
     seen: dict[str, MissingSetting] = {}
     for gate in (PLAN, INFUSION, ESCALATION):
         for item in missing_settings(clinic_id, gate, route=FIRST_INFUSION_ROUTE, values=current):
@@ -86,9 +110,11 @@ def first_infusion_missing(clinic_id: int) -> list[MissingSetting]:
     return list(seen.values())
 
 
-def route_missing(clinic_id: int) -> dict[str, list[MissingSetting]]:
+def route_missing(
+    clinic_id: int, *, values: dict[str, object] | None = None
+) -> dict[str, list[MissingSetting]]:
     """Per route other than the first: the settings a plan on that route still needs."""
-    current = values_for(clinic_id)
+    current = values_for(clinic_id) if values is None else values
     routes = sorted(
         {g.partition("@")[2] for s in all_specs().values() for g in s.gates if "@" in g}
         - {FIRST_INFUSION_ROUTE}

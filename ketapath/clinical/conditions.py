@@ -16,6 +16,16 @@ is the last day of February. Pain that began on 15 March has lasted exactly thre
 True
 >>> [c.id for c in match_icd10("g90.511")]
 ['crps-1']
+
+Codes are matched by exact codes and explicit ranges, never by prefix: ``F32`` (a category) does
+not stand for every depressive episode, because it holds premenstrual dysphoric disorder (F32.81),
+episodes in remission (F32.4, F32.5) and depression, unspecified (F32.A). Codes a clinic may meet
+that are *not* the condition they look like are listed as exclusions with the reason.
+
+>>> match_icd10("F32.81")
+()
+>>> excluded_icd10("F32.81").title
+'Premenstrual dysphoric disorder'
 """
 
 from __future__ import annotations
@@ -141,18 +151,95 @@ class EvidenceGroup:
 
 
 @dataclass(frozen=True, slots=True)
+class CodeRange:
+    """The ICD-10-CM codes from ``first`` to ``last`` in the tabular order, both ends included.
+
+    The tabular order is the order of the normalised codes as text (digits before letters:
+    F32.9 < F32.A), with a code's subdivisions straight after it (F32.8 < F32.81 < F32.89 < F32.9).
+    So ``F33.0-F33.3`` holds F33.0, F33.1, F33.2, F33.3 and their subdivisions, but not F33.4x;
+    ``G90.50-G90.59`` holds G90.511 and G90.529 but not the category G90.5 itself.
+
+    >>> r = CodeRange("F33.0", "F33.3")
+    >>> [r.holds(c) for c in ("F33.0", "F33.2", "F33.3", "F33.40", "F33.9", "F33")]
+    [True, True, True, False, False, False]
+    """
+
+    first: str
+    last: str
+
+    def holds(self, code: str) -> bool:
+        return code >= self.first and code[: len(self.last)] <= self.last
+
+    def overlaps(self, other: CodeRange) -> bool:
+        return self.holds(other.first) or other.holds(self.first)
+
+    def __str__(self) -> str:
+        return f"{self.first}-{self.last}"
+
+
+@dataclass(frozen=True, slots=True)
+class CodeSet:
+    """Exact codes and ranges (see :class:`CodeRange`); nothing is matched by prefix."""
+
+    codes: frozenset[str]
+    ranges: tuple[CodeRange, ...]
+
+    def holds(self, code: str) -> bool:
+        return code in self.codes or any(r.holds(code) for r in self.ranges)
+
+    def overlaps(self, other: CodeSet) -> str | None:
+        """A code or range the two sets share, or None."""
+        for code in sorted(self.codes):
+            if other.holds(code):
+                return code
+        for code in sorted(other.codes):
+            if self.holds(code):
+                return code
+        for a in self.ranges:
+            for b in other.ranges:
+                if a.overlaps(b):
+                    return f"{a} and {b}"
+        return None
+
+    def describe(self) -> tuple[str, ...]:
+        """The exact codes and ranges as written, e.g. ``("G90.5", "G90.50-G90.59")``."""
+        return (*sorted(self.codes), *(str(r) for r in self.ranges))
+
+
+@dataclass(frozen=True, slots=True)
 class Condition:
-    """A treatable condition; ``group`` is None when no cited guideline grades it."""
+    """A treatable condition; ``group`` is None when no cited guideline grades it.
+
+    ``needs_treatment_resistance``: the cited evidence covers the treatment-resistant form only,
+    so the engine asks whether the patient's condition is treatment-resistant.
+    """
 
     id: str
     name: str
     kind: ConditionKind
-    icd10cm: tuple[str, ...]
+    icd10: CodeSet
     group: EvidenceGroup | None
+    needs_treatment_resistance: bool = False
+
+    @property
+    def icd10cm(self) -> tuple[str, ...]:
+        """The exact codes and ranges, for display."""
+        return self.icd10.describe()
 
     def matches(self, code: str) -> bool:
-        """Whether a normalised ICD-10-CM code falls under one of this condition's codes."""
-        return any(code == prefix or code.startswith(prefix) for prefix in self.icd10cm)
+        """Whether a normalised ICD-10-CM code is one of this condition's codes or in a range."""
+        return self.icd10.holds(code)
+
+
+@dataclass(frozen=True, slots=True)
+class ExcludedCodes:
+    """Codes that look like a condition but do not count as it (e.g. depression in remission)."""
+
+    id: str
+    title: str
+    reason: str
+    icd10: CodeSet
+    cited: Cited
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +255,7 @@ class ConditionData:
     chronicity: ChronicityRule
     groups: dict[str, EvidenceGroup]
     conditions: dict[str, Condition]
+    excluded: tuple[ExcludedCodes, ...] = ()
 
 
 def normalise_icd10(code: str) -> str:
@@ -223,6 +311,27 @@ def _group(path: Path, key: str, raw: Any) -> EvidenceGroup:
     )
 
 
+def _code_set(path: Path, where: str, raw: dict[str, Any]) -> CodeSet:
+    """``codes`` (exact) and ``ranges`` (``"FIRST-LAST"``), each a list of text; ``prefix`` is gone."""
+    if "icd10cm" in raw:
+        raise DataFileError(path, f"{where}: 'icd10cm' prefixes are gone; list exact 'codes' and 'ranges'")
+    codes, ranges = raw.get("codes", []), raw.get("ranges", [])
+    if not isinstance(codes, list) or not isinstance(ranges, list):
+        raise DataFileError(path, f"{where}: codes and ranges must be lists")
+    for code in codes:
+        if not isinstance(code, str) or not _ICD.match(code):
+            raise DataFileError(path, f"{where} code {code!r} is not a normalised ICD-10-CM code")
+    parsed: list[CodeRange] = []
+    for text in ranges:
+        first, sep, last = str(text).partition("-")
+        if not sep or not _ICD.match(first) or not _ICD.match(last) or first[:3] != last[:3]:
+            raise DataFileError(path, f"{where} range {text!r} must be FIRST-LAST in one category")
+        if not first < last:
+            raise DataFileError(path, f"{where} range {text!r} must run from a lower to a higher code")
+        parsed.append(CodeRange(first, last))
+    return CodeSet(frozenset(str(c) for c in codes), tuple(parsed))
+
+
 def _condition(path: Path, raw: Any, groups: dict[str, EvidenceGroup]) -> Condition:
     if not isinstance(raw, dict):
         raise DataFileError(path, "each [[conditions]] entry must be a table")
@@ -233,12 +342,10 @@ def _condition(path: Path, raw: Any, groups: dict[str, EvidenceGroup]) -> Condit
     kind = raw.get("kind")
     if kind not in KINDS:
         raise DataFileError(path, f"{where} kind must be one of {sorted(KINDS)}")
-    codes = raw.get("icd10cm")
-    if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
-        raise DataFileError(path, f"{where} needs an icd10cm list of codes")
-    for code in codes:
-        if not _ICD.match(code):
-            raise DataFileError(path, f"{where} code {code!r} is not a normalised ICD-10-CM code")
+    icd10 = _code_set(path, where, raw)
+    needs_tr = raw.get("needs_treatment_resistance", False)
+    if not isinstance(needs_tr, bool):
+        raise DataFileError(path, f"{where} needs_treatment_resistance must be true or false")
     group_id = raw.get("group")
     if group_id is not None and group_id not in groups:
         raise DataFileError(path, f"{where} names unknown group {group_id!r}")
@@ -247,17 +354,35 @@ def _condition(path: Path, raw: Any, groups: dict[str, EvidenceGroup]) -> Condit
         id=cid,
         name=_text(path, where, raw, "name"),
         kind=condition_kind,
-        icd10cm=tuple(codes),
+        icd10=icd10,
         group=groups[group_id] if isinstance(group_id, str) else None,
+        needs_treatment_resistance=needs_tr,
     )
 
 
-def _check_overlaps(path: Path, conditions: dict[str, Condition]) -> None:
-    owner: list[tuple[str, str]] = [(p, c.id) for c in conditions.values() for p in c.icd10cm]
-    for i, (a, a_id) in enumerate(owner):
-        for b, b_id in owner[i + 1 :]:
-            if a.startswith(b) or b.startswith(a):
-                raise DataFileError(path, f"codes {a} ({a_id}) and {b} ({b_id}) overlap")
+def _excluded(path: Path, raw: Any) -> ExcludedCodes:
+    if not isinstance(raw, dict):
+        raise DataFileError(path, "each [[excluded]] entry must be a table")
+    eid = raw.get("id")
+    if not isinstance(eid, str) or not _ID.match(eid):
+        raise DataFileError(path, f"excluded id {eid!r} must be lower-case letters, digits, '-'")
+    where = f"excluded {eid!r}"
+    return ExcludedCodes(
+        id=eid,
+        title=_text(path, where, raw, "title"),
+        reason=_text(path, where, raw, "reason"),
+        icd10=_code_set(path, where, raw),
+        cited=_cited(path, where, raw),
+    )
+
+
+def _check_overlaps(path: Path, owners: list[tuple[str, CodeSet]]) -> None:
+    """No code may belong to two conditions, or to a condition and an exclusion."""
+    for i, (a_id, a) in enumerate(owners):
+        for b_id, b in owners[i + 1 :]:
+            shared = a.overlaps(b)
+            if shared:
+                raise DataFileError(path, f"{a_id} and {b_id} share {shared}")
 
 
 @cache
@@ -285,13 +410,21 @@ def _data() -> ConditionData:
         if condition.id in conditions:
             raise DataFileError(_PATH, f"condition {condition.id!r} is defined twice")
         conditions[condition.id] = condition
-    _check_overlaps(_PATH, conditions)
+    raw_excluded = raw.get("excluded", [])
+    if not isinstance(raw_excluded, list):
+        raise DataFileError(_PATH, "[[excluded]] must be an array of tables")
+    excluded = tuple(_excluded(_PATH, entry) for entry in raw_excluded)
+    owners = [(c.id, c.icd10) for c in conditions.values()] + [
+        (f"excluded {e.id}", e.icd10) for e in excluded
+    ]
+    _check_overlaps(_PATH, owners)
     return ConditionData(
         coding_system=_text(_PATH, "[coding]", coding, "system"),
         coding=_cited(_PATH, "[coding]", coding),
         chronicity=ChronicityRule(months, _cited(_PATH, "[chronicity]", chronic)),
         groups=groups,
         conditions=conditions,
+        excluded=excluded,
     )
 
 
@@ -309,13 +442,31 @@ def get_condition(condition_id: str) -> Condition:
 
 
 def match_icd10(code: str) -> tuple[Condition, ...]:
-    """The conditions whose codes cover an ICD-10-CM code (at most one; the data forbids overlaps).
+    """The conditions with this exact code or a range holding it (at most one: no overlaps).
 
     >>> match_icd10("Z00.00")
     ()
     """
     normalised = normalise_icd10(code)
     return tuple(c for c in _data().conditions.values() if c.matches(normalised))
+
+
+def excluded_icd10(code: str) -> ExcludedCodes | None:
+    """The exclusion an ICD-10-CM code falls under (a code that is not the condition it looks
+    like, e.g. F32.4, depression in partial remission), or None.
+
+    >>> excluded_icd10("F33.41").id
+    'depression-in-remission'
+    >>> excluded_icd10("F33.1") is None
+    True
+    """
+    normalised = normalise_icd10(code)
+    return next((e for e in _data().excluded if e.icd10.holds(normalised)), None)
+
+
+def all_excluded() -> tuple[ExcludedCodes, ...]:
+    """Every exclusion, in the data file's order."""
+    return _data().excluded
 
 
 def coding_source() -> Cited:

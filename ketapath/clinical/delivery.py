@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from enum import StrEnum
 
 from ketapath.clinical.dosing.session import SessionDose
@@ -123,6 +123,47 @@ class PlanComparison:
     @property
     def delivered_percent(self) -> Decimal:
         return self.delivered_mg * 100 / self.planned_mg
+
+
+# The precision of a plan's stored session dose (plans.PlannedSession / TreatmentPlan decimals).
+DOSE_PRECISION_MG = Decimal("0.001")
+
+
+class Overrun(StrEnum):
+    """How an infusion has gone past its plan (each one is raised as an alert once per session)."""
+
+    DURATION = "duration-reached"  # still running at or past the planned infusing time
+    DOSE = "dose-reached"  # still running with the planned dose delivered
+    EXCESS = "dose-exceeded"  # more delivered than planned (running or stopped)
+
+
+OVERRUN_TEXT = {
+    Overrun.DURATION: "The infusion has reached its planned duration and is still running: stop it, or "
+    "record why it continues",
+    Overrun.DOSE: "The infusion has delivered its planned dose and is still running: stop it",
+    Overrun.EXCESS: "More than the planned dose has been delivered",
+}
+
+
+def overruns(comparison: PlanComparison, *, running: bool) -> tuple[Overrun, ...]:
+    """What the delivery has gone past: the planned infusing time or dose while the pump still
+    runs, and any delivery above the planned dose. No tolerance: the plan's numbers are the limit.
+
+    >>> c = PlanComparison(Decimal(35), Decimal(35), Decimal(40), Decimal(40))
+    >>> [o.value for o in overruns(c, running=True)], overruns(c, running=False)
+    (['duration-reached', 'dose-reached'], ())
+    """
+    found: list[Overrun] = []
+    # The plan stores its dose to DOSE_PRECISION_MG; the delivered dose is compared at the same
+    # precision, so a dose delivered exactly as planned is not "more than planned" by a rounding.
+    delivered = comparison.delivered_mg.quantize(DOSE_PRECISION_MG, rounding=ROUND_HALF_EVEN)
+    if running and comparison.planned_min is not None and comparison.infusing_min >= comparison.planned_min:
+        found.append(Overrun.DURATION)
+    if running and delivered >= comparison.planned_mg:
+        found.append(Overrun.DOSE)
+    if delivered > comparison.planned_mg:
+        found.append(Overrun.EXCESS)
+    return tuple(found)
 
 
 def _minutes(delta: timedelta) -> Decimal:

@@ -1,6 +1,7 @@
-"""``ketapath remind``: assign scheduled and follow-up questionnaires, send reminders (run from cron).
+"""``ketapath remind``: assign questionnaires, send reminders, escalate urgent alerts (run from cron).
 
-Idempotent: a reminder is sent once, an assignment created once, however often it runs.
+Idempotent: a reminder is sent once, an assignment created once, an alert escalated once, however
+often it runs.
 """
 
 from __future__ import annotations
@@ -30,4 +31,9 @@ def run(args: argparse.Namespace) -> int:
 
     for line in run_outcomes(today):
         print(line)
+    from ketapath.alerts.actions import escalate_due_alerts
+    from ketapath.alerts.notifications import summary_line
+
+    # Urgent alerts raised outside the clinic and not acknowledged in time reach the second contact.
+    print(summary_line(escalate_due_alerts(timezone.now())))
     return 0

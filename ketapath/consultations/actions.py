@@ -17,6 +17,9 @@ from django.utils import timezone
 from ketapath.accounts.models import Clinic
 from ketapath.audit.actions import mark_entered_in_error
 from ketapath.consultations.models import (
+    EARLIEST_SINCE,
+    MEDICINE_DOSE_LENGTH,
+    MEDICINE_NAME_LENGTH,
     Consent,
     ConsentVersion,
     Evaluation,
@@ -24,6 +27,7 @@ from ketapath.consultations.models import (
     FinalDecision,
     Intake,
     IntakeCondition,
+    IntakeMedicine,
     PreviousTreatment,
     TestOnFile,
 )
@@ -104,7 +108,10 @@ def _move_stage(patient: Patient, stage: str, reason: str, *, only_from: Iterabl
 
 @dataclass(frozen=True)
 class RowChange:
-    """One row of a conditions or tests list: ``pk`` None for a new row; ``remove`` to retire it."""
+    """One row of a conditions, medicines or tests list.
+
+    ``pk`` is None for a new row; ``remove`` retires the row (it stays in the history).
+    """
 
     pk: int | None
     values: Mapping[str, Any]
@@ -117,6 +124,7 @@ class IntakeChanges:
     conditions: tuple[RowChange, ...] = ()
     treatments: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     tests: tuple[RowChange, ...] = ()
+    medicines: tuple[RowChange, ...] = ()
 
 
 def open_intake(patient: Patient) -> Intake:
@@ -135,7 +143,7 @@ def open_intake(patient: Patient) -> Intake:
 
 
 def _apply_rows(
-    model: type[IntakeCondition] | type[TestOnFile],
+    model: type[IntakeCondition] | type[IntakeMedicine] | type[TestOnFile],
     intake: Intake,
     changes: Iterable[RowChange],
     user: Any,
@@ -171,6 +179,22 @@ def _apply_rows(
             row.save()
             done.append(f"added a {label}")
     return done
+
+
+def check_medicine(values: Mapping[str, Any], patient: Patient, today: date) -> None:
+    """Refuse a medicine row the form would have refused (a caller that skipped the form)."""
+    name = str(values.get("name", "")).strip()
+    if not name:
+        raise ConsultationError("A medicine needs its name.")
+    if len(name) > MEDICINE_NAME_LENGTH or len(str(values.get("dose", ""))) > MEDICINE_DOSE_LENGTH:
+        raise ConsultationError(
+            f"A medicine's name and dose may each have at most {MEDICINE_NAME_LENGTH} characters."
+        )
+    since = values.get("since")
+    if since is not None and since > today:
+        raise ConsultationError("The date a medicine was started cannot be in the future.")
+    if since is not None and since < max(patient.date_of_birth, EARLIEST_SINCE):
+        raise ConsultationError("The date a medicine was started is before the date of birth.")
 
 
 def _apply_treatments(intake: Intake, treatments: Mapping[str, Mapping[str, str]], user: Any) -> list[str]:
@@ -243,6 +267,13 @@ def save_intake(
             IntakeCondition, intake, changes.conditions, user, "condition", own_rows_only=by_patient
         )
         done += _apply_treatments(intake, changes.treatments, user)
+        today = timezone.localdate()
+        for change in changes.medicines:
+            if not change.remove:
+                check_medicine(change.values, locked_patient, today)
+        done += _apply_rows(
+            IntakeMedicine, intake, changes.medicines, user, "medicine", own_rows_only=by_patient
+        )
         done += _apply_rows(TestOnFile, intake, changes.tests, user, "test")
         if by_patient and submit:
             intake.patient_submitted_at = timezone.now()

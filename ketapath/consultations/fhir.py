@@ -1,5 +1,6 @@
-"""The consultation in FHIR R4: ``Condition``s, ``Consent``s and the signed evaluation as a
-``ClinicalImpression`` whose findings are the eligibility reasons (each with its source as basis).
+"""The consultation in FHIR R4: ``Condition``s, the medication list as ``MedicationStatement``s,
+``Consent``s and the signed evaluation as a ``ClinicalImpression`` whose findings are the
+eligibility reasons (each with its source as basis).
 
 The intake questionnaires' ``QuestionnaireResponse``s and score ``Observation``s are exported by
 the questionnaires app. Drafts are not exported: only what a clinician signed or recorded.
@@ -16,6 +17,7 @@ from ketapath.consultations.models import (
     EvaluationStatus,
     FinalDecision,
     IntakeCondition,
+    IntakeMedicine,
 )
 from ketapath.consultations.proposal import condition_name
 from ketapath.fhir.ids import full_url, resource_uuid
@@ -72,6 +74,28 @@ def condition_resource(patient: Any, row: IntakeCondition) -> JSON:
     }
     if row.onset_on:
         resource["onsetDateTime"] = row.onset_on.isoformat()
+    return resource
+
+
+def medication_resource(patient: Any, row: IntakeMedicine) -> JSON:
+    """A medicine the patient takes now, as the intake recorded it (name and dose as free text)."""
+    resource: JSON = {
+        "resourceType": "MedicationStatement",
+        "id": resource_uuid("MedicationStatement", patient.clinic.slug, row.pk),
+        "status": "active",
+        "medicationCodeableConcept": {"text": row.name},
+        "subject": {"reference": patient_reference(patient)},
+        "dateAsserted": row.recorded_at.isoformat(timespec="seconds"),
+        "informationSource": {
+            "display": "The patient"
+            if patient.user_id is not None and row.recorded_by_id == patient.user_id
+            else row.recorded_by.display_name
+        },
+    }
+    if row.since:
+        resource["effectivePeriod"] = {"start": row.since.isoformat()}
+    if row.dose:
+        resource["dosage"] = [{"text": row.dose}]
     return resource
 
 
@@ -165,7 +189,7 @@ def evaluation_resource(patient: Any, note: Evaluation, condition_refs: list[str
 
 
 def consultation_resources(patient: Any) -> list[JSON]:
-    """The patient's conditions, signed evaluations and consents (fixed number of queries)."""
+    """The patient's conditions, medicines, signed evaluations and consents (fixed number of queries)."""
     conditions = list(
         IntakeCondition.objects.active()
         .filter(intake__patient=patient, intake__record_status="active")
@@ -173,6 +197,13 @@ def consultation_resources(patient: Any) -> list[JSON]:
     )
     resources = [condition_resource(patient, row) for row in conditions]
     refs = [full_url(_condition_id(patient, row)) for row in conditions]
+    medicines = (
+        IntakeMedicine.objects.active()
+        .filter(intake__patient=patient, intake__record_status="active")
+        .select_related("recorded_by")
+        .order_by("name", "id")
+    )
+    resources += [medication_resource(patient, row) for row in medicines]
     notes = (
         Evaluation.objects.filter(patient=patient, status=EvaluationStatus.SIGNED)
         .select_related("signed_by")

@@ -16,17 +16,23 @@ from django import forms
 from django.utils import timezone
 
 from ketapath.clinical.conditions import all_conditions, get_condition, match_icd10, normalise_icd10
+from ketapath.clinical.eligibility.model import FIELDS
 from ketapath.clinical.eligibility.rulebook import rule_book
 from ketapath.clinical.instruments import get_instrument
 from ketapath.clinical.plausibility import height_problem, weight_problem
 from ketapath.clinical.sources import all_sources
 from ketapath.consultations.actions import IntakeChanges, RowChange
 from ketapath.consultations.models import (
+    EARLIEST_SINCE,
+    MEDICINE_DOSE_LENGTH,
+    MEDICINE_NAME_LENGTH,
     ConsentMethod,
     ConsentVersion,
     FinalDecision,
     Intake,
     IntakeCondition,
+    IntakeMedicine,
+    PlannedDrug,
     PreviousTreatment,
     TestOnFile,
     TreatmentKind,
@@ -141,7 +147,7 @@ class PatientIntakeForm(_IntakeFormBase):
             "pain_now_nrs": "Your pain right now",
             "pain_worst_nrs": "Your worst pain in the past week",
             "pain_average_nrs": "Your average pain in the past week",
-            "current_medications": "Medicines you take now (name, dose, how often)",
+            "current_medications": "Anything else about your medicines",
             "allergies": "Allergies (medicines, foods, other) and what happened",
             "reports_heart_disease": "Do you have heart disease or a circulation problem?",
             "reports_high_blood_pressure": "Do you have high blood pressure?",
@@ -162,7 +168,8 @@ class PatientIntakeForm(_IntakeFormBase):
             "pain_locations": "For example: right foot and ankle; lower back.",
             "pain_now_nrs": "0 means no pain, 10 the worst pain you can imagine.",
             "current_medications": (
-                "Include painkillers, sleeping tablets and anything you buy without a prescription."
+                "Put each medicine you take now in the table of medicines. Use this box for anything "
+                "else, for example a medicine you stopped in the past few weeks."
             ),
             "urinary_symptoms": "We ask everyone: it gives a starting point to compare with later.",
         }
@@ -202,10 +209,27 @@ class StaffIntakeForm(_IntakeFormBase):
                 "breastfeeding",
             ),
         ),
-        ("Mental health", ("psychosis_active", "psychosis_history", "mania_history")),
+        (
+            "Esketamine label contraindications (blank = not asked)",
+            (
+                "aneurysmal_vascular_disease",
+                "arteriovenous_malformation",
+                "intracerebral_haemorrhage_history",
+                "hypersensitivity_ketamine",
+            ),
+        ),
+        (
+            "Mental health",
+            ("psychosis_active", "psychosis_history", "mania_history", "treatment_resistant"),
+        ),
         (
             "Substance use and treatment plans",
-            ("active_substance_misuse", "serial_infusions_planned", "frequent_high_doses_planned"),
+            (
+                "active_substance_misuse",
+                "serial_infusions_planned",
+                "frequent_high_doses_planned",
+                "planned_drug",
+            ),
         ),
         ("Baseline vitals, weight and height", ("vitals_on", *VITAL_FIELDS)),
         ("Visit notes", ("visit_notes",)),
@@ -237,12 +261,18 @@ class StaffIntakeForm(_IntakeFormBase):
             "raised_intraocular_pressure",
             "pregnant",
             "breastfeeding",
+            "aneurysmal_vascular_disease",
+            "arteriovenous_malformation",
+            "intracerebral_haemorrhage_history",
+            "hypersensitivity_ketamine",
             "psychosis_active",
             "psychosis_history",
             "mania_history",
+            "treatment_resistant",
             "active_substance_misuse",
             "serial_infusions_planned",
             "frequent_high_doses_planned",
+            "planned_drug",
             "vitals_on",
             *VITAL_FIELDS,
             "visit_notes",
@@ -252,7 +282,12 @@ class StaffIntakeForm(_IntakeFormBase):
             "weight_kg": forms.NumberInput(attrs={"step": "0.1", "inputmode": "decimal"}),
             "height_cm": forms.NumberInput(attrs={"step": "0.1", "inputmode": "decimal"}),
         }
+        labels = {"current_medications": "Other notes on medicines (free text)"}
         help_texts = {
+            "current_medications": (
+                "List each medicine taken now in the medicines table above; "
+                "use this box only for anything the table cannot hold."
+            ),
             "hypertension": (
                 "Poorly controlled hypertension counts as poorly controlled cardiovascular disease."
             ),
@@ -263,6 +298,13 @@ class StaffIntakeForm(_IntakeFormBase):
     def __init__(self, *args: Any, patient: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.patient = patient
+        resistance = FIELDS["treatment_resistant"].label
+        self.fields["treatment_resistant"].help_text = (
+            f"Yes means {resistance}; list the antidepressants tried under previous treatments. "
+            "Blank means not assessed."
+        )
+        drug = self.fields["planned_drug"]
+        drug.choices = [*PlannedDrug.choices, ("", "Not decided yet")]  # type: ignore[attr-defined]
 
     def clean_vitals_on(self) -> date | None:
         day = self.cleaned_data.get("vitals_on")
@@ -442,6 +484,69 @@ def treatment_changes(forms_: list[TreatmentForm]) -> dict[str, dict[str, str]]:
 
 
 # ----------------------------------------------------------------------------------------------
+# Medicines taken now: name, dose, since
+# ----------------------------------------------------------------------------------------------
+
+
+class MedicineForm(forms.Form):
+    """One medicine row; the staff and the patient see the same fields in their own words."""
+
+    pk = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    name = forms.CharField(label="Medicine", required=False, max_length=MEDICINE_NAME_LENGTH)
+    dose = forms.CharField(label="Dose and how often", required=False, max_length=MEDICINE_DOSE_LENGTH)
+    since = forms.DateField(label="Taking it since", required=False, widget=DateInput())
+    remove = forms.BooleanField(label="Remove", required=False)
+
+    def __init__(self, *args: Any, patient: Any, staff: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.patient, self.staff = patient, staff
+        if not staff:
+            self.fields["name"].label = "Name of the medicine"
+            self.fields["dose"].label = "How much and how often"
+            self.fields["since"].label = "Since when (roughly)"
+            self.fields["since"].help_text = "If you only know the month, give the 1st of that month."
+
+    def clean_name(self) -> str:
+        return str(self.cleaned_data.get("name", "")).strip()
+
+    def clean_dose(self) -> str:
+        return str(self.cleaned_data.get("dose", "")).strip()
+
+    def clean_since(self) -> date | None:
+        day = self.cleaned_data.get("since")
+        _not_future(day, "The date it was started")
+        if day is not None and (day < self.patient.date_of_birth or day < EARLIEST_SINCE):
+            raise forms.ValidationError("The date it was started is before the date of birth.")
+        return day
+
+    def is_blank(self) -> bool:
+        data = self.cleaned_data
+        return not data.get("pk") and not any(data.get(k) for k in ("name", "dose", "since"))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("remove") or self.is_blank() or self.errors:
+            return data
+        if not data.get("name"):
+            self.add_error("name", "Give the name of the medicine.")
+        return data
+
+    def change(self) -> RowChange | None:
+        data = self.cleaned_data
+        if self.is_blank():
+            return None
+        values = {"name": data.get("name", ""), "dose": data.get("dose", ""), "since": data.get("since")}
+        return RowChange(pk=data.get("pk"), values=values, remove=bool(data.get("remove")))
+
+
+def medicine_initial(rows: list[IntakeMedicine]) -> list[dict[str, Any]]:
+    return [{"pk": r.pk, "name": r.name, "dose": r.dose, "since": r.since} for r in rows]
+
+
+MedicineFormSet = forms.formset_factory(MedicineForm, extra=2, max_num=40, validate_max=True)
+
+
+# ----------------------------------------------------------------------------------------------
 # Tests on file (staff)
 # ----------------------------------------------------------------------------------------------
 
@@ -521,6 +626,12 @@ class IntakePage:
             form_kwargs={"patient": patient, "staff": staff},
         )
         self.treatments = treatment_forms(data, rows["treatments"])
+        self.medicines = MedicineFormSet(
+            data,
+            prefix="medicines",
+            initial=medicine_initial(rows.get("medicines", [])),
+            form_kwargs={"patient": patient, "staff": staff},
+        )
         self.tests = (
             TestFormSet(
                 data, prefix="tests", initial=test_initial(rows["tests"]), form_kwargs={"patient": patient}
@@ -532,13 +643,23 @@ class IntakePage:
     def disable(self) -> None:
         """Show what was entered without letting it be changed (the patient's sent form)."""
         self.read_only = True
-        forms_: list[forms.Form] = [self.form, *self.conditions, *self.treatments, *(self.tests or [])]
+        forms_: list[forms.Form] = [
+            self.form,
+            *self.conditions,
+            *self.treatments,
+            *self.medicines,
+            *(self.tests or []),
+        ]
         for f in forms_:
             for field in f.fields.values():
                 field.disabled = True
 
     def is_valid(self) -> bool:
-        parts: list[bool] = [self.form.is_valid(), self.conditions.is_valid()]
+        parts: list[bool] = [
+            self.form.is_valid(),
+            self.conditions.is_valid(),
+            self.medicines.is_valid(),
+        ]
         parts += [f.is_valid() for f in self.treatments]
         if self.tests is not None:
             parts.append(self.tests.is_valid())
@@ -547,11 +668,13 @@ class IntakePage:
     def changes(self) -> IntakeChanges:
         conditions = tuple(c for f in self.conditions for c in [f.change()] if c is not None)
         tests = tuple(c for f in (self.tests or []) for c in [f.change()] if c is not None)
+        medicines = tuple(c for f in self.medicines for c in [f.change()] if c is not None)
         return IntakeChanges(
             fields=self.form.changes(),
             conditions=conditions,
             treatments=treatment_changes(self.treatments),
             tests=tests,
+            medicines=medicines,
         )
 
     def errors(self) -> list[tuple[str, str]]:
@@ -561,7 +684,7 @@ class IntakePage:
             label = self.form.fields[name].label if name in self.form.fields else ""
             anchor = self.form[name].id_for_label if name in self.form.fields else "intake-form"
             found += [(anchor, f"{label}: {e}" if label else str(e)) for e in errs]
-        lists: list[tuple[str, Any]] = [("Condition", self.conditions)]
+        lists: list[tuple[str, Any]] = [("Condition", self.conditions), ("Medicine", self.medicines)]
         if self.tests is not None:
             lists.append(("Test", self.tests))
         for title, formset in lists:

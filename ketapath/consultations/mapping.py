@@ -20,6 +20,7 @@ from datetime import date
 from typing import Any
 
 from ketapath.clinical.eligibility import ConditionEntry, EligibilityInput, TestOnFile
+from ketapath.clinical.interactions import Medicine
 
 YES_NO = {"yes": True, "no": False}
 
@@ -37,9 +38,14 @@ BOOL_FIELDS = (
     "raised_intraocular_pressure",
     "active_substance_misuse",
     "serial_infusions_planned",
+    "treatment_resistant",
+    "aneurysmal_vascular_disease",
+    "arteriovenous_malformation",
+    "intracerebral_haemorrhage_history",
+    "hypersensitivity_ketamine",
 )
 #: Intake fields copied one to one: choice fields whose values are the engine's.
-CHOICE_FIELDS = ("cardiovascular_disease", "hypertension", "hepatic_disease")
+CHOICE_FIELDS = ("cardiovascular_disease", "hypertension", "hepatic_disease", "planned_drug")
 
 ASQ_ACUITY_ITEM = "q5"
 PHQ9_ITEM9 = "q9"
@@ -69,12 +75,15 @@ def eligibility_input(
     tests: Iterable[Any],
     scores: Mapping[str, Any],
     assessed_on: date,
+    *,
+    medicines: Iterable[Any] = (),
 ) -> EligibilityInput:
     """The engine's input for one patient on ``assessed_on``.
 
     ``intake`` may be None (nothing recorded yet); ``conditions`` and ``tests`` are the intake's
     active rows; ``scores`` maps an instrument id to its latest result (``positive`` and
-    ``answers``), see :class:`ketapath.consultations.queries.LatestScore`.
+    ``answers``), see :class:`ketapath.consultations.queries.LatestScore`. ``medicines`` are the
+    intake's active medicine rows (name, dose, since): the engine checks them for interactions.
     """
     facts: dict[str, Any] = {}
     if intake is not None:
@@ -97,6 +106,7 @@ def eligibility_input(
             if c.condition_id or c.icd10_code
         ),
         tests=tuple(TestOnFile(t.kind, t.done_on) for t in tests if t.done_on <= assessed_on),
+        medicines=tuple(Medicine(name=m.name, dose=m.dose, since=m.since) for m in medicines),
         asq_positive=asq_positive,
         asq_acute_positive=asq_acute,
         phq9_item9=item9,
@@ -119,4 +129,8 @@ def facts_snapshot(inp: EligibilityInput) -> dict[str, Any]:
         for c in inp.conditions
     ]
     raw["tests"] = [{"kind": t.kind, "done_on": t.done_on.isoformat()} for t in inp.tests]
+    raw["medicines"] = [
+        {"name": m.name, "dose": m.dose, "since": m.since.isoformat() if m.since else None}
+        for m in inp.medicines
+    ]
     return raw

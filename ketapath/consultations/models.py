@@ -1,8 +1,9 @@
 """Consultation and evaluation: the intake, the signed evaluation note and informed consent.
 
 - :class:`Intake` holds what the patient tells at home and what the nurse records at the visit
-  (one active intake per patient); its :class:`IntakeCondition`, :class:`PreviousTreatment` and
-  :class:`TestOnFile` rows hang off it. Questionnaire answers stay in the questionnaires app.
+  (one active intake per patient); its :class:`IntakeCondition`, :class:`PreviousTreatment`,
+  :class:`IntakeMedicine` and :class:`TestOnFile` rows hang off it. Questionnaire answers stay
+  in the questionnaires app.
 - :class:`Evaluation` is the prescriber's note: a snapshot of what they saw (intake, scores, the
   proposed decision with its reasons), their final decision and signature. Signed means locked;
   an amendment is a new version pointing at the one it replaces.
@@ -12,6 +13,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.conf import settings
@@ -20,6 +22,7 @@ from django.db import models
 from simple_history.models import HistoricalRecords
 
 from ketapath.audit.records import ClinicalRecord, RecordStatus
+from ketapath.clinical.interactions import MAX_NAME_LENGTH
 
 ACTIVE = models.Q(record_status=RecordStatus.ACTIVE)
 
@@ -35,6 +38,13 @@ class Control(models.TextChoices):
     NONE = "none", "None"
     CONTROLLED = "controlled", "Present, well controlled"
     POORLY_CONTROLLED = "poorly-controlled", "Present, poorly controlled"
+
+
+class PlannedDrug(models.TextChoices):
+    """The drug the treatment would use; blank means not decided yet."""
+
+    KETAMINE = "ketamine", "Ketamine"
+    ESKETAMINE = "esketamine", "Esketamine"
 
 
 class HepaticSeverity(models.TextChoices):
@@ -99,6 +109,25 @@ class Intake(ClinicalRecord):
     active_substance_misuse = _yes_no("active substance misuse (clinician's assessment)")
     serial_infusions_planned = _yes_no("serial infusions planned")
     frequent_high_doses_planned = _yes_no("high doses at frequent intervals planned")
+    planned_drug = models.CharField(
+        "drug considered",
+        max_length=10,
+        choices=PlannedDrug.choices,
+        blank=True,
+        help_text="Blank: not decided yet (interactions are then checked for both drugs).",
+    )
+
+    # Asked, never assumed: treatment resistance and the esketamine label's contraindications.
+    treatment_resistant = _yes_no(
+        "treatment-resistant depression (clinician's assessment)",
+        help_text="Blank means not assessed, never no.",
+    )
+    aneurysmal_vascular_disease = _yes_no(
+        "aneurysmal vascular disease (aorta, intracranial or peripheral arteries)"
+    )
+    arteriovenous_malformation = _yes_no("arteriovenous malformation")
+    intracerebral_haemorrhage_history = _yes_no("history of intracerebral haemorrhage")
+    hypersensitivity_ketamine = _yes_no("hypersensitivity to esketamine, ketamine or an excipient")
 
     # Baseline vitals, weight and height (the visit).
     vitals_on = models.DateField("vitals measured on", null=True, blank=True)
@@ -230,6 +259,41 @@ class TestOnFile(ClinicalRecord):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.done_on}"
+
+
+#: The earliest plausible "taking it since" date (a typing error guard, not a clinical rule).
+EARLIEST_SINCE = date(1900, 1, 1)
+MEDICINE_NAME_LENGTH = MAX_NAME_LENGTH  # what the interaction check accepts
+MEDICINE_DOSE_LENGTH = MAX_NAME_LENGTH
+
+
+class IntakeMedicine(ClinicalRecord):
+    """A medicine the patient takes now: its name, dose (free text) and since when.
+
+    Entered by staff or by the patient at home; a row is never deleted (removing it marks it
+    entered in error, and every edit is in its history).
+    """
+
+    intake = models.ForeignKey(Intake, on_delete=models.PROTECT, related_name="medicines")
+    name = models.CharField("medicine", max_length=MEDICINE_NAME_LENGTH)
+    dose = models.CharField("dose and how often", max_length=MEDICINE_DOSE_LENGTH, blank=True)
+    since = models.DateField("taking it since", null=True, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.CheckConstraint(name="intake_medicine_has_name", condition=~models.Q(name="")),
+            models.CheckConstraint(
+                name="intake_medicine_since_plausible",
+                condition=models.Q(since__isnull=True) | models.Q(since__gte=EARLIEST_SINCE),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.dose}".strip()
 
 
 class FinalDecision(models.TextChoices):

@@ -13,7 +13,7 @@ from ketapath.consultations.forms import IntakePage
 from ketapath.consultations.models import ConsentVersion
 from ketapath.consultations.queries import intake_for
 from ketapath.consultations.views import cited_sources, intake_rows, questionnaire_rows
-from ketapath.portal.access import own_patient
+from ketapath.patients.access import own_patient
 
 
 @requires("portal.write")

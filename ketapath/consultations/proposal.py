@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -37,6 +38,7 @@ from ketapath.consultations.queries import (
     LatestScore,
     intake_conditions,
     intake_for,
+    intake_medicines,
     intake_tests,
     intake_treatments,
     latest_scores,
@@ -256,10 +258,27 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "breastfeeding",
         ),
     ),
-    ("Mental health", ("psychosis_active", "psychosis_history", "mania_history")),
+    (
+        "Esketamine label contraindications",
+        (
+            "aneurysmal_vascular_disease",
+            "arteriovenous_malformation",
+            "intracerebral_haemorrhage_history",
+            "hypersensitivity_ketamine",
+        ),
+    ),
+    (
+        "Mental health",
+        ("psychosis_active", "psychosis_history", "mania_history", "treatment_resistant"),
+    ),
     (
         "Substance use and plans",
-        ("active_substance_misuse", "serial_infusions_planned", "frequent_high_doses_planned"),
+        (
+            "active_substance_misuse",
+            "serial_infusions_planned",
+            "frequent_high_doses_planned",
+            "planned_drug",
+        ),
     ),
     (
         "Baseline vitals, weight and height",
@@ -278,8 +297,19 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 
 
+def medicine_text(row: Any) -> str:
+    """E.g. "50 mg at night, since 3 Mar 2024" (dose and since as recorded)."""
+    parts = [row.dose or "dose not recorded"]
+    if row.since:
+        parts.append(f"since {row.since.day} {row.since:%b %Y}")
+    return ", ".join(parts)
+
+
 def intake_summary(
-    intake: Any, treatments: list[PreviousTreatment], tests: list[Any]
+    intake: Any,
+    treatments: list[PreviousTreatment],
+    tests: list[Any],
+    medicines: Sequence[Any] = (),
 ) -> list[dict[str, Any]]:
     """The intake as titled sections of [label, value] rows (for the note and its snapshot)."""
     if intake is None:
@@ -287,6 +317,10 @@ def intake_summary(
     sections: list[dict[str, Any]] = []
     for title, names in SECTIONS:
         sections.append({"title": title, "rows": _rows(intake, names)})
+        if title == "Medicines and allergies":
+            sections.insert(
+                -1, {"title": "Medicines taken now", "rows": [[m.name, medicine_text(m)] for m in medicines]}
+            )
     by_kind = {t.kind: t for t in treatments}
     treatment_rows = []
     for kind in TreatmentKind:
@@ -316,11 +350,12 @@ def build_proposal(patient: Any, assessed_on: date, *, intake: Any = None, score
     conditions = intake_conditions(intake)
     tests = intake_tests(intake)
     treatments = intake_treatments(intake)
+    medicines = intake_medicines(intake)
     scores = scores if scores is not None else latest_scores(patient)
     score_rows = [score_row(i, scores.get(i)) for i in INTAKE_INSTRUMENTS]
     condition_rows = [condition_row(c, assessed_on) for c in conditions]
-    summary = intake_summary(intake, treatments, tests)
-    inp = eligibility_input(intake, conditions, tests, scores, assessed_on)
+    summary = intake_summary(intake, treatments, tests, medicines)
+    inp = eligibility_input(intake, conditions, tests, scores, assessed_on, medicines=medicines)
     try:
         result = evaluate(inp, eligibility_settings(patient.clinic_id))
     except EligibilityInputError as exc:

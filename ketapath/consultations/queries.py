@@ -15,6 +15,7 @@ from ketapath.consultations.models import (
     EvaluationStatus,
     Intake,
     IntakeCondition,
+    IntakeMedicine,
     PreviousTreatment,
     TestOnFile,
 )
@@ -50,6 +51,12 @@ def intake_treatments(intake: Intake | None) -> list[PreviousTreatment]:
     if intake is None:
         return []
     return list(PreviousTreatment.objects.active().filter(intake=intake))
+
+
+def intake_medicines(intake: Intake | None) -> list[IntakeMedicine]:
+    if intake is None:
+        return []
+    return list(IntakeMedicine.objects.active().filter(intake=intake).order_by("name", "id"))
 
 
 def intake_tests(intake: Intake | None) -> list[TestOnFile]:

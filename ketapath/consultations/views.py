@@ -39,6 +39,7 @@ from ketapath.consultations.forms import (
     EvaluationForm,
     IntakePage,
 )
+from ketapath.consultations.medicines import as_medicines, drugs_to_check, interaction_groups
 from ketapath.consultations.models import Consent, ConsentVersion, Evaluation
 from ketapath.consultations.proposal import Proposal, build_proposal, chronic_rule_text
 from ketapath.consultations.queries import (
@@ -48,6 +49,7 @@ from ketapath.consultations.queries import (
     evaluation_versions,
     intake_conditions,
     intake_for,
+    intake_medicines,
     intake_tests,
     intake_treatments,
     latest_scores,
@@ -62,6 +64,7 @@ def intake_rows(intake: Any) -> dict[str, Any]:
     return {
         "conditions": intake_conditions(intake),
         "treatments": intake_treatments(intake),
+        "medicines": intake_medicines(intake),
         "tests": intake_tests(intake),
     }
 
@@ -193,6 +196,8 @@ def _evaluation_page(
             }
         form = EvaluationForm(initial=initial, amending=amending)
     intake = intake_for(patient)
+    medicines = intake_medicines(intake)
+    drugs = drugs_to_check(intake.planned_drug if intake else "")
     return render(
         request,
         "consultations/evaluation.html",
@@ -207,6 +212,8 @@ def _evaluation_page(
             "intake": intake,
             "chronic_rule": chronic_rule_text(),
             "drift": signed is not None and draft is None and proposal.decision != signed.proposed_decision,
+            "medicines": medicines,
+            "interactions": interaction_groups(as_medicines(medicines), drugs),
         },
         status=status,
     )

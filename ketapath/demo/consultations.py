@@ -12,6 +12,10 @@ only. Loaded once per patient: a patient who already has an intake is left as it
 - DEMO-0005: visit completed, evaluation waiting for the prescriber (a clinic-setting reason).
 - DEMO-0018 and DEMO-0019: not eligible now (poorly controlled hypertension; pregnancy), signed.
 - DEMO-0003: intake opened and its questionnaires assigned.
+
+Each intake has a structured medication list (name, dose, since) that shows the interaction
+checks: DEMO-0007 takes lorazepam (a benzodiazepine), DEMO-0004 oxycodone (an opioid), DEMO-0006
+sertraline only, and DEMO-0001 entered their own medicines at home.
 """
 
 from __future__ import annotations
@@ -59,6 +63,10 @@ CLEAR: dict[str, str] = {
     "active_substance_misuse": NO,
     "serial_infusions_planned": YES,
     "frequent_high_doses_planned": NO,
+    "aneurysmal_vascular_disease": NO,
+    "arteriovenous_malformation": NO,
+    "intracerebral_haemorrhage_history": NO,
+    "hypersensitivity_ketamine": NO,
     "urinary_symptoms": NO,
 }
 # Questionnaire answers (item values in item order) that screen negative.
@@ -67,6 +75,12 @@ NEGATIVE = {
     "audit-c": [1, 1, 0],
     "dast-10": [0, 0, 1, 0, 0, 0, 0, 0, 0, 0],
 }
+
+
+PARACETAMOL = (("Paracetamol", "1 g up to four times a day", 400),)
+#: The demo's depressed patients (here and in the plans, infusions and outcomes demos) are
+#: referred after two antidepressants failed: the nurse records treatment resistance as assessed.
+TREATMENT_RESISTANT_DEMO = frozenset({"major-depressive-disorder"})
 
 
 @dataclass(frozen=True)
@@ -84,6 +98,7 @@ class Scenario:
     assessment: str = ""
     consent: bool = False
     by_patient: bool = False
+    medicines: tuple[tuple[str, str, int], ...] = PARACETAMOL  # name, dose, since (days ago)
 
 
 PAIN_TREATMENTS = {
@@ -115,11 +130,12 @@ SCENARIOS = [
         "No contraindication found. Proceed to a treatment plan (synthetic note).",
         consent=True,
         by_patient=True,
+        medicines=(*PARACETAMOL, ("Amitriptyline", "10 mg at night", 200)),
     ),
     Scenario(
         mrn="DEMO-0006",
         condition=("major-depressive-disorder", "F33.2", 900),
-        facts={**CLEAR, "serial_infusions_planned": YES},
+        facts={**CLEAR, "serial_infusions_planned": YES, "treatment_resistant": YES},
         vitals=(118, 74, 68, 99),
         pain=(1, 2, 1),
         referral="Recurrent depression not responding to two antidepressants (synthetic).",
@@ -130,6 +146,7 @@ SCENARIOS = [
         sign="eligible",
         assessment="Treatment-resistant depression; no contraindication (synthetic note).",
         consent=True,
+        medicines=(("Sertraline", "150 mg once a day", 150),),
     ),
     Scenario(
         mrn="DEMO-0007",
@@ -142,6 +159,7 @@ SCENARIOS = [
         questionnaires={**NEGATIVE, "peg": [6, 7, 6]},
         sign="eligible-with-cautions",
         assessment="Fibromyalgia: weak evidence; discussed the limited expected benefit (synthetic note).",
+        medicines=(*PARACETAMOL, ("Lorazepam", "1 mg at night", 500)),
     ),
     Scenario(
         mrn="DEMO-0004",
@@ -154,6 +172,7 @@ SCENARIOS = [
         questionnaires={**NEGATIVE, "peg": [6, 6, 7]},
         sign="work-up-needed",
         assessment="Treated hypertension: baseline ECG requested before deciding (synthetic note).",
+        medicines=(("Amlodipine", "5 mg once a day", 900), ("Oxycodone", "10 mg twice a day", 120)),
     ),
     Scenario(
         mrn="DEMO-0005",
@@ -207,7 +226,7 @@ def _intake_changes(s: Scenario, today: date, *, part: str) -> IntakeChanges:
         "pain_now_nrs": s.pain[0],
         "pain_worst_nrs": s.pain[1],
         "pain_average_nrs": s.pain[2],
-        "current_medications": "Paracetamol 1 g up to four times a day (synthetic).",
+        "current_medications": "Synthetic demo patient: see the medicines listed.",
         "allergies": "No known drug allergies (synthetic).",
         "pregnant": s.facts["pregnant"],
         "breastfeeding": s.facts["breastfeeding"],
@@ -219,13 +238,22 @@ def _intake_changes(s: Scenario, today: date, *, part: str) -> IntakeChanges:
         "reports_liver_disease": NO,
     }
     treatments = {k: {"outcome": o, "details": d} for k, (o, d) in s.treatments.items()}
+    medicines = tuple(
+        RowChange(None, {"name": name, "dose": dose, "since": today - timedelta(days=ago)})
+        for name, dose, ago in s.medicines
+    )
     if part == "patient":
         condition = RowChange(
             None, {"condition_id": condition_id, "description": "", "onset_on": today - timedelta(days)}
         )
-        return IntakeChanges(fields=patient_fields, conditions=(condition,), treatments=treatments)
+        return IntakeChanges(
+            fields=patient_fields, conditions=(condition,), treatments=treatments, medicines=medicines
+        )
+    facts = {**s.facts}
+    if condition_id in TREATMENT_RESISTANT_DEMO and "treatment_resistant" not in facts:
+        facts["treatment_resistant"] = YES  # every demo depression failed two antidepressants
     staff_fields: dict[str, Any] = {
-        **{k: v for k, v in s.facts.items() if k != "urinary_symptoms"},
+        **{k: v for k, v in facts.items() if k != "urinary_symptoms"},
         "referred_by": "Dr Example, family practice (synthetic)",
         "vitals_on": today,
         "systolic_mmhg": s.vitals[0],
@@ -250,7 +278,11 @@ def _intake_changes(s: Scenario, today: date, *, part: str) -> IntakeChanges:
         },
     )
     return IntakeChanges(
-        fields={**patient_fields, **staff_fields}, conditions=(condition,), treatments=treatments, tests=tests
+        fields={**patient_fields, **staff_fields},
+        conditions=(condition,),
+        treatments=treatments,
+        tests=tests,
+        medicines=medicines,
     )
 
 

@@ -1,9 +1,10 @@
 """Demo infusion sessions, charted through the flowsheet actions. Synthetic patients only.
 
-- The demo clinic's monitoring settings. No published source confirmed a vital-sign threshold, a
-  vitals interval for a racemic infusion, an observation time or an escort rule for it (see
-  ``data/monitoring/vitals.toml``): these values are **the demo clinic's own choices, made up to
-  show the flowsheet working, not guidance**. A real clinic sets its own (Clinic settings page).
+- The demo clinic's monitoring settings (:mod:`ketapath.demo.clinic_settings`). No published
+  source confirmed a vital-sign threshold, a vitals interval for a racemic infusion, an
+  observation time or an escort rule for it (see ``data/monitoring/vitals.toml``): these values
+  are **the demo clinic's own choices, made up to show the flowsheet working, not guidance**. A
+  real clinic sets its own (Clinic settings page).
 - DEMO-0001 (patient.demo, Schwartzman 2009): every planned session before today is charted and
   signed: pre-checks, the pump, vitals, sedation and dissociation scores, discharge scores and
   instructions. Session 2 has a blood-pressure alert with what was done (rate lowered), session 3
@@ -32,7 +33,7 @@ from unittest import mock
 
 from django.utils import timezone
 
-from ketapath.clinic_settings.values import set_values, values_for
+from ketapath.demo.clinic_settings import MONITORING, load_demo_clinic_settings
 from ketapath.infusions import actions
 from ketapath.infusions.actions import ChartingRefused, Drug, Medication
 from ketapath.infusions.models import InfusionSession
@@ -40,40 +41,9 @@ from ketapath.patients.models import Patient
 
 log = logging.getLogger(__name__)
 
-# The demo clinic's own choices (synthetic, not guidance): see the module's docstring.
-DEMO_CLINIC_CHOICES = {
-    "vitals.pre-systolic-high": "160",
-    "vitals.pre-systolic-high.severity": "warning",
-    "vitals.pre-diastolic-high": "100",
-    "vitals.pre-diastolic-high.severity": "warning",
-    "vitals.pre-heart-rate-high": "110",
-    "vitals.pre-heart-rate-high.severity": "warning",
-    "vitals.pre-spo2-low": "94",
-    "vitals.pre-spo2-low.severity": "warning",
-    "vitals.during-systolic-high": "170",
-    "vitals.during-systolic-high.severity": "urgent",
-    "vitals.during-diastolic-high": "105",
-    "vitals.during-diastolic-high.severity": "urgent",
-    "vitals.during-systolic-low": "90",
-    "vitals.during-systolic-low.severity": "warning",
-    "vitals.during-heart-rate-high": "120",
-    "vitals.during-heart-rate-high.severity": "warning",
-    "vitals.during-heart-rate-low": "50",
-    "vitals.during-heart-rate-low.severity": "warning",
-    "vitals.during-spo2-low": "92",
-    "vitals.during-spo2-low.severity": "urgent",
-    "vitals.during-resp-rate-low": "10",
-    "vitals.during-resp-rate-low.severity": "urgent",
-    "vitals.during-resp-rate-high": "25",
-    "vitals.during-resp-rate-high.severity": "warning",
-    "monitoring.vitals_interval_min": "30",
-    "monitoring.scores_interval_min": "60",
-    "discharge.min_observation_min": "60",
-    "discharge.requires_escort": "yes",
-    "fasting.ruleset": "asa-2017",
-    "precheck.weight_change_percent": "10",
-    "monitoring.pk_model": "domino-1984",
-}
+# The demo clinic's own choices (synthetic, not guidance), set with every other demo setting in
+# ketapath/demo/clinic_settings.py; the name stays for demo/outcomes.py.
+DEMO_CLINIC_CHOICES = MONITORING
 
 BAG = "Ketamine 1 mg/mL in sodium chloride 0.9 % (synthetic demo bag)"
 INSTRUCTIONS = (
@@ -460,10 +430,7 @@ def load_demo_infusions(clinic: Any, users: dict[str, Any]) -> int:
     """Chart the demo sessions that have no flowsheet yet; return how many were charted."""
     from ketapath.plans.models import PlannedSession, PlanStatus, SessionStatus
 
-    current = values_for(clinic.pk)
-    missing = {k: v for k, v in DEMO_CLINIC_CHOICES.items() if k not in current}
-    if missing:
-        set_values(clinic, users["prescriber"], missing)
+    load_demo_clinic_settings(clinic, users["prescriber"])  # set already by load_demo
     patients = {p.mrn: p for p in Patient.objects.filter(clinic=clinic).select_related("clinic", "user")}
     today = timezone.localdate()
     charted = 0

@@ -100,6 +100,10 @@ def load_demo() -> str:
             email=f"{username}@example.org",
         )
     prescriber = User.objects.get(username="dr.demo")
+    from ketapath.demo.clinic_settings import load_demo_clinic_settings
+
+    # First: every safety setting (the demo clinic's own choices), before any plan is approved.
+    load_demo_clinic_settings(clinic, prescriber)
     created = 0
     today = timezone.localdate()
     for number, person in enumerate(PEOPLE, start=1):

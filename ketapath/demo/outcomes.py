@@ -39,9 +39,12 @@ from ketapath.clinical.instruments import get_instrument
 from ketapath.outcomes.clinic_choices import (
     BLADDER_WEEKS,
     COURSE_WEEKS,
+    MISUSE_WEEKS,
     OVERDUE_DAYS,
     POST_SESSION_DAYS,
     REMIND_DAYS_BEFORE,
+    URINARY_RISE_POINTS,
+    lab_upper_key,
 )
 from ketapath.patients.models import Patient
 
@@ -55,6 +58,14 @@ DEMO_FOLLOW_UP_CHOICES = {
     BLADDER_WEEKS: "8",
     OVERDUE_DAYS: "3",
     REMIND_DAYS_BEFORE: "1",
+    MISUSE_WEEKS: "12",
+    URINARY_RISE_POINTS: "4",
+    # Upper reference limits of the demo clinic's (imaginary) laboratory: its own choices, made up
+    # to show the liver-test trend, not reference values to copy.
+    lab_upper_key("alt"): "40",
+    lab_upper_key("ast"): "40",
+    lab_upper_key("ggt"): "60",
+    lab_upper_key("bilirubin-total"): "1.2",
 }
 
 
@@ -414,6 +425,7 @@ def _review(patient: Patient, story: Story, users: dict[str, Any], today: date) 
         current_key=key,
         sign=True,
         today=today,
+        safety_seen=True,  # the demo prescriber read the worsening scores and alerts listed
     )
 
 

@@ -3,10 +3,11 @@
 Synthetic patients only. Loaded once per patient: a patient who already has a plan is left as it
 is, so running ``ketapath demo`` again keeps whatever was entered since.
 
-- The demo clinic's bag and pump (its own equipment choices: a 1 mg/mL bag of ketamine base, a
-  pump set in 0.1 mL/h steps, rounded down). Its absolute maxima are left *not set*, so the demo
-  shows what an unset clinic setting looks like.
-- DEMO-0001 (patient.demo, CRPS): Schwartzman 2009, approved, ten daily sessions of which the
+- The demo clinic's bag, pump and absolute maxima are set first, with every other safety setting,
+  in :mod:`ketapath.demo.clinic_settings` (its own choices, not guideline values): an unset limit
+  would stop every approval.
+- DEMO-0001 (patient.demo, CRPS): Schwartzman 2009 at a rate the demo prescriber chose below the
+  source's maximum, approved, ten daily sessions of which the
   first ones lie in the past (for the infusion flowsheet) and the last ones are upcoming.
 - DEMO-0006 (depression): Singh 2016 twice weekly, approved and scheduled from the day after
   tomorrow.
@@ -24,10 +25,13 @@ from typing import Any
 
 from django.utils import timezone
 
-from ketapath.clinic_settings.values import set_values, values_for
 from ketapath.clinical.dosing import DoseChoices, PumpSetup, Rounding
 from ketapath.clinical.protocols import SaltBasis
 from ketapath.clinical.schedule import PhaseChoice
+from ketapath.demo.clinic_settings import EQUIPMENT, load_demo_clinic_settings
+
+# EQUIPMENT stays importable from here for demo/outcomes.py.
+__all__ = ["EQUIPMENT", "PUMP", "load_demo_plans"]
 from ketapath.patients.models import Patient
 from ketapath.plans.actions import (
     PlanError,
@@ -37,12 +41,11 @@ from ketapath.plans.actions import (
     schedule_sessions,
 )
 from ketapath.plans.compute import PlanInputs
-from ketapath.plans.limits import CONC, INCREMENT, ROUNDING, SALT_BASIS
 from ketapath.plans.models import LocalProtocol, TreatmentPlan
 
 log = logging.getLogger(__name__)
 
-EQUIPMENT = {CONC: "1", INCREMENT: "0.1", ROUNDING: "down", SALT_BASIS: "base"}
+SCHWARTZMAN_RATE = Decimal("0.25")  # mg/kg/h: the demo prescriber's choice (source: up to 0.35)
 PUMP = PumpSetup(Decimal("1"), SaltBasis.BASE, Decimal("0.1"), Rounding.DOWN)
 LOCAL_NAME = "Demo clinic: intranasal racemic ketamine (synthetic example)"
 LOCAL_PROTOCOL: dict[str, Any] = {
@@ -92,10 +95,7 @@ def load_demo_plans(clinic: Any, users: dict[str, Any]) -> int:
     """Add the demo plans to patients that have none; return how many patients got one."""
     prescriber, nurse = users["prescriber"], users["nurse"]
     today = timezone.localdate()
-    current = values_for(clinic.pk)
-    missing = {k: v for k, v in EQUIPMENT.items() if k not in current}
-    if missing:
-        set_values(clinic, prescriber, missing)
+    load_demo_clinic_settings(clinic, prescriber)  # set already by load_demo; kept for direct calls
     if not LocalProtocol.objects.filter(clinic=clinic, name=LOCAL_NAME).exists():
         create_local_protocol(clinic, prescriber, LOCAL_PROTOCOL)
     patients = {p.mrn: p for p in Patient.objects.filter(clinic=clinic).select_related("clinic")}
@@ -107,7 +107,10 @@ def load_demo_plans(clinic: Any, users: dict[str, Any]) -> int:
         weight, weighed = _weight(alex, today)
         # Calculated on the weighing day; daily sessions from the next day, so some are past.
         start = weighed + timedelta(days=1)
-        inputs = PlanInputs("schwartzman-2009-crps", weight, weighed, start, DoseChoices(), (), None, PUMP)
+        # The source gives 0.35 mg/kg/h only as its maximum: the rate is the prescriber's choice
+        # (the demo prescriber's, below the maximum; not a recommendation).
+        rate = DoseChoices(rate_mg_per_kg_per_h=SCHWARTZMAN_RATE)
+        inputs = PlanInputs("schwartzman-2009-crps", weight, weighed, start, rate, (), None, PUMP)
         added += _write(alex, prescriber, nurse, inputs, on=weighed, approve=True, schedule=True) is not None
 
     morgan = patients.get("DEMO-0006")

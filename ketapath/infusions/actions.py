@@ -25,10 +25,12 @@ from django.utils import timezone
 
 from ketapath.alerts.actions import acknowledge_alert, raise_alert
 from ketapath.alerts.models import Alert, Severity
-from ketapath.clinical.delivery import DeliveryError, summarise
+from ketapath.clinical.delivery import OVERRUN_TEXT, DeliveryError, summarise
+from ketapath.clinical.dosing.salt import comparable
 from ketapath.clinical.instruments import AnswerError, get_instrument, score
 from ketapath.clinical.monitoring import MonitoringPhase, VitalSigns, check_vitals
 from ketapath.clinical.monitoring import Severity as VitalSeverity
+from ketapath.clinical.protocols import Route, SaltBasis, fmt
 from ketapath.infusions import flowsheet
 from ketapath.infusions.flowsheet import SCORE_PURPOSE, core_events
 from ketapath.infusions.models import (
@@ -61,15 +63,24 @@ ROUTING = {
     VitalSeverity.URGENT: "Hold or stop the infusion and call the prescriber",
     VitalSeverity.WARNING: "Recheck, and tell the nurse in charge",
 }
+OBSERVATION_ROUTING = {
+    VitalSeverity.URGENT: "Keep the patient under observation and call the prescriber",
+    VitalSeverity.WARNING: "Recheck, and tell the nurse in charge",
+}
 PRE_DOSE_ROUTING = "A prescriber's decision is needed before the infusion starts"
+OVERRUN_ROUTING = "Stop the infusion if it is still running, and tell the prescriber"
+# The alerts an infusion that goes past its plan raises: once per session and kind.
+OVERRUN_RULE = "infusion-overrun:{kind}"
 
 
 class ChartingRefused(ValueError):
-    """The entry cannot be recorded; the message says why in one sentence (or a list)."""
+    """The entry cannot be recorded; the message says why in one sentence (or a list).
+    ``field``: the form field the message belongs to, when there is one."""
 
-    def __init__(self, message: str, problems: Sequence[str] = ()) -> None:
+    def __init__(self, message: str, problems: Sequence[str] = (), *, field: str = "") -> None:
         super().__init__(message)
         self.problems = list(problems)
+        self.field = field
 
 
 class SessionLocked(ChartingRefused):
@@ -138,8 +149,12 @@ def _append(
     original: FlowsheetEntry | None = None,
     void: bool = False,
     reason: str = "",
+    fields: Mapping[str, Any] | None = None,
     **values: Any,
 ) -> E:
+    """``reason`` is the correction's reason; ``fields``: model fields whose names clash with the
+    keyword arguments (a prescriber's decision has its own ``reason``)."""
+    values = {**values, **(fields or {})}
     entry = model(
         session=locked,
         recorded_by=user,
@@ -383,11 +398,32 @@ def record_decision(
             client_key=client_key,
             observed_at=observed_at,
             decision=decision,
-            reason=reason.strip(),
+            fields={"reason": reason.strip()},
             issues=[{"code": i.code, "text": i.text} for i in issues],
         )
+        _close_answered_alerts(locked, user, entry, sheet)
         _refresh(locked, now)
     return Recorded(entry)
+
+
+def _close_answered_alerts(
+    locked: InfusionSession, user: Any, entry: PrescriberDecision, sheet: flowsheet.Flowsheet
+) -> list[Alert]:
+    """Acknowledge the open alerts a decision answers: the session's pre-dose vital-sign alerts and
+    its weight-change alerts, with the decision and its reason as what was done."""
+    pre_dose = {v.pk for v in sheet.rows.vitals if v.phase == VitalsPhase.PRE_DOSE}
+    action = f"Prescriber's decision: {entry.get_decision_display()}. {entry.reason}"
+    closed = []
+    for alert in sheet.open_alerts:
+        _, _, origin = alert.rule_id.partition("@")
+        answers = alert.rule_id.startswith("weight-change@") or (
+            origin.startswith("vitals-")
+            and origin.removeprefix("vitals-").isdigit()
+            and int(origin.removeprefix("vitals-")) in pre_dose
+        )
+        if answers:
+            closed.append(acknowledge_alert(alert, user, action))
+    return closed
 
 
 def mark_not_given(session: InfusionSession, user: Any, reason: str) -> InfusionSession:
@@ -414,14 +450,18 @@ def mark_not_given(session: InfusionSession, user: Any, reason: str) -> Infusion
 VITAL_FIELDS = ("systolic_mmhg", "diastolic_mmhg", "heart_rate_bpm", "spo2_percent", "resp_rate_per_min")
 
 
-def _phase(locked: InfusionSession, observed_at: datetime, exclude: int | None = None) -> str:
-    starts = InfusionEventEntry.objects.current().filter(session=locked, kind=EventKind.START)
-    if exclude is not None:
-        starts = starts.exclude(pk=exclude)
-    start = starts.order_by("observed_at").first()
-    return (
-        VitalsPhase.DURING if start is not None and start.observed_at <= observed_at else VitalsPhase.PRE_DOSE
+def _phase(locked: InfusionSession, observed_at: datetime) -> MonitoringPhase:
+    """Before the start, during the infusion, or in the observation after the stop."""
+    events = InfusionEventEntry.objects.current().filter(
+        session=locked, kind__in=(EventKind.START, EventKind.STOP)
     )
+    start = min((e.observed_at for e in events if e.kind == EventKind.START), default=None)
+    stop = min((e.observed_at for e in events if e.kind == EventKind.STOP), default=None)
+    if start is None or observed_at < start:
+        return MonitoringPhase.PRE_DOSE
+    if stop is not None and observed_at >= stop:
+        return MonitoringPhase.OBSERVATION
+    return MonitoringPhase.DURING
 
 
 def record_vitals(
@@ -467,9 +507,11 @@ def record_vitals(
             raise ChartingRefused("Record both the systolic and the diastolic pressure.")
         if data["systolic_mmhg"] is not None and data["diastolic_mmhg"] >= data["systolic_mmhg"]:  # type: ignore[operator]
             raise ChartingRefused("The diastolic pressure must be below the systolic.")
-        phase = _phase(locked, observed_at)
+        monitoring_phase = _phase(locked, observed_at)
+        # The row keeps the flowsheet's two phases (observation readings count as after the start).
+        phase = VitalsPhase.PRE_DOSE if monitoring_phase is MonitoringPhase.PRE_DOSE else VitalsPhase.DURING
         settings = flowsheet.clinic_monitoring(flowsheet.values_for(locked.patient.clinic_id))
-        check = check_vitals(VitalSigns(**data), MonitoringPhase(phase), settings.vitals)
+        check = check_vitals(VitalSigns(**data), monitoring_phase, settings.vitals)
         entry = _append(
             VitalsEntry,
             locked,
@@ -480,6 +522,7 @@ def record_vitals(
             reason=reason,
             phase=phase,
             verdict={
+                "phase": monitoring_phase.value,
                 "status": check.status,
                 "alerts": [
                     {"id": a.threshold_id, "message": a.message, "severity": a.severity.value}
@@ -495,7 +538,11 @@ def record_vitals(
                 rule_id=f"{alert.threshold_id}@vitals-{entry.pk}",
                 severity=ALERT_SEVERITY[alert.severity],
                 audience="care-team",
-                routing=PRE_DOSE_ROUTING if phase == VitalsPhase.PRE_DOSE else ROUTING[alert.severity],
+                routing=PRE_DOSE_ROUTING
+                if monitoring_phase is MonitoringPhase.PRE_DOSE
+                else OBSERVATION_ROUTING[alert.severity]
+                if monitoring_phase is MonitoringPhase.OBSERVATION
+                else ROUTING[alert.severity],
                 message=f"{alert.message} at {timezone.localtime(observed_at):%H:%M}",
                 source=alert.source,
                 label=f"{_label(locked)}: vital signs",
@@ -601,14 +648,18 @@ def record_event(
                 values["dose_mg"] = dose_mg
             elif rate_ml_per_h is not None:
                 if rate_ml_per_h <= 0:
-                    raise ChartingRefused("A pump rate must be more than 0 mL/h: record a pause instead.")
+                    raise ChartingRefused(
+                        "A pump rate must be more than 0 mL/h: record a pause instead.", field="rate_ml_per_h"
+                    )
                 values["rate_ml_per_h"] = rate_ml_per_h
                 values["rate_mg_per_h"] = rate_ml_per_h * checked.conc_mg_per_ml
             elif kind != EventKind.RESUME:
-                raise ChartingRefused("Give the pump rate in mL/h.")
+                raise ChartingRefused("Give the pump rate in mL/h.", field="rate_ml_per_h")
+        sheet = flowsheet.load(locked, now) if kind in ADMINISTERING else None
         if kind == EventKind.START and original is None:
-            # The checklist as of the start time (fasting is judged against it).
-            sheet = flowsheet.load(locked, now)
+            # The checklist as of the start time (fasting is judged against it), and the clinic's
+            # safety settings (an unset one stops the start and is named).
+            assert sheet is not None
             review = flowsheet.review_prechecks(
                 patient=locked.patient,
                 facts=sheet.facts,
@@ -618,9 +669,14 @@ def record_event(
                 decisions=sheet.cur.decisions,
                 at=observed_at,
                 readiness_reasons=sheet.prechecks.consent_problems,
+                settings_missing=sheet.prechecks.settings_missing,
             )
-            if review.missing:
-                raise ChartingRefused("The infusion cannot start yet.", review.missing)
+            if review.blocking:
+                raise ChartingRefused("The infusion cannot start yet.", review.blocking)
+        if values.get("rate_mg_per_h") is not None:
+            # No rate above the clinic's maxima or the approved plan's, at the start or after.
+            assert sheet is not None
+            check_rate(sheet, values["rate_mg_per_h"], values["conc_salt_basis"])
         candidate = InfusionEventEntry(observed_at=observed_at, recorded_at=now, **values)
         _check_sequence([*others, candidate], now)
         entry = _append(
@@ -634,7 +690,128 @@ def record_event(
             **values,
         )
         _refresh(locked, now)
+        _raise_overruns(locked, flowsheet.load(locked, now))
     return Recorded(entry)
+
+
+def check_rate(sheet: flowsheet.Flowsheet, rate_mg_per_h: Decimal, basis: str) -> None:
+    """Refuse a rate (mg/h of ``basis``) above the clinic's maxima for the plan's route (mg/h and
+    mg/kg/h at today's weight) or above the approved plan's highest rate. An unset maximum refuses
+    every rate (safety fails closed). A plan approved above a clinic maximum with its override
+    recorded may run up to its own rate, never above it."""
+    from ketapath.clinic_settings.values import values_for
+    from ketapath.plans.limits import clinic_dosing
+
+    plan, planned = sheet.facts.plan, sheet.facts.planned
+    recorded = SaltBasis(basis or SaltBasis.UNSTATED.value)
+    weight = sheet.weight_kg()
+    problems: list[str] = []
+    plan_rates = [Decimal(str(s["rate_mg_per_h"])) for s in planned.steps or () if s.get("rate_mg_per_h")]
+    if planned.rate_mg_per_h is not None:
+        plan_rates.append(planned.rate_mg_per_h)
+    plan_max = None
+    if plan_rates:
+        plan_basis = SaltBasis(plan.salt_basis or SaltBasis.UNSTATED.value)
+        plan_max = comparable(max(plan_rates), plan_basis, recorded)[0]
+        if rate_mg_per_h > plan_max:
+            problems.append(
+                f"{fmt(rate_mg_per_h)} mg/h is above the approved plan's {fmt(plan_max)} mg/h: a higher "
+                "rate needs a revised plan"
+            )
+    else:
+        problems.append("The approved plan prescribes no infusion rate: a rate needs a revised plan")
+    try:
+        route = Route(plan.route)
+    except ValueError:
+        route = None
+    if route is Route.IV:
+        limits = clinic_dosing(values_for(sheet.patient.clinic_id)).limits_for(route)
+        overridden = bool(plan.exceeds_limits and plan.override_reason and plan.override_by_id)
+        for limit, value, unit, what in (
+            (limits.max_rate_mg_per_h, rate_mg_per_h, "mg/h", "absolute maximum rate"),
+            (
+                limits.max_rate_mg_per_kg_per_h,
+                rate_mg_per_h / weight,
+                "mg/kg/h",
+                "absolute maximum rate per kg",
+            ),
+        ):
+            if limit is None:
+                problems.append(f"The clinic's intravenous {what} ({unit}) is not set: no rate can be given")
+                continue
+            ceiling = comparable(limit, limits.salt_basis, recorded)[0]
+            if value > ceiling and not (overridden and plan_max is not None and rate_mg_per_h <= plan_max):
+                shown = f"{value:.3f}".rstrip("0").rstrip(".")
+                problems.append(
+                    f"{shown} {unit} is above the clinic's intravenous {what} of {fmt(ceiling)} {unit}"
+                    + (f" at {fmt(weight)} kg" if unit == "mg/kg/h" else "")
+                )
+    if problems:
+        raise ChartingRefused(problems[0] + ".", problems[1:], field="rate_ml_per_h")
+
+
+def _raise_overruns(locked: InfusionSession, sheet: flowsheet.Flowsheet) -> list[Alert]:
+    """One alert per session and kind for an infusion past its plan (idempotent)."""
+    delivery = sheet.delivery
+    raised = []
+    for kind in delivery.overruns:
+        comparison = delivery.comparison
+        assert comparison is not None
+        detail = f"{fmt(comparison.delivered_mg)} mg delivered of {fmt(comparison.planned_mg)} mg planned"
+        if comparison.planned_min is not None:
+            detail += (
+                f"; {fmt(comparison.infusing_min.quantize(Decimal(1)))} min infusing of "
+                f"{fmt(comparison.planned_min)} min planned"
+            )
+        raised.append(
+            _raise(
+                locked,
+                rule_id=OVERRUN_RULE.format(kind=kind.value),
+                severity=Severity.HIGH,
+                audience="care-team",
+                routing=OVERRUN_ROUTING,
+                message=f"{OVERRUN_TEXT[kind]} ({detail}).",
+                source="the approved plan",
+                label=f"{_label(locked)}: infusion",
+            )
+        )
+    return raised
+
+
+def check_overruns(
+    session: InfusionSession, now: datetime | None = None, *, sheet: flowsheet.Flowsheet | None = None
+) -> list[Alert]:
+    """Raise the alerts of an infusion that has gone past its plan while nobody recorded anything:
+    the flowsheet, its live fragment (polled) and the day's list call this. Idempotent: a kind
+    already raised for the session adds nothing. ``sheet``: the flowsheet already loaded for the
+    page (its ``alerts`` are refreshed when something new is raised)."""
+    if session.is_signed or session.not_given_reason:
+        return []
+    if sheet is None and session.status not in (
+        SessionStatus.INFUSING,
+        SessionStatus.OBSERVATION,
+        SessionStatus.READY,
+    ):
+        return []
+    sheet = sheet or flowsheet.load(session, now)
+    raised = {a.rule_id for a in sheet.alerts}
+    if all(OVERRUN_RULE.format(kind=k.value) in raised for k in sheet.delivery.overruns):
+        return []
+    with transaction.atomic():
+        locked = _lock(session)
+        alerts = _raise_overruns(locked, sheet)
+    sheet.alerts = flowsheet.session_alerts(session)
+    return alerts
+
+
+def alert_overruns(rows: Sequence[Any]) -> list[Alert]:
+    """Raise the alerts of the day's list's infusions that have gone past their plan
+    (``ketapath.infusions.queries.day_sessions`` rows; a repeat adds nothing)."""
+    raised: list[Alert] = []
+    for row in rows:
+        if row.overruns and row.session is not None:
+            raised += check_overruns(row.session)
+    return raised
 
 
 def _check_sequence(events: Sequence[InfusionEventEntry], now: datetime) -> None:

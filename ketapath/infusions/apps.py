@@ -5,3 +5,8 @@ class InfusionsConfig(AppConfig):
     name = "ketapath.infusions"
     label = "infusions"
     verbose_name = "Infusion sessions"
+
+    def ready(self) -> None:
+        from ketapath.infusions import alert_links
+
+        alert_links.register()

@@ -14,7 +14,9 @@ from django.utils import timezone
 
 from ketapath.accounts.policy import allowed
 from ketapath.clinical.instruments import get_instrument
+from ketapath.clinical.interactions import check_interactions
 from ketapath.clinical.protocols import fmt
+from ketapath.consultations.medicines import current_medicines
 from ketapath.infusions.flowsheet import Flowsheet, latest, superseded_ids
 from ketapath.infusions.forms import (
     AcknowledgeForm,
@@ -109,18 +111,10 @@ def _event_initial(session: InfusionSession, events: list[InfusionEventEntry]) -
 
 
 def default_instructions(sheet: Flowsheet) -> str:
-    """A starting text for the discharge instructions: the clinic's last ones, else the facts this
-    session already holds (escort, the no-driving acknowledgement, the clinic's numbers)."""
+    """A starting text for the discharge instructions: the clinic's template filled from this
+    session's own record (its escort) and the clinic's emergency number. Never another session's
+    text: instructions written for one patient are never offered to the next."""
     clinic = sheet.patient.clinic
-    previous = (
-        DischargeEntry.objects.filter(session__patient__clinic=clinic, instructions_given=True)
-        .exclude(instructions="")
-        .order_by("-recorded_at")
-        .values_list("instructions", flat=True)
-        .first()
-    )
-    if previous:
-        return previous
     lines = ["Do not drive, cycle or operate machinery until tomorrow, after a night's sleep."]
     pre = sheet.prechecks.precheck
     if pre is not None and pre.escort_name:
@@ -382,7 +376,21 @@ def page_context(
         if locked:
             context["addendum_form"] = AddendumForm()
         context["pk_preview"], context["pk_note"] = pk_chart(sheet)
+        context |= interaction_context(sheet)
     return context
+
+
+def interaction_context(sheet: Flowsheet) -> dict[str, Any]:
+    """The patient's medication list checked against the planned drug, for the pre-checks (the
+    same cited rules the evaluation shows)."""
+    protocol = sheet.facts.protocol
+    if protocol is None:
+        return {}
+    medicines = current_medicines(sheet.patient)
+    return {
+        "precheck_medicines": medicines,
+        "precheck_interactions": check_interactions(medicines, drug=protocol.drug.value),
+    }
 
 
 @dataclass(frozen=True)

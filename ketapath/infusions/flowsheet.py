@@ -29,13 +29,16 @@ from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
 from ketapath.alerts.models import Alert
+from ketapath.clinic_settings.readiness import INFUSION, MissingSetting, missing_settings
 from ketapath.clinic_settings.values import values_for
 from ketapath.clinical.delivery import (
     DeliveryError,
     DeliverySummary,
     EventKind,
     InfusionEvent,
+    Overrun,
     PlanComparison,
+    overruns,
     summarise,
 )
 from ketapath.clinical.discharge import (
@@ -49,7 +52,16 @@ from ketapath.clinical.discharge import (
 from ketapath.clinical.dosing import WeightRecord, plan_session
 from ketapath.clinical.dosing.salt import base_per_hydrochloride, comparable
 from ketapath.clinical.fasting import FastingCheck, Intake, IntakeKind, check_fasting, rulesets
-from ketapath.clinical.monitoring import MonitoringPhase, VitalsCheck, VitalSigns, check_vitals, vitals_plan
+from ketapath.clinical.monitoring import (
+    MonitoringPhase,
+    PreDoseGuidance,
+    Vital,
+    VitalsCheck,
+    VitalSigns,
+    check_vitals,
+    predose_guidance,
+    vitals_plan,
+)
 from ketapath.clinical.protocols import Protocol, SaltBasis, fmt
 from ketapath.infusions.models import (
     Decision,
@@ -70,6 +82,13 @@ from ketapath.infusions.models import (
 from ketapath.infusions.settings_specs import ClinicMonitoring, clinic_monitoring, half_set_thresholds
 
 MINUTES_PER_HOUR = Decimal(60)
+VITAL_WORDS = {
+    Vital.SYSTOLIC: "blood pressure",
+    Vital.DIASTOLIC: "blood pressure",
+    Vital.HEART_RATE: "heart rate",
+    Vital.SPO2: "oxygen saturation",
+    Vital.RESP_RATE: "respiratory rate",
+}
 
 # Which scale is for what; the discharge scores by their id in the discharge core.
 SCORE_PURPOSE = {
@@ -258,6 +277,16 @@ class PreCheckReview:
     issues: list[Issue]
     decision: PrescriberDecision | None
     missing: list[str] = field(default_factory=list)
+    # The clinic's safety settings the infusion needs and the clinic has not set (each stops the
+    # start; the page links to each).
+    settings_missing: list[MissingSetting] = field(default_factory=list)
+    # Cited pre-dose guidance for this plan's drug and route (data/monitoring/predose.toml).
+    guidance: list[PreDoseGuidance] = field(default_factory=list)
+
+    @property
+    def blocking(self) -> list[str]:
+        """Everything that stops the start, the unset clinic settings first (one sentence each)."""
+        return [m.sentence() for m in self.settings_missing] + self.missing
 
     @property
     def decision_needed(self) -> bool:
@@ -276,7 +305,7 @@ class PreCheckReview:
 
     @property
     def ready(self) -> bool:
-        return not self.missing
+        return not self.missing and not self.settings_missing
 
 
 def review_prechecks(
@@ -289,8 +318,10 @@ def review_prechecks(
     decisions: Sequence[PrescriberDecision],
     at: datetime,
     readiness_reasons: list[str],
+    settings_missing: Sequence[MissingSetting] = (),
 ) -> PreCheckReview:
-    """The checklist as of ``at`` (now, or the start time when signing)."""
+    """The checklist as of ``at`` (now, or the start time when signing). ``settings_missing``: the
+    clinic's unset safety settings for an infusion on this plan's route (they stop the start)."""
     precheck = latest(prechecks)
     missing: list[str] = []
     fasting = None
@@ -350,6 +381,11 @@ def review_prechecks(
     ]
     if gaps:
         missing.append("Baseline vitals missing: " + ", ".join(gaps) + ".")
+    guidance = list(predose_guidance(facts.plan.drug, facts.plan.route))
+    for g in guidance:
+        if any(baseline.get(v) is None for v in g.vitals):
+            names = ", ".join(dict.fromkeys(VITAL_WORDS[v] for v in g.vitals))
+            missing.append(f"Before dosing, record the {names} ({g.citation.label()}).")
     baseline_check = check_vitals(baseline, MonitoringPhase.PRE_DOSE, settings.vitals)
     issues = [Issue(a.threshold_id, a.message) for a in baseline_check.alerts]
     if weight is not None and weight.needs_prescriber:
@@ -379,6 +415,8 @@ def review_prechecks(
         issues,
         latest(decisions),
         missing,
+        list(settings_missing),
+        guidance,
     )
     if review.declined:
         missing.append("The prescriber decided not to give the infusion today.")
@@ -421,6 +459,7 @@ class DeliveryView:
     current_rate_ml_per_h: Decimal | None
     planned_end_at: datetime | None
     planned_end_reached: bool = False
+    overruns: tuple[Overrun, ...] = ()
     conc_ng_per_ml: float | None = None
     pk_note: str = ""
     pk_model: str = ""
@@ -487,6 +526,7 @@ def delivered(
         planned_min=planned.duration_min,
         infusing_min=summary.infusing_min,
     )
+    view.overruns = overruns(view.comparison, running=running)
     if not convertible:
         view.comparable_note = (
             "The plan's milligrams are as the protocol states them (salt basis not stated); the delivered "
@@ -862,6 +902,13 @@ class Flowsheet:
         return self.facts.plan.weight_kg
 
 
+def infusion_settings_missing(
+    clinic_id: int, facts: PlanFacts, values: dict[str, Any] | None = None
+) -> list[MissingSetting]:
+    """The clinic's unset safety settings that stop an infusion on this plan's route."""
+    return missing_settings(clinic_id, INFUSION, route=facts.plan.route, values=values)
+
+
 def current_status(session: InfusionSession, now: datetime) -> tuple[str, bool]:
     """The status and whether the pump is paused: only what the day's list needs (the actions
     call this after every entry; the full :func:`load` is for pages)."""
@@ -920,6 +967,7 @@ def load(session: InfusionSession, now: datetime | None = None, *, rows: Rows | 
         decisions=cur.decisions,
         at=start_event.observed_at if start_event else now,
         readiness_reasons=consent_reasons,
+        settings_missing=infusion_settings_missing(patient.clinic_id, facts, values),
     )
     pre = review.precheck
     weight = pre.weight_kg if pre is not None and pre.weight_kg is not None else facts.plan.weight_kg

@@ -5,13 +5,27 @@ Each function runs a fixed number of queries whatever the number of rows.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Q
+from django.utils import timezone
 
-from ketapath.infusions.models import InfusionSession, SessionStatus
+from ketapath.clinical.delivery import (
+    OVERRUN_TEXT,
+    DeliveryError,
+    Overrun,
+    PlanComparison,
+    overruns,
+    summarise,
+)
+from ketapath.clinical.dosing.salt import comparable
+from ketapath.clinical.protocols import SaltBasis
+from ketapath.infusions.flowsheet import core_events, current
+from ketapath.infusions.models import InfusionEventEntry, InfusionSession, SessionStatus
 from ketapath.plans.models import SIGNED_STATUSES, PlannedSession
 from ketapath.plans.models import SessionStatus as PlannedStatus
 
@@ -28,10 +42,20 @@ STATUS_ORDER = {
 CLOSED = (SessionStatus.DISCHARGED, SessionStatus.NOT_GIVEN)
 
 
+# Sessions whose delivery is compared with the plan on the day's list (the pump may still run, or
+# more than planned may have been given).
+DELIVERING = (SessionStatus.INFUSING, SessionStatus.OBSERVATION, SessionStatus.READY)
+
+
 @dataclass(frozen=True)
 class DayRow:
     planned: PlannedSession
     session: InfusionSession | None
+    overruns: tuple[Overrun, ...] = ()
+
+    @property
+    def overrun_texts(self) -> list[str]:
+        return [OVERRUN_TEXT[o] for o in self.overruns]
 
     @property
     def patient(self) -> Any:
@@ -73,8 +97,47 @@ def day_sessions(clinic_id: int, day: date) -> list[DayRow]:
         .select_related("patient", "plan", "infusion", "infusion__nurse_signed_by")
     )
     rows = [DayRow(p, getattr(p, "infusion", None)) for p in planned]
+    rows = with_overruns(rows, timezone.now())
     rows.sort(key=lambda r: (STATUS_ORDER.get(r.status, 9), r.patient.family_name, r.patient.given_name))
     return rows
+
+
+def with_overruns(rows: list[DayRow], now: datetime) -> list[DayRow]:
+    """Each row with what its infusion has gone past (planned duration or dose reached while
+    running, more than planned given), from its pump events (one query for all rows)."""
+    delivering = {r.session.pk: r for r in rows if r.session is not None and r.session.status in DELIVERING}
+    if not delivering:
+        return rows
+    by_session: dict[int, list[InfusionEventEntry]] = defaultdict(list)
+    events_of = InfusionEventEntry.objects.filter(session_id__in=list(delivering))
+    for event in events_of.order_by("observed_at", "id"):
+        by_session[event.session_id].append(event)
+    found: dict[int, tuple[Overrun, ...]] = {}
+    for pk, events in by_session.items():
+        events = current(events)
+        row = delivering[pk]
+        if not events:
+            continue
+        try:
+            summary = summarise(
+                core_events(events),
+                weight_kg=row.planned.plan.weight_kg,
+                as_of=max(now, max(e.observed_at for e in events)),
+            )
+        except DeliveryError:
+            continue
+        basis = next((e.conc_salt_basis for e in events if e.conc_salt_basis), "")
+        planned_mg, _ = comparable(
+            row.planned.dose_mg,
+            SaltBasis(row.planned.plan.salt_basis or SaltBasis.UNSTATED.value),
+            SaltBasis(basis or SaltBasis.UNSTATED.value),
+        )
+        comparison = PlanComparison(
+            planned_mg, summary.total_mg, row.planned.duration_min, summary.infusing_min or Decimal(0)
+        )
+        running = not any(e.kind == "stop" for e in events)
+        found[pk] = overruns(comparison, running=running)
+    return [DayRow(r.planned, r.session, found.get(r.session.pk, ())) if r.session else r for r in rows]
 
 
 def patient_sessions(patient: Any) -> list[DayRow]:

@@ -76,6 +76,7 @@ def session_for(patient: Any, session_id: int) -> InfusionSession:
 def today(request: HttpRequest) -> HttpResponse:
     day = timezone.localdate()
     rows = day_sessions(request.user.clinic_id, day)  # type: ignore[union-attr]
+    actions.alert_overruns(rows)
     return render(request, "infusions/today.html", {"rows": rows, "day": day})
 
 
@@ -122,6 +123,7 @@ def _render_page(
     request: HttpRequest, session: InfusionSession, bound: dict[str, Any] | None = None
 ) -> HttpResponse:
     sheet = flowsheet.load(session)
+    actions.check_overruns(session, sheet=sheet)
     context = page_context(request, sheet, bound or {})
     return render(request, "infusions/flowsheet.html", context)
 
@@ -134,6 +136,7 @@ def live(request: HttpRequest, mrn: str, session_id: int) -> HttpResponse:
     if request.GET.get("after") and after is None:
         return HttpResponseBadRequest("after: not a date and time")
     sheet = flowsheet.load(session)
+    actions.check_overruns(session, sheet=sheet)
     context = page_context(request, sheet, {}, with_forms=False)
     context |= row_context(sheet, after)
     return render(request, "infusions/_live.html", context)
@@ -166,6 +169,8 @@ def _entry(
             saved = record(session, request.user, form)
         except ChartingRefused as exc:
             refused = exc
+            if exc.field and exc.field in form.fields:
+                form.add_error(exc.field, " ".join([str(exc), *exc.problems]))
     if request.htmx:
         context: dict[str, Any] = {"session": session, "patient": patient, "refused": refused}
         if saved is not None:
@@ -584,10 +589,9 @@ def _save_correction(
 @requires("portal.view")
 def my_sessions(request: HttpRequest) -> HttpResponse:
     from ketapath.infusions.display import discharge_instructions_for
+    from ketapath.patients.access import own_patient
 
-    patient = getattr(request.user, "patient_record", None)
-    if patient is None:
-        raise Http404("No patient record is linked to this login.")
+    patient = own_patient(request)
     return render(
         request, "infusions/portal.html", {"patient": patient, "items": discharge_instructions_for(patient)}
     )

@@ -48,6 +48,12 @@ class ReviewChanged(ReviewError):
 STOP_FROM = frozenset({PathwayStage.TREATMENT, PathwayStage.MAINTENANCE})
 
 
+def safety_items(snapshot: dict[str, Any]) -> int:
+    """How many worsening scores and alerts the snapshot lists since the last review."""
+    safety = snapshot.get("safety") or {}
+    return len(safety.get("worsenings") or []) + len(safety.get("alerts") or [])
+
+
 def _lock(patient: Patient) -> Patient:
     return Patient.objects.select_for_update().get(pk=patient.pk)
 
@@ -69,12 +75,25 @@ def save_review(
     sign: bool,
     client_key: uuid.UUID | None = None,
     today: date | None = None,
+    safety_seen: bool = False,
 ) -> OutcomeReview:
     """Save the draft (creating it if there is none); with ``sign``, sign and act on the decision.
 
     ``snapshot_key`` is the key the form was shown with, ``current_key`` the key of the data now.
+    When the snapshot lists worsening scores or alerts since the last review, signing needs
+    ``safety_seen`` (the signer confirms seeing them) and the review records when.
     """
     today = today or timezone.localdate()
+    if client_key is not None:
+        # A double submit of the signing form: signing moved "since the last review", so the data
+        # differs now; the signed review is the answer, before any comparison of the data.
+        done = OutcomeReview.objects.filter(patient=patient, client_key=client_key).first()
+        if done is not None and done.is_signed:
+            return done
+    if sign and safety_items(snapshot) and not safety_seen:
+        raise ReviewError(
+            "Confirm that you have seen the worsening scores and alerts listed before signing.", "safety_seen"
+        )
     if decision and decision not in ReviewDecision.values:
         raise ReviewError("Choose one of the decisions.", "decision")
     if sign and not decision:
@@ -128,6 +147,8 @@ def save_review(
             draft.status = ReviewStatus.SIGNED
             draft.signed_by = user
             draft.signed_at = timezone.now()
+            if safety_items(snapshot):
+                draft.safety_seen_at = draft.signed_at
             reason = f"Signed: {ReviewDecision(decision).label}"
             if decision in PLAN_CHANGING:
                 draft.plan_version = _new_plan_version(locked, user, draft, today)

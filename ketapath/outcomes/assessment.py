@@ -1,7 +1,8 @@
 """One patient's outcomes, gathered for the chart page and the review note (a fixed number of
 queries): the course, the sessions held, every follow-up instrument's scores and change from
 baseline, the response core's summaries (pain and PHQ-9), the latest PGIC, side effects and blood-
-pressure alerts from the infusion charts, symptom reports and the journal.
+pressure alerts from the infusion charts, symptom reports and the journal, and what the safety
+watch found since the last signed review: worsening scores and every alert raised (open or closed).
 
 :func:`snapshot` turns it into the JSON a signed review keeps (what the prescriber saw), and
 :func:`snapshot_key` into the short hash the signing form carries: if the data changed between
@@ -26,6 +27,7 @@ from ketapath.outcomes.charts import score_chart
 from ketapath.outcomes.responders import scores_for
 from ketapath.outcomes.schedule import SessionEvent
 from ketapath.outcomes.series import StoredScore, classify, daily, split_baseline, trial_for
+from ketapath.outcomes.worsening import safety_since_review
 
 FOLLOW_UP_INSTRUMENTS = ("nrs-pain", "peg", "phq-9", "gad-7", "pgic", "icsi-icpi")
 CHANGE_INSTRUMENTS = ("nrs-pain", "peg", "phq-9", "gad-7", "icsi-icpi")
@@ -91,6 +93,7 @@ class Outcomes:
     pgic: dict[str, Any] | None
     charts: list[tuple[str, dict[str, Any]]]
     side_effects: dict[str, Any]
+    safety: dict[str, Any]  # worsening scores and alerts since the last signed review
 
     @property
     def review_flags(self) -> list[tuple[str, Any]]:
@@ -259,6 +262,7 @@ def gather(patient: Any, today: date) -> Outcomes:
         pgic=_pgic(of("pgic")),
         charts=charts,
         side_effects=dict(side_effect_summary([pid])[pid]),
+        safety=safety_since_review(patient).as_dict(),
     )
 
 
@@ -341,6 +345,7 @@ def snapshot(outcomes: Outcomes) -> dict[str, Any]:
                 "basis": c.basis,
             }
         )
+    data["safety"] = outcomes.safety
     if outcomes.pgic:
         pgic = dict(outcomes.pgic)
         pgic["on"] = pgic["on"].isoformat()

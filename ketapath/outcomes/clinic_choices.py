@@ -28,7 +28,17 @@ COURSE_WEEKS = (
     "outcomes.course_follow_up_3_weeks",
 )
 BLADDER_WEEKS = "outcomes.bladder_interval_weeks"
+MISUSE_WEEKS = "outcomes.misuse_interval_weeks"
+URINARY_RISE_POINTS = "outcomes.urinary_rise_points"
 OVERDUE_DAYS = "outcomes.overdue_after_days"
+LAB_GROUP = "Liver tests: the clinic laboratory's reference limits"
+
+
+def lab_upper_key(test_id: str) -> str:
+    """The clinic setting holding a lab test's upper reference limit."""
+    return f"labs.{test_id}.upper_limit"
+
+
 REMIND_DAYS_BEFORE = "reminders.session_days_before"
 ORDINALS = ("First", "Second", "Third")
 
@@ -84,6 +94,27 @@ def setting_specs() -> tuple[OutcomeSetting, ...]:
             help="No guideline read gives a urinary-symptom screening interval: this is clinic policy.",
         ),
         OutcomeSetting(
+            MISUSE_WEEKS,
+            "integer",
+            "Misuse re-screening (AUDIT-C and DAST-10) every this many weeks, from the first session "
+            "until one interval after the last",
+            "weeks",
+            minimum=Decimal(1),
+            maximum=Decimal(104),
+            help="No guideline read gives a re-screening interval: this is clinic policy. Not set: misuse "
+            "re-screening is not scheduled, and the prescriber's dashboard says so.",
+        ),
+        OutcomeSetting(
+            URINARY_RISE_POINTS,
+            "integer",
+            "A rise of this many points on the bladder symptom index is a worsening and raises an alert",
+            "points",
+            minimum=Decimal(1),
+            maximum=Decimal(20),
+            help="No cut-off or clinically important change for the ICSI was found in the sources read. "
+            "Not set: a rise is shown on the review, not judged, and raises no alert.",
+        ),
+        OutcomeSetting(
             OVERDUE_DAYS,
             "days",
             "A follow-up questionnaire counts as overdue this many days after its due date",
@@ -98,6 +129,22 @@ def setting_specs() -> tuple[OutcomeSetting, ...]:
             help="0 = on the morning of the session. Not set: no session reminders are sent.",
         ),
     ]
+    from ketapath.clinical.labs import lab_tests
+
+    for test in lab_tests():
+        specs.append(
+            OutcomeSetting(
+                lab_upper_key(test.id),
+                "decimal",
+                f"{test.label}: upper reference limit",
+                test.unit,
+                minimum=test.entry_min,
+                maximum=test.entry_max,
+                group=LAB_GROUP,
+                help="Your laboratory's own upper reference limit. A result above it raises an alert. "
+                'Not set: results are shown as "reference range not set", never as normal.',
+            )
+        )
     return tuple(specs)
 
 
@@ -109,6 +156,8 @@ class FollowUpSettings:
     course_weeks: tuple[int, ...] = ()
     bladder_interval_weeks: int | None = None
     overdue_after_days: int | None = None
+    misuse_interval_weeks: int | None = None
+    urinary_rise_points: int | None = None
 
 
 def _int(values: Mapping[str, Any], key: str) -> int | None:
@@ -129,4 +178,17 @@ def follow_up_settings(values: Mapping[str, Any]) -> FollowUpSettings:
         course_weeks=tuple(weeks),
         bladder_interval_weeks=_int(values, BLADDER_WEEKS),
         overdue_after_days=_int(values, OVERDUE_DAYS),
+        misuse_interval_weeks=_int(values, MISUSE_WEEKS),
+        urinary_rise_points=_int(values, URINARY_RISE_POINTS),
     )
+
+
+def lab_upper_limits(values: Mapping[str, Any]) -> dict[str, Decimal | None]:
+    """Lab test id -> the clinic's upper reference limit (None: not set)."""
+    from ketapath.clinical.labs import lab_tests
+
+    found: dict[str, Decimal | None] = {}
+    for test in lab_tests():
+        raw = values.get(lab_upper_key(test.id))
+        found[test.id] = None if raw is None else Decimal(str(raw))
+    return found

@@ -5,6 +5,11 @@ record. Each impression names the decision as its prognosis, the response summar
 (each with its source as basis) and, as supporting information, the questionnaire responses its
 baseline and latest scores came from (exported by the questionnaires app with the same ids).
 The follow-up questionnaires themselves are ``QuestionnaireResponse``s exported by that app.
+
+Each liver test result is a laboratory ``Observation`` coded with its LOINC code (from the lab
+data file), its value in UCUM units and, when the clinic set it, the upper reference limit with
+``H`` when above it. An unset limit exports no range and no interpretation: the
+result is not called normal.
 """
 
 from __future__ import annotations
@@ -92,7 +97,70 @@ def review_resource(patient: Any, review: OutcomeReview, exported_responses: set
     return {k: v for k, v in resource.items() if v is not None}
 
 
+OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
+INTERPRETATION = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation"
+UCUM = "http://unitsofmeasure.org"
+
+
+def liver_observations(patient: Any) -> list[JSON]:
+    from ketapath.clinic_settings.values import values_for
+    from ketapath.clinical.instruments.loinc import LOINC_SYSTEM
+    from ketapath.clinical.labs import UnknownLabTestError, get_lab_test, judge
+    from ketapath.outcomes.clinic_choices import lab_upper_limits
+    from ketapath.outcomes.models import LiverTestResult
+
+    upper = lab_upper_limits(values_for(patient.clinic_id))
+    found: list[JSON] = []
+    for result in LiverTestResult.objects.filter(patient=patient).order_by("sampled_on", "id"):
+        try:
+            test = get_lab_test(result.test)
+        except UnknownLabTestError:
+            continue
+        observation: JSON = {
+            "resourceType": "Observation",
+            "id": resource_uuid("Observation", patient.clinic.slug, "liver", result.pk),
+            "status": "entered-in-error" if result.is_entered_in_error else "final",
+            "category": [
+                {"coding": [{"system": OBSERVATION_CATEGORY, "code": "laboratory", "display": "Laboratory"}]}
+            ],
+            "code": {
+                "coding": [{"system": LOINC_SYSTEM, "code": result.loinc, "display": test.display}],
+                "text": test.label,
+            },
+            "subject": {"reference": patient_reference(patient)},
+            "effectiveDateTime": result.sampled_on.isoformat(),
+            "issued": result.recorded_at.isoformat(timespec="seconds"),
+            "valueQuantity": {
+                "value": float(result.value),
+                "unit": result.unit,
+                "system": UCUM,
+                "code": test.ucum,
+            },
+        }
+        limit = upper.get(result.test)
+        if limit is not None:
+            verdict = judge(result.value, limit)
+            observation["referenceRange"] = [
+                {
+                    "high": {"value": float(limit), "unit": test.unit, "system": UCUM, "code": test.ucum},
+                    "text": "The clinic laboratory's upper reference limit",
+                }
+            ]
+            if verdict.above:  # only the upper limit is known, so "within" is not called normal
+                observation["interpretation"] = [
+                    {"coding": [{"system": INTERPRETATION, "code": "H", "display": "High"}]}
+                ]
+        if result.note:
+            observation["note"] = [{"text": result.note}]
+        found.append(observation)
+    return found
+
+
 def outcome_resources(patient: Any) -> list[JSON]:
+    return _review_resources(patient) + liver_observations(patient)
+
+
+def _review_resources(patient: Any) -> list[JSON]:
     from ketapath.questionnaires.models import QuestionnaireResponse, ResponseStatus
 
     reviews = list(

@@ -45,7 +45,10 @@ class SyncResult:
 
 def schedule_settings(settings: FollowUpSettings) -> ScheduleSettings:
     return ScheduleSettings(
-        settings.post_session_days, settings.course_weeks, settings.bladder_interval_weeks
+        settings.post_session_days,
+        settings.course_weeks,
+        settings.bladder_interval_weeks,
+        settings.misuse_interval_weeks,
     )
 
 
@@ -188,3 +191,47 @@ def overdue_follow_ups(
     )
     items = list(query.select_related("patient").order_by("due_on", "patient__family_name", "id")[:limit])
     return items, query.count(), settings
+
+
+RESCREENING = (FollowUpKind.BLADDER, FollowUpKind.MISUSE)
+
+
+@dataclass
+class Rescreening:
+    """The clinic's overdue re-screening questionnaires, and the re-screens it has not scheduled."""
+
+    items: list[FollowUp]
+    count: int
+    not_set: list[str]  # e.g. "Misuse re-screening (AUDIT-C, DAST-10)"
+    settings: FollowUpSettings
+
+
+def rescreening_not_set(settings: FollowUpSettings) -> list[str]:
+    """Each re-screen whose clinic interval is not set, named with its instruments."""
+    from ketapath.clinical.instruments import get_instrument
+    from ketapath.outcomes.schedule import MISUSE_PURPOSE, URINARY_PURPOSE, purpose_instruments
+
+    def named(label: str, purpose: str) -> str:
+        names = ", ".join(get_instrument(i).name for i in purpose_instruments(purpose))
+        return f"{label} ({names})" if names else label
+
+    missing = []
+    if settings.bladder_interval_weeks is None:
+        missing.append(named("Bladder symptom re-screening", URINARY_PURPOSE))
+    if settings.misuse_interval_weeks is None:
+        missing.append(named("Misuse re-screening", MISUSE_PURPOSE))
+    return missing
+
+
+def overdue_rescreening(clinic_id: int, today: date, limit: int) -> Rescreening:
+    """Bladder-symptom and misuse re-screens overdue at the clinic's intervals, oldest first."""
+    settings = follow_up_settings(values_for(clinic_id))
+    query = FollowUp.objects.active().filter(
+        patient__clinic_id=clinic_id,
+        patient__record_status="active",
+        kind__in=RESCREENING,
+        assignment__status=AssignmentStatus.ASSIGNED,
+        due_on__lt=overdue_cutoff(today, settings),
+    )
+    items = list(query.select_related("patient").order_by("due_on", "patient__family_name", "id")[:limit])
+    return Rescreening(items, query.count(), rescreening_not_set(settings), settings)

@@ -9,9 +9,16 @@
 - :class:`OutcomeReview` is the prescriber's post-treatment assessment: a snapshot of what they
   saw and their decision. Signed means locked; an amendment is a new version.
 - :class:`SessionReminder` records that a session reminder went out (claimed before sending).
+- :class:`LiverTestResult` is one liver test result (ALT, AST, GGT, total bilirubin) with its
+  LOINC code and unit from ``clinical/data/labs``; append-only (a wrong one is marked entered in
+  error).
 """
 
 from __future__ import annotations
+
+import operator
+from datetime import date
+from functools import reduce
 
 from django.conf import settings
 from django.db import models
@@ -26,6 +33,7 @@ class FollowUpKind(models.TextChoices):
     POST_SESSION = "post-session", "After a session"
     COURSE = "course", "After a course"
     BLADDER = "bladder", "Bladder symptoms"
+    MISUSE = "misuse", "Misuse re-screening"
 
 
 class FollowUp(ClinicalRecord):
@@ -151,6 +159,11 @@ class OutcomeReview(ClinicalRecord):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     signed_at = models.DateTimeField(null=True, blank=True)
+    safety_seen_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the signer confirmed seeing the worsening scores and alerts the review listed.",
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -193,3 +206,58 @@ class SessionReminder(models.Model):
 
     def __str__(self) -> str:
         return f"Reminder for {self.session_key}"
+
+
+EARLIEST_SAMPLE = date(1900, 1, 1)
+
+
+def _lab_bounds() -> models.Q:
+    """Each test's entry bounds from the data file (and only the tests the data knows)."""
+    from ketapath.clinical.labs import lab_tests
+
+    return reduce(
+        operator.or_,
+        [models.Q(test=t.id, value__gte=t.entry_min, value__lte=t.entry_max) for t in lab_tests("liver")],
+    )
+
+
+class LiverTestResult(ClinicalRecord):
+    """One liver test result as the laboratory reported it. Never edited: a wrong one is marked
+    entered in error and entered again."""
+
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="liver_results")
+    test = models.CharField(max_length=30, help_text="The test's id in clinical/data/labs/liver.toml.")
+    value = models.DecimalField(max_digits=9, decimal_places=3)
+    unit = models.CharField(max_length=20, help_text="The unit the value is in (from the data file).")
+    loinc = models.CharField(max_length=20, help_text="The LOINC code of the test (from the data file).")
+    sampled_on = models.DateField("sample taken on")
+    note = models.CharField(max_length=500, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField()
+    client_key = models.UUIDField(
+        null=True, blank=True, unique=True, help_text="Sent with the form: a second submit finds this result."
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-sampled_on", "-id"]
+        constraints = [
+            models.CheckConstraint(name="liver_result_value_in_bounds", condition=_lab_bounds()),
+            models.CheckConstraint(
+                name="liver_result_sampled_in_window",
+                condition=models.Q(sampled_on__gte=EARLIEST_SAMPLE)
+                & models.Q(sampled_on__lte=models.F("recorded_at")),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["patient", "test", "sampled_on"], name="liver_result_patient_test"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.test} {self.value} {self.unit} on {self.sampled_on} for {self.patient_id}"
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        url = reverse("outcomes:patient", kwargs={"mrn": self.patient.mrn})
+        return f"{url}#liver-result-{self.pk}"

@@ -9,8 +9,11 @@ that are due into questionnaire assignments (``ketapath.outcomes.followups``).
 - **After a course**: the full set at each of the clinic's ``course_weeks`` after the most recent
   session, unless a further session is already planned on or before that day (the course goes
   on). A booster restarts the count.
-- **Bladder symptoms** (ICSI/ICPI): every ``bladder_interval_weeks`` from the first session, until
-  one interval after the most recent one.
+- **Re-screening**: bladder symptoms every ``bladder_interval_weeks`` and misuse every
+  ``misuse_interval_weeks`` from the first session, until one interval after the most recent one.
+  The instruments are those whose data file lists the purpose (``urinary-rescreening``,
+  ``misuse-rescreening``), never named here. Cognition is not re-screened: no cited cognition
+  instrument is in the data.
 
 Which instruments: pain NRS, PEG, PHQ-9, GAD-7 and PGIC for pain; PHQ-9, GAD-7 and PGIC for
 depression and anxiety (the protocol's condition group); the union when it is not known. Any
@@ -36,7 +39,21 @@ COURSE_SET: dict[str, tuple[str, ...]] = {
     PAIN: ("nrs-pain", "peg", "phq-9", "gad-7", "pgic"),
     MOOD: ("phq-9", "gad-7", "pgic"),
 }
-BLADDER_SET = ("icsi-icpi",)
+URINARY_PURPOSE = "urinary-rescreening"
+MISUSE_PURPOSE = "misuse-rescreening"
+
+
+def purpose_instruments(purpose: str) -> tuple[str, ...]:
+    """The ids of the instruments whose data file lists ``purpose``.
+
+    >>> purpose_instruments(URINARY_PURPOSE)
+    ('icsi-icpi',)
+    """
+    from ketapath.clinical.instruments import with_purpose
+
+    return tuple(d.id for d in with_purpose(purpose))
+
+
 # A protocol's condition group -> which instrument set follows it.
 GROUP_OF = {"chronic-pain": PAIN, "pain": PAIN, "depression": MOOD, "anxiety": MOOD, "mood": MOOD}
 
@@ -45,6 +62,10 @@ class Kind:
     POST_SESSION = "post-session"
     COURSE = "course"
     BLADDER = "bladder"
+    MISUSE = "misuse"
+
+
+RESCREENING_KINDS = (Kind.BLADDER, Kind.MISUSE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +82,7 @@ class ScheduleSettings:
     post_session_days: int | None = None
     course_weeks: tuple[int, ...] = ()
     bladder_interval_weeks: int | None = None
+    misuse_interval_weeks: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +152,8 @@ def follow_up_schedule(
         not_set.append("weeks of follow-up after a course")
     if settings.bladder_interval_weeks is None:
         not_set.append("interval of the bladder symptom score")
+    if settings.misuse_interval_weeks is None:
+        not_set.append("interval of misuse re-screening")
     held = sorted(sessions, key=lambda s: (s.on, s.number or 0, s.key))
     if not held:
         return Schedule((), None, tuple(not_set))
@@ -162,25 +186,54 @@ def follow_up_schedule(
                 instruments_for(COURSE_SET, groups),
             )
         )
-    interval = settings.bladder_interval_weeks
-    if interval:
-        until = latest.on + timedelta(weeks=interval)
-        n = 1
-        while first.on + timedelta(weeks=interval * n) <= until:
-            points.append(
-                FollowUpPoint(
-                    first.key,
-                    first.on,
-                    Kind.BLADDER,
-                    f"bladder-{n}",
-                    f"Bladder symptoms, week {interval * n} after the first session",
-                    first.on + timedelta(weeks=interval * n),
-                    BLADDER_SET,
-                )
-            )
-            n += 1
+    points += _interval_points(
+        first,
+        latest,
+        settings.bladder_interval_weeks,
+        Kind.BLADDER,
+        "Bladder symptoms",
+        purpose_instruments(URINARY_PURPOSE),
+    )
+    points += _interval_points(
+        first,
+        latest,
+        settings.misuse_interval_weeks,
+        Kind.MISUSE,
+        "Misuse re-screening",
+        purpose_instruments(MISUSE_PURPOSE),
+    )
     points.sort(key=lambda p: (p.due_on, p.kind != Kind.POST_SESSION, p.code))
     return Schedule(tuple(points), latest, tuple(not_set))
+
+
+def _interval_points(
+    first: SessionEvent,
+    latest: SessionEvent,
+    interval: int | None,
+    kind: str,
+    label: str,
+    instruments: tuple[str, ...],
+) -> list[FollowUpPoint]:
+    """Every ``interval`` weeks from the first session until one interval after the latest."""
+    if not interval or not instruments:
+        return []
+    points = []
+    until = latest.on + timedelta(weeks=interval)
+    n = 1
+    while first.on + timedelta(weeks=interval * n) <= until:
+        points.append(
+            FollowUpPoint(
+                first.key,
+                first.on,
+                kind,
+                f"{kind}-{n}",
+                f"{label}, week {interval * n} after the first session",
+                first.on + timedelta(weeks=interval * n),
+                instruments,
+            )
+        )
+        n += 1
+    return points
 
 
 def points_to_assign(schedule: Schedule, today: date) -> tuple[FollowUpPoint, ...]:

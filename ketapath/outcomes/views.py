@@ -17,7 +17,7 @@ from ketapath.outcomes.actions import ReviewError, current_draft, save_review, s
 from ketapath.outcomes.assessment import gather, snapshot, snapshot_key
 from ketapath.outcomes.clinic_choices import follow_up_settings
 from ketapath.outcomes.followups import overdue_cutoff, schedule_for, sync_follow_ups
-from ketapath.outcomes.forms import AmendForm, CohortFilters, ReviewForm
+from ketapath.outcomes.forms import AmendForm, CohortFilters, InErrorForm, LiverResultForm, ReviewForm
 from ketapath.outcomes.models import FollowUp, OutcomeReview, ReviewStatus
 from ketapath.patients.access import patient_for
 from ketapath.patients.models import Patient
@@ -37,7 +37,10 @@ def _follow_up_rows(patient: Patient, today: Any) -> dict[str, Any]:
         .order_by("-due_on", "id")
     )
     cutoff = overdue_cutoff(today, settings)
+    from ketapath.outcomes.followups import rescreening_not_set
+
     return {
+        "rescreen_not_set": rescreening_not_set(settings),
         "settings": settings,
         "schedule": schedule,
         "upcoming": schedule.upcoming(today),
@@ -73,10 +76,13 @@ def patient_outcomes(request: HttpRequest, mrn: str) -> HttpResponse:
     from ketapath.outcomes.charts import journal_chart
 
     side = _patient_side(patient)
+    from ketapath.outcomes.labs import liver_panel
+
     return render(
         request,
         "outcomes/patient.html",
         {
+            "liver": liver_panel(patient, outcomes.sessions),
             "patient": patient,
             "o": outcomes,
             "s": snapshot(outcomes),
@@ -128,6 +134,7 @@ def review(request: HttpRequest, mrn: str) -> HttpResponse:
                     sign=sign,
                     client_key=d["client_key"],
                     today=today,
+                    safety_seen=d["safety_seen"],
                 )
             except ReviewError as exc:
                 form.add_error(None if exc.field == "__all__" else exc.field, str(exc))
@@ -207,6 +214,63 @@ def review_amend(request: HttpRequest, mrn: str, review_id: int) -> HttpResponse
         return redirect("outcomes:review_detail", mrn=patient.mrn, review_id=item.pk)
     messages.success(request, "Amendment started as a new draft version. Sign it when it is right.")
     return redirect("outcomes:review", mrn=patient.mrn)
+
+
+@requires("clinical.chart")
+def liver(request: HttpRequest, mrn: str) -> HttpResponse:
+    """Record a liver test result (or mark one entered in error); the trend is on the outcomes page."""
+    from ketapath.audit.actions import mark_entered_in_error
+    from ketapath.outcomes.labs import LabError, liver_panel, record_liver_result, sample_window
+    from ketapath.outcomes.models import LiverTestResult
+
+    patient = patient_for(request, mrn, permission="clinical.chart")
+    today = timezone.localdate()
+    window = sample_window(patient, today)
+    form = LiverResultForm(window=window)
+    error_form = InErrorForm()
+    if request.method == "POST" and request.POST.get("action") == "in-error":
+        error_form = InErrorForm(request.POST)
+        if error_form.is_valid():
+            found = (
+                LiverTestResult.objects.active()
+                .filter(patient=patient, pk=error_form.cleaned_data["result_id"])
+                .first()
+            )
+            if found is None:
+                raise Http404("No such result for this patient.")
+            mark_entered_in_error(found, request.user, error_form.cleaned_data["reason"])
+            messages.success(request, "The result is marked entered in error; it stays in its history.")
+            return redirect("outcomes:liver", mrn=patient.mrn)
+    elif request.method == "POST":
+        form = LiverResultForm(request.POST, window=window)
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                saved = record_liver_result(
+                    patient,
+                    request.user,
+                    test_id=d["test"],
+                    value=d["value"],
+                    sampled_on=d["sampled_on"],
+                    note=d["note"],
+                    client_key=d["client_key"],
+                )
+            except LabError as exc:
+                form.add_error(None if exc.field == "__all__" else exc.field, str(exc))
+            else:
+                messages.success(request, f"{form.tests[saved.test].short} result recorded.")
+                return redirect("outcomes:liver", mrn=patient.mrn)
+    return render(
+        request,
+        "outcomes/liver.html",
+        {
+            "patient": patient,
+            "form": form,
+            "error_form": error_form,
+            "liver": liver_panel(patient),
+            "today": today,
+        },
+    )
 
 
 # ----------------------------------------------------------------------------------------------

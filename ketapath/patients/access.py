@@ -1,4 +1,9 @@
-"""The one way to fetch a patient in a view: scoped to the user's clinic, or to themselves."""
+"""The one way to fetch a patient in a view: scoped to the user's clinic, or to themselves.
+
+A patient reaches their own record only while it is active: a record marked *entered in error*
+shows nothing of itself anywhere in the portal (:func:`own_patient` and :func:`patient_for` both
+refuse it with a 404). Staff still open it, with its banner, to see what was marked and why.
+"""
 
 from __future__ import annotations
 
@@ -21,6 +26,26 @@ def patients_of(request: HttpRequest) -> QuerySet[Patient]:
     return Patient.objects.filter(clinic_id=user.clinic_id)  # type: ignore[union-attr]
 
 
+def own_records(user: object) -> QuerySet[Patient]:
+    """The records a patient's login may reach: their own, and only while it is active."""
+    return Patient.objects.select_related("clinic").active().filter(user=user)
+
+
+def own_patient(request: HttpRequest) -> Patient:
+    """The signed-in patient's own record, or 404: the one access helper of every portal page.
+
+    A record marked entered in error answers 404 like a missing one, so no portal page can show
+    any of it (name, MRN, journal, questionnaires, discharge instructions).
+    """
+    user = request.user
+    if getattr(user, "role", None) != Role.PATIENT:
+        raise Http404("No patient record is linked to this login.")
+    patient = own_records(user).first()
+    if patient is None:
+        raise Http404("No patient record is linked to this login.")
+    return patient
+
+
 def patient_for(
     request: HttpRequest,
     mrn: str,
@@ -36,10 +61,11 @@ def patient_for(
     user = request.user
     if not allowed(user, permission):
         raise PermissionDenied("Your role may not do this.")
-    query = Patient.objects.select_related("clinic").filter(mrn=mrn)
-    # A patient reaches only their own record; staff only their clinic's.
-    own = {"user": user} if user.role == Role.PATIENT else {"clinic_id": user.clinic_id}  # type: ignore[union-attr]
-    query = query.filter(**own)
+    # A patient reaches only their own active record; staff only their clinic's.
+    if user.role == Role.PATIENT:  # type: ignore[union-attr]
+        query = own_records(user).filter(mrn=mrn)
+    else:
+        query = Patient.objects.select_related("clinic").filter(mrn=mrn, clinic_id=user.clinic_id)  # type: ignore[union-attr]
     patient = query.first()
     if patient is None:
         raise Http404("No such patient in your clinic.")

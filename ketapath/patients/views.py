@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from ketapath.accounts.policy import requires
@@ -16,6 +17,7 @@ from ketapath.patients.access import patient_for, patients_of
 from ketapath.patients.actions import register_patient, update_patient
 from ketapath.patients.forms import EnteredInErrorForm, PatientForm, PatientSearchForm
 from ketapath.patients.history import history_rows
+from ketapath.patients.overview import overview_panels
 
 PAGE_SIZE = 25
 
@@ -51,8 +53,11 @@ def patient_create(request: HttpRequest) -> HttpResponse:
 
 @requires("patients.view")
 def patient_detail(request: HttpRequest, mrn: str) -> HttpResponse:
-    patient = patient_for(request, mrn)
-    return render(request, "patients/detail.html", {"patient": patient})
+    """The chart overview: the registry, then what each pathway app registered (open alerts,
+    diagnosis and allergies, the current plan and next session, the latest scores)."""
+    patient = patient_for(request, mrn)  # writes the access-log row
+    panels = overview_panels(request.user, patient, timezone.localdate())
+    return render(request, "patients/detail.html", {"patient": patient, "panels": panels})
 
 
 @requires("patients.edit")

@@ -32,6 +32,7 @@ from django.utils.text import slugify
 
 from ketapath.accounts.models import Clinic
 from ketapath.audit.records import RecordStatus
+from ketapath.clinic_settings.readiness import PLAN, MissingSetting, missing_settings
 from ketapath.clinic_settings.values import values_for
 from ketapath.clinical.dosing import DoseInputError, LimitCheck, Override, PlanBlocked, approve
 from ketapath.clinical.protocols import Protocol, ProtocolError, protocol_from_mapping, published_protocols
@@ -97,6 +98,39 @@ class NotReady(PlanError):
     def __init__(self, reasons: list[str], doing: str) -> None:
         self.reasons = reasons
         super().__init__(f"The plan cannot be {doing} yet: " + " ".join(reasons))
+
+
+class SettingsMissing(PlanError):
+    """Safety fails closed: a clinic setting the plan's limits need is not set. ``missing`` names
+    each one (with the link to set it); nothing is approved or scheduled until they are."""
+
+    def __init__(self, missing: list[MissingSetting], doing: str) -> None:
+        self.missing = missing
+        many = len(missing) != 1
+        names = "; ".join(m.label_with_unit for m in missing)
+        then = "recalculate the draft, then approve" if doing == "approved" else "then schedule"
+        super().__init__(
+            f"The plan cannot be {doing}: {len(missing)} clinic safety setting"
+            f"{'s are' if many else ' is'} not set ({names}). An unset limit is never read as "
+            f"\"no limit\": set {'them' if many else 'it'} in the clinic settings, {then}."
+        )
+
+
+class LimitsNotChecked(PlanError):
+    """The dosing core reports a clinic limit it could not check (not set when calculated)."""
+
+    def __init__(self, not_set: list[str]) -> None:
+        self.not_set = not_set
+        super().__init__(
+            "The plan's numbers were not checked against every limit ("
+            + "; ".join(not_set)
+            + "): set the clinic's limits, recalculate the draft, then approve."
+        )
+
+
+def plan_settings_missing(clinic_id: int, route: str) -> list[MissingSetting]:
+    """The unset clinic settings that stop a plan on ``route`` being approved or scheduled."""
+    return missing_settings(clinic_id, PLAN, route=route)
 
 
 # Pathway stages a plan may move a patient from when its sessions are scheduled.
@@ -169,6 +203,8 @@ def _dose_field(message: str) -> str:
         ("pump", "increment_ml_per_h"),
         ("titration", "titration_start"),
         ("devices", "dose_mg"),
+        ("duration of", "duration_min"),
+        ("bolus", "bolus_mg_per_kg"),
     ):
         if needle in message:
             return name
@@ -337,9 +373,11 @@ def approve_plan(
 ) -> TreatmentPlan:
     """Approve and sign a draft (idempotent: an already approved plan is returned as it is).
 
-    Refused (PlanError) when the consultation is not complete (NotReady), when the first session
-    date has passed, when the numbers differ from those shown (PlanChanged), and when a hard limit
-    is exceeded without an override reason (OverrideNeeded). The previous approved version, if
+    Refused (PlanError) when a clinic safety setting the plan needs is not set (SettingsMissing,
+    naming each; safety fails closed), when the consultation is not complete (NotReady), when the
+    first session date has passed, when the numbers differ from those shown (PlanChanged), when
+    the core checked no clinic limit that is unset (LimitsNotChecked), and when a hard limit is
+    exceeded without an override reason (OverrideNeeded). The previous approved version, if
     any, becomes superseded.
     """
     today = today or timezone.localdate()
@@ -350,6 +388,9 @@ def approve_plan(
             return locked  # a double submit
         if not locked.is_draft or locked.is_entered_in_error:
             raise PlanError("Only a draft can be approved; this version is no longer a draft.")
+        missing = plan_settings_missing(locked_patient.clinic_id, locked.route)
+        if missing:
+            raise SettingsMissing(missing, "approved")
         readiness = plan_readiness(locked_patient)
         if not readiness.ready:
             raise NotReady(list(readiness.reasons), "approved")
@@ -362,6 +403,9 @@ def approve_plan(
         computed = compute(locked_patient, inputs, on=today)
         if computed.snapshot.key != result_key or locked.result_key != result_key:
             raise PlanChanged()
+        unchecked = list(computed.course.check.not_set)
+        if unchecked:  # a clinic ceiling no gate names: still never "no limit"
+            raise LimitsNotChecked(unchecked)
         reason = override_reason.strip()
         override = Override(reason, user.display_name or user.username) if reason else None
         try:
@@ -412,6 +456,9 @@ def schedule_sessions(plan: TreatmentPlan, user: Any, *, today: date | None = No
             raise PlanError("Only the approved, current version of a plan can schedule sessions.")
         if PlannedSession.objects.filter(plan=locked).exists():
             return []
+        missing = plan_settings_missing(locked_patient.clinic_id, locked.route)
+        if missing:
+            raise SettingsMissing(missing, "scheduled")
         readiness = plan_readiness(locked_patient)
         if not readiness.ready:
             raise NotReady(list(readiness.reasons), "scheduled")
@@ -548,16 +595,19 @@ def retire_local_protocol(row: LocalProtocol, user: Any, reason: str) -> LocalPr
 
 
 __all__ = [
+    "LimitsNotChecked",
     "NotReady",
     "OverrideNeeded",
     "PlanChanged",
     "PlanError",
     "ProtocolError",
+    "SettingsMissing",
     "approve_plan",
     "compute",
     "create_local_protocol",
     "discard_draft",
     "first_session_number",
+    "plan_settings_missing",
     "recalculate",
     "retire_local_protocol",
     "save_draft",

@@ -5,3 +5,9 @@ class PlansConfig(AppConfig):
     name = "ketapath.plans"
     label = "plans"
     verbose_name = "Treatment plans"
+
+    def ready(self) -> None:
+        # This app's panel on the patient's chart overview (ketapath.patients.overview).
+        from ketapath.plans.overview import register_panels
+
+        register_panels()

@@ -165,8 +165,11 @@ def _steps(dose: SessionDose, protocol: Protocol, pump: PumpSetup | None) -> lis
 
 
 def session_snapshot(session: PlannedSession, protocol: Protocol, pump: PumpSetup | None) -> dict[str, Any]:
+    """One session as the plan keeps it; ``bolus_mg`` only when a bolus is given (read it with
+    ``.get``), so that plans without one keep the key they had."""
     dose = session.dose
-    return {
+    extra = {} if dose.bolus_mg is None else {"bolus_mg": str(dose.bolus_mg)}
+    return extra | {
         "number": session.number,
         "on": session.on.isoformat(),
         "phase": session.phase_label,
@@ -248,5 +251,6 @@ def limits_json(limits: ClinicLimits, min_gap_days: int | None) -> dict[str, Any
         "max_dose_mg_per_session": _s(limits.max_dose_mg_per_session),
         "max_weight_age_days": limits.max_weight_age_days,
         "salt_basis": limits.salt_basis.value,
+        "min_fixed_dose_duration_min": limits.min_fixed_dose_duration_min,
         "min_gap_days": min_gap_days,
     }

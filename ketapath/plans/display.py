@@ -13,11 +13,13 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from ketapath.clinic_settings.readiness import setting_url
 from ketapath.clinical.dosing import base_per_hydrochloride
 from ketapath.clinical.pharmacokinetics import Patient as PKPatient
 from ketapath.clinical.pharmacokinetics import PKInputError, Step
-from ketapath.clinical.protocols import Drug, Protocol, SaltBasis, fmt
+from ketapath.clinical.protocols import Drug, Protocol, Route, SaltBasis, fmt
 from ketapath.pk.preview import Preview, pk_preview
+from ketapath.plans.limits import WEIGHT_AGE, max_key
 from ketapath.plans.models import TreatmentPlan
 
 #: PK models by drug, the default first. Racemic ketamine: Domino 1984 (adult volunteers);
@@ -85,6 +87,13 @@ class LimitRow:
     value: str  # the plan's highest value against it
     state: str  # "ok", "exceeded", "not-set", "none"
     excess: str = ""
+    url: str = ""  # where an unset clinic setting is set (never read as "no limit")
+
+
+def clinic_setting_key(row_key: str, route: str) -> str:
+    """The clinic setting behind a "clinic.*" limit row of a plan on ``route``."""
+    name = row_key.removeprefix("clinic.")
+    return WEIGHT_AGE if name == "max_weight_age_days" else max_key(Route(route), name)
 
 
 def _peak(course: list[dict[str, Any]], key: str) -> Decimal | None:
@@ -109,7 +118,10 @@ def limit_rows(plan: TreatmentPlan, protocol: Protocol | None) -> list[LimitRow]
         clinic_row = key.startswith("clinic.")
         if limit is None:
             if clinic_row:
-                rows.append(LimitRow(label, "not set", "clinic setting", _v(value, unit, places), "not-set"))
+                url = setting_url(clinic_setting_key(key, plan.route))
+                rows.append(
+                    LimitRow(label, "not set", "clinic setting", _v(value, unit, places), "not-set", url=url)
+                )
             else:
                 rows.append(
                     LimitRow(label, "—", "not stated by the protocol", _v(value, unit, places), "none")

@@ -15,7 +15,7 @@ from typing import Any
 
 from django import forms
 
-from ketapath.clinical.dosing import DoseChoices, PumpSetup, Rounding
+from ketapath.clinical.dosing import DoseChoices, PumpSetup, Rounding, min_infusion_duration
 from ketapath.clinical.plausibility import weight_problem
 from ketapath.clinical.protocols import (
     PRESCRIBER,
@@ -29,6 +29,7 @@ from ketapath.clinical.protocols import (
     SaltBasis,
     Setting,
     fmt,
+    given_for,
 )
 from ketapath.clinical.schedule import PhaseChoice
 from ketapath.plans.compute import PlanInputs
@@ -144,6 +145,32 @@ class PlanForm(forms.Form):
             required, help_text = _param_help(getattr(protocol.dose, name), unit, source)
             self.fields[name] = _decimal_field(f"{label} ({unit})", required=required, help_text=help_text)
             self.dose_fields.append(name)
+        bolus = protocol.dose.bolus
+        if bolus is not None and protocol.is_infusion:
+            cited = bolus.citation.label() if bolus.citation else source
+            self.fields["bolus_mg_per_kg"] = _decimal_field(
+                "Bolus before the infusion (mg/kg)",
+                required=False,
+                help_text=(
+                    f"Optional. Protocol: {bolus.mg_per_kg.describe('mg/kg')} ({cited}). Given by syringe "
+                    "before the pump starts. Leave empty for no bolus."
+                ),
+            )
+            self.dose_fields.append("bolus_mg_per_kg")
+        self.min_duration: Decimal | None = None
+        if protocol.dose.is_fixed_dose_infusion and "duration_min" in self.fields:
+            floor = min_infusion_duration(protocol, dosing.limits_for(protocol.route))
+            self.min_duration = floor
+            if floor is not None:
+                self.fields[
+                    "duration_min"
+                ].help_text += (
+                    f" Never shorter than {fmt(floor)} min: a fixed dose is infused, not given as a bolus."
+                )
+            elif protocol.dose.duration_min.lower is None:
+                self.fields[
+                    "duration_min"
+                ].help_text += " Clinic setting not set: minimum infusion duration for a fixed-dose protocol."
         if protocol.dose.first_dose_mg is not None:
             self.fields["dose_mg"].help_text += (
                 f" Session 1 is {fmt(protocol.dose.first_dose_mg)} mg per the protocol; this dose applies"
@@ -284,6 +311,13 @@ class PlanForm(forms.Form):
                 f"Give a whole number of {fmt(dose.device_mg)}-mg devices ({fmt(dose.device_mg)}, "
                 f"{fmt(dose.device_mg * 2)}, {fmt(dose.device_mg * 3)} mg ...).",
             )
+        duration = data.get("duration_min")
+        if self.min_duration is not None and duration is not None and duration < self.min_duration:
+            self.add_error(
+                "duration_min",
+                f"At least {fmt(self.min_duration)} min: this protocol gives a fixed dose by infusion, "
+                "and a shorter duration would give it as a bolus. Give a longer duration.",
+            )
         titration = dose.titration
         if titration is not None:
             start = data.get("titration_start") or titration.start.value
@@ -372,6 +406,7 @@ class PlanForm(forms.Form):
             initial[name] = getattr(inputs.choices, name)
         for part in TITRATION_LABELS:
             initial[f"titration_{part}"] = getattr(inputs.choices, f"titration_{part}")
+        initial["bolus_mg_per_kg"] = inputs.choices.bolus_mg_per_kg
         for index, phase in enumerate(inputs.phases):
             for name in ("per_week", "weeks", "every_days", "sessions"):
                 value = getattr(phase, name)
@@ -610,7 +645,7 @@ class LocalProtocolForm(forms.Form):
         if not infused and route is Route.IV:
             self.add_error("kind", "An intravenous protocol is an infusion: choose an infusion kind.")
         used = set(KIND_FIELDS[kind])
-        dose: dict[str, Any] = {"kind": kind.value}
+        dose: dict[str, Any] = {"kind": kind.value, "given": given_for(kind).value}
         for name in PARAM_FIELDS:
             text = data.get(name, "")
             if name in used:

@@ -1,7 +1,8 @@
 """The clinic settings a treatment plan reads, and the dosing core's values built from them.
 
 No published source gives a clinic's absolute maxima, how old a dosing weight may be, the minimum
-gap between sessions or the bag the clinic hangs: these are the clinic's choices, with no default.
+gap between sessions, the shortest a fixed dose may be infused over when its source gives no
+duration, or the bag the clinic hangs: these are the clinic's choices, with no default.
 An unset maximum is reported by the dosing core as "clinic setting not set"; it never becomes a
 number here.
 
@@ -52,6 +53,8 @@ SALT_BASIS = "dosing.salt_basis"
 CONC = "pump.conc_mg_per_ml"
 INCREMENT = "pump.increment_ml_per_h"
 ROUNDING = "pump.rounding"
+MIN_FIXED_DOSE_DURATION = "dosing.iv.min_fixed_dose_duration_min"
+MINUTES_IN_A_DAY = Decimal(1440)  # the form's upper bound for a daily infusion; not a clinical number
 
 
 def max_key(route: Route, what: str) -> str:
@@ -98,6 +101,22 @@ def setting_specs() -> tuple[DosingSetting, ...]:
             "choice",
             "The clinic's milligrams (maxima below and bag concentration) are of",
             choices=SALT_CHOICES,
+        ),
+        DosingSetting(
+            MIN_FIXED_DOSE_DURATION,
+            "integer",
+            "Intravenous: minimum infusion duration for a fixed-dose protocol",
+            "min",
+            minimum=Decimal(1),
+            maximum=MINUTES_IN_A_DAY,
+            help=(
+                "A protocol that gives a fixed dose (mg or mg/kg) and leaves the duration to the "
+                "prescriber (Goldberg 2005, say) is never infused faster than this, so that its dose "
+                "is not given as a bolus. A shorter duration is refused: the plan must change. No "
+                "source gives this number. Leave empty for not set: intravenous plans cannot be "
+                "approved."
+            ),
+            gates=("plan@iv",),
         ),
         DosingSetting(
             max_key(Route.IV, "max_rate_mg_per_kg_per_h"),
@@ -178,6 +197,10 @@ class ClinicDosing:
         return _int(self.values.get(WEIGHT_AGE))
 
     @property
+    def min_fixed_dose_duration_min(self) -> int | None:
+        return _int(self.values.get(MIN_FIXED_DOSE_DURATION))
+
+    @property
     def conc_mg_per_ml(self) -> Decimal | None:
         return _decimal(self.values.get(CONC))
 
@@ -201,6 +224,7 @@ class ClinicDosing:
             max_dose_mg_per_session=_decimal(self.values.get(max_key(route, "max_dose_mg_per_session"))),
             max_weight_age_days=self.max_weight_age_days,
             salt_basis=self.salt_basis,
+            min_fixed_dose_duration_min=self.min_fixed_dose_duration_min if route is Route.IV else None,
         )
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from ketapath.audit.records import RecordStatus
+from ketapath.clinic_settings.readiness import PLAN, missing_settings
+from ketapath.clinic_settings.values import values_for
 from ketapath.plans.models import PlannedSession, PlanStatus, TreatmentPlan
 
 
@@ -28,9 +30,17 @@ def plan_sessions(plan: TreatmentPlan) -> list[PlannedSession]:
     )
 
 
-def drafts_waiting(clinic_id: int, limit: int) -> list[TreatmentPlan]:
-    """Draft plans of a clinic's patients, waiting for a prescriber's approval (one query)."""
-    return list(
+def drafts_waiting(
+    clinic_id: int, limit: int, *, values: dict[str, Any] | None = None
+) -> list[TreatmentPlan]:
+    """Draft plans of a clinic's patients, waiting for a prescriber's approval (one query, and one
+    more without the clinic's settings ``values``).
+
+    Each plan carries ``limits_not_set``: the clinic safety settings its route needs that are
+    unset now, and ``calculated_unchecked``: its numbers were calculated while a clinic limit was
+    unset. Either way the plan is not "within limits" (an unset limit is never "no limit").
+    """
+    plans = list(
         TreatmentPlan.objects.active()
         .filter(
             patient__clinic_id=clinic_id, patient__record_status=RecordStatus.ACTIVE, status=PlanStatus.DRAFT
@@ -38,3 +48,11 @@ def drafts_waiting(clinic_id: int, limit: int) -> list[TreatmentPlan]:
         .select_related("patient", "created_by")
         .order_by("updated_at")[:limit]
     )
+    if plans:
+        current = values_for(clinic_id) if values is None else values
+        for plan in plans:
+            plan.limits_not_set = missing_settings(  # type: ignore[attr-defined]
+                clinic_id, PLAN, route=plan.route, values=current
+            )
+            plan.calculated_unchecked = bool((plan.limit_check or {}).get("not_set"))  # type: ignore[attr-defined]
+    return plans

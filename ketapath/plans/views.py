@@ -27,9 +27,11 @@ from ketapath.patients.models import Patient
 from ketapath.plans.actions import (
     OverrideNeeded,
     PlanError,
+    SettingsMissing,
     approve_plan,
     create_local_protocol,
     discard_draft,
+    plan_settings_missing,
     recalculate,
     retire_local_protocol,
     save_draft,
@@ -103,6 +105,7 @@ def _plan_context(
     versions: list[TreatmentPlan] | None = None,
     approve_form: ApproveForm | None = None,
     errors: list[str] | None = None,
+    refused_missing: list[Any] | None = None,
 ) -> dict[str, Any]:
     """Everything the plan page shows about one version (and the patient's other versions)."""
     today = timezone.localdate()
@@ -116,6 +119,8 @@ def _plan_context(
         "approved": approved,
         "readiness": plan_readiness(patient),
         "errors": errors or [],
+        "refused_missing": refused_missing or [],
+        "settings_missing": [],
         "today": today,
     }
     if plan is None:
@@ -143,6 +148,14 @@ def _plan_context(
         "salt_label": SALT_LABELS.get(plan.salt_basis, plan.salt_basis),
         "conc_salt_label": SALT_LABELS.get(plan.conc_salt_basis, ""),
     }
+    # Safety fails closed: what the clinic must set before this version is approved or scheduled.
+    waiting = plan.is_draft or (plan.status == PlanStatus.APPROVED and not context["sessions"])
+    if waiting and not plan.is_entered_in_error:
+        context["settings_missing"] = plan_settings_missing(patient.clinic_id, plan.route)
+    # A draft calculated while a clinic limit was unset, which the clinic has set since.
+    context["calculated_unchecked"] = (
+        plan.is_draft and not context["settings_missing"] and bool(plan.limit_check.get("not_set"))
+    )
     return context
 
 
@@ -241,6 +254,9 @@ def plan_edit(request: HttpRequest, mrn: str) -> HttpResponse:
             "draft": draft,
             "approved": approved,
             "revising": revising,
+            "settings_missing": (
+                plan_settings_missing(patient.clinic_id, entry.protocol.route.value) if entry else []
+            ),
         },
         status=200,
     )
@@ -263,6 +279,9 @@ def plan_approve(request: HttpRequest, mrn: str, plan_id: int) -> HttpResponse:
             result_key=form.cleaned_data["result_key"],
             override_reason=form.cleaned_data["override_reason"],
         )
+    except SettingsMissing as exc:
+        context = _plan_context(request, patient, plan, approve_form=form, refused_missing=exc.missing)
+        return render(request, "plans/plan.html", context)
     except PlanError as exc:
         field, message = next(iter(exc.errors.items()))
         if isinstance(exc, OverrideNeeded) or field == "override_reason":

@@ -1,14 +1,12 @@
-"""The patient's own record: the only record a patient's pages can reach."""
+"""The patient's own record: the only record a patient's pages can reach.
+
+The helper itself lives in the base layer (``ketapath.patients.access.own_patient``) so that the
+pathway apps' portal pages (the intake, discharge instructions) use the same one; a record marked
+entered in error answers 404 on every portal page.
+"""
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest
+from ketapath.patients.access import own_patient
 
-from ketapath.patients.models import Patient
-
-
-def own_patient(request: HttpRequest) -> Patient:
-    patient = Patient.objects.select_related("clinic").active().filter(user=request.user).first()
-    if patient is None:
-        raise Http404("No patient record is linked to this login.")
-    return patient
+__all__ = ["own_patient"]

@@ -121,6 +121,8 @@ def report_symptoms(patient: Patient, user: Any, data: SymptomInput) -> tuple[Sy
                     routing=symptom.routing,
                     message=f"Patient reports: {symptom.label.lower()}.{since}{words}"[:2000],
                     source_label=symptom.source_label,
+                    # Reported from home: an urgent symptom reaches the on-call prescriber at once.
+                    notify_oncall=symptom.urgent,
                 )
     except IntegrityError:  # the same form sent twice at the same moment
         return SymptomReport.objects.get(client_key=key), False

@@ -10,7 +10,12 @@ from django.utils import timezone
 from ketapath.accounts.policy import requires
 from ketapath.clinical.instruments import UnknownInstrumentError, get_instrument
 from ketapath.portal.access import own_patient
-from ketapath.questionnaires.models import AssignmentStatus, QuestionnaireAssignment, Respondent
+from ketapath.questionnaires.models import (
+    AssignmentStatus,
+    QuestionnaireAssignment,
+    QuestionnaireResponse,
+    Respondent,
+)
 from ketapath.questionnaires.views import fill_page
 
 
@@ -28,7 +33,29 @@ def questionnaires(request: HttpRequest) -> HttpResponse:
         except UnknownInstrumentError:
             continue
         rows.append({"assignment": a, "name": name})
-    return render(request, "portal/questionnaires.html", {"patient": patient, "rows": rows})
+    return render(
+        request,
+        "portal/questionnaires.html",
+        {
+            "patient": patient,
+            "rows": rows,
+            "urgent": _answered_a_risk_item(patient, request.GET.get("submitted")),
+        },
+    )
+
+
+def _answered_a_risk_item(patient: object, submitted: str | None) -> bool:
+    """Whether the questionnaire just submitted (``?submitted=<assignment>``, the patient's own)
+    had an answer that fired one of the instrument's alert rules (PHQ-9 item 9, ASQ)."""
+    if not submitted or not submitted.isdigit():
+        return False
+    response = (
+        QuestionnaireResponse.objects.active()
+        .filter(assignment_id=int(submitted), patient=patient, status__in=["completed", "reviewed"])
+        .only("scores")
+        .first()
+    )
+    return bool(response is not None and (response.scores or {}).get("alerts"))
 
 
 @requires("portal.write")
@@ -58,5 +85,6 @@ def questionnaire_fill(request: HttpRequest, assignment_id: int) -> HttpResponse
         assignment=assignment,
         respondent=Respondent.PATIENT,
         template="portal/questionnaire_fill.html",
-        done_url=reverse("portal:questionnaires"),
+        # After submitting, the list page shows the urgent-help notice if a risk item was answered.
+        done_url=f"{reverse('portal:questionnaires')}?submitted={assignment.pk}",
     )

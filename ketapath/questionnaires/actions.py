@@ -20,6 +20,7 @@ from ketapath.questionnaires.models import (
     QuestionnaireAssignment,
     QuestionnaireResponse,
     QuestionnaireSchedule,
+    Respondent,
     ResponseStatus,
 )
 
@@ -176,6 +177,8 @@ def save_answers(
                 routing=alert.routing,
                 message=alert.message,
                 source_label=alert.source,
+                # Answered in the patient's own pages: nobody at the clinic is looking.
+                notify_oncall=respondent == Respondent.PATIENT,
             )
     return Saved(draft, result)
 

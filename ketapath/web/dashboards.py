@@ -33,8 +33,13 @@ def patients_at(clinic_id: int, stages: list[str]) -> list[Patient]:
 
 def staff_dashboard(user: Any) -> dict[str, Any]:
     from ketapath.alerts.queries import open_alerts_for
+    from ketapath.clinic_settings.readiness import first_infusion_missing
+    from ketapath.clinic_settings.values import values_for
 
     context: dict[str, Any] = {"stages": stage_counts(user.clinic_id)}
+    # Safety fails closed: the clinic's unset safety settings, as a banner (one query).
+    settings_values = values_for(user.clinic_id)
+    context["readiness_missing"] = first_infusion_missing(user.clinic_id, values=settings_values)
     if user.role in (Role.PRESCRIBER, Role.NURSE):
         context["alerts"] = list(open_alerts_for(user)[:LIST_LIMIT])
     if user.role == Role.NURSE:
@@ -57,10 +62,16 @@ def staff_dashboard(user: Any) -> dict[str, Any]:
         context["evaluations_waiting"] = list(evaluations_waiting(user.clinic_id, LIST_LIMIT))
         from ketapath.plans.queries import drafts_waiting
 
-        context["plans_waiting"] = drafts_waiting(user.clinic_id, LIST_LIMIT)
+        context["plans_waiting"] = drafts_waiting(user.clinic_id, LIST_LIMIT, values=settings_values)
         from ketapath.infusions.queries import cosign_waiting
 
         context["cosign_waiting"] = cosign_waiting(user.clinic_id, LIST_LIMIT)
+        from django.utils import timezone as tz
+
+        from ketapath.outcomes.followups import overdue_rescreening
+
+        # Re-screening (bladder symptoms, misuse) overdue at the clinic's intervals, or not set.
+        context["rescreening"] = overdue_rescreening(user.clinic_id, tz.localdate(), LIST_LIMIT)
         context["patients"] = patients_at(user.clinic_id, [PathwayStage.EVALUATION, PathwayStage.PLANNING])
     else:
         context["title"] = "Recently updated patients"

@@ -33,6 +33,7 @@ ITEMS = [
     NavItem("Patient tips", "clinic_tips:list", "tips.view"),
     NavItem("Access log", "audit:access_log", "audit.access_log"),
     NavItem("Clinic settings", "clinic_settings:page", "clinic.settings.view"),
+    NavItem("Clinic readiness", "clinic_settings:readiness", "clinic.readiness.view"),
     NavItem("Consent text", "consent_texts:list", "consent.text.view"),
     NavItem("Protocols", "protocols:list", "plans.view"),
 ]

@@ -67,3 +67,33 @@ def test_a_withdrawn_consent_is_inactive(personas, consent_v1):
     withdraw_consent(consent, personas.nurse, withdrawn_on=today, reason="Declined")
     [exported] = resources(patient, "Consent")
     assert exported["status"] == "inactive" and exported["provision"]["period"]["end"] == today.isoformat()
+
+
+def test_the_medication_list_is_exported_as_medication_statements(personas):
+    from datetime import timedelta
+
+    from ketapath.audit.actions import mark_entered_in_error
+    from ketapath.consultations.actions import IntakeChanges, RowChange, save_intake
+    from ketapath.consultations.models import IntakeMedicine
+
+    patient = personas.patient_one
+    since = timezone.localdate() - timedelta(days=60)
+    rows = (
+        RowChange(None, {"name": "Lorazepam", "dose": "1 mg at night", "since": since}),
+        RowChange(None, {"name": "Sertraline", "dose": "", "since": None}),
+        RowChange(None, {"name": "Typo", "dose": "", "since": None}),
+    )
+    save_intake(patient, patient.user, IntakeChanges(medicines=rows[:1]), by_patient=True)
+    save_intake(patient, personas.nurse, IntakeChanges(medicines=rows[1:]), by_patient=False)
+    mark_entered_in_error(IntakeMedicine.objects.get(name="Typo"), personas.nurse, "Wrong row")
+
+    statements = resources(patient, "MedicationStatement")  # the bundle validates as FHIR R4B
+    assert [s["medicationCodeableConcept"]["text"] for s in statements] == ["Lorazepam", "Sertraline"]
+    lorazepam, sertraline = statements
+    assert lorazepam["status"] == "active"
+    assert lorazepam["dosage"] == [{"text": "1 mg at night"}]
+    assert lorazepam["effectivePeriod"] == {"start": since.isoformat()}
+    assert lorazepam["informationSource"] == {"display": "The patient"}
+    assert lorazepam["subject"]["reference"].startswith("urn:uuid:")
+    assert "dosage" not in sertraline and "effectivePeriod" not in sertraline
+    assert sertraline["informationSource"]["display"] == personas.nurse.display_name

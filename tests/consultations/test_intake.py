@@ -42,10 +42,11 @@ def formset(prefix, rows, extra=2):
     return data
 
 
-def staff_post(conditions=(), tests=(), **fields):
+def staff_post(conditions=(), tests=(), medicines=(), **fields):
     data = {**CLEAR, **fields}
     data |= formset("conditions", list(conditions))
     data |= formset("tests", list(tests), extra=1)
+    data |= formset("medicines", list(medicines))
     return data
 
 
@@ -192,9 +193,10 @@ def test_outsiders_are_refused(personas, client, login):
 # ----------------------------------------------------------------------------------------------
 
 
-def patient_post(action="save", conditions=(), **fields):
+def patient_post(action="save", conditions=(), medicines=(), **fields):
     data = {"action": action, "referral_reason": "Pain relief", "pregnant": "no", **fields}
     data |= formset("conditions", list(conditions))
+    data |= formset("medicines", list(medicines))
     return data
 
 

@@ -42,10 +42,15 @@ def more_rows(patient, user, n):
         "opioids": {"outcome": "no-effect", "details": str(n)},
         "surgery": {"outcome": "worse", "details": ""},
     }
+    medicines = tuple(
+        RowChange(None, {"name": name, "dose": f"{i} mg", "since": today - timedelta(days=i)})
+        for i in range(n)
+        for name in (f"Lorazepam {i}", f"Sertraline {i}")
+    )
     save_intake(
         patient,
         user,
-        IntakeChanges(conditions=conditions, tests=tests, treatments=treatments),
+        IntakeChanges(conditions=conditions, tests=tests, treatments=treatments, medicines=medicines),
         by_patient=False,
     )
     for _ in range(n):
@@ -67,7 +72,8 @@ def test_chart_pages(name, personas, client, login, consent_v1):
     small = queries_for(client, url)
     more_rows(patient, personas.nurse, 12)
     for n in range(3):  # more signed versions and consents
-        sign(patient, personas.prescriber, amendment_reason=f"amendment {n}")
+        # The listed lorazepam makes the proposal "eligible with cautions" (an interaction).
+        sign(patient, personas.prescriber, "eligible-with-cautions", amendment_reason=f"amendment {n}")
         amend_evaluation(patient, personas.prescriber)
         version = publish_consent_version(
             personas.clinic_a, personas.prescriber, title="v", body="v", sources=[]

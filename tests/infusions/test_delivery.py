@@ -44,15 +44,16 @@ def test_rate_change_pause_resume_and_bolus(chart):
     chart.clock.shift(10)  # 10 min at 30 mg/h = 5 mg
     chart.event("pause")
     chart.clock.shift(6)  # paused 6 min
-    chart.event("resume", rate_ml="60")
-    chart.clock.shift(5)  # 5 min at 60 mg/h = 5 mg
+    # (45, not above the plan's 52.5 mg/h: a faster rate is refused, see test_rate_limits.py)
+    chart.event("resume", rate_ml="45")
+    chart.clock.shift(5)  # 5 min at 45 mg/h = 3.75 mg
     chart.event("bolus", dose="2.5")
-    chart.clock.shift(15)  # 15 min at 60 mg/h = 15 mg
+    chart.clock.shift(15)  # 15 min at 45 mg/h = 11.25 mg
     chart.event("stop")
     d = delivered(chart)
-    assert d.summary.infused_mg == Decimal("33.75")
+    assert d.summary.infused_mg == Decimal("28.75")
     assert d.summary.bolus_mg == Decimal("2.5")
-    assert d.summary.total_mg == Decimal("36.25")
+    assert d.summary.total_mg == Decimal("31.25")
     assert d.summary.infusing_min == 40
     assert d.summary.paused_min == 6
     assert d.summary.elapsed_min == 46

@@ -101,7 +101,8 @@ def test_settings_not_set_leave_the_schedule_empty_and_say_so(personas, make_cou
     course.hold(1)
     result = sync(START + timedelta(days=30))
     assert result.created == 0
-    assert len(result.not_set[personas.clinic_a.pk]) == 3
+    # post-session days, course weeks, bladder interval and misuse re-screening interval
+    assert len(result.not_set[personas.clinic_a.pk]) == 4
 
 
 def test_a_patient_entered_in_error_gets_nothing(personas, follow_up_settings, make_course):

@@ -91,6 +91,7 @@ def test_fhir_export_has_journal_symptoms_follow_ups_and_the_review(
             snapshot_key=snapshot_key(data),
             current_key=snapshot_key(data),
             sign=True,
+            safety_seen=True,  # the symptom report's alert is listed since no review yet
         )
         bundle = patient_bundle(patient)
     Bundle.model_validate(bundle)

@@ -71,7 +71,8 @@ def test_bladder_checks_run_from_the_first_session_to_one_interval_after_the_las
 def test_unset_parts_are_left_out_and_named():
     plan = follow_up_schedule(sessions(0), ScheduleSettings(course_weeks=(4,)), frozenset({"pain"}))
     assert [p.code for p in plan.points] == ["course-w4"]
-    assert len(plan.not_set) == 2 and any("bladder" in n for n in plan.not_set)
+    assert len(plan.not_set) == 3 and any("bladder" in n for n in plan.not_set)
+    assert any("misuse" in n for n in plan.not_set)
     assert follow_up_schedule([], ALL, frozenset()).points == ()
 
 

@@ -9,6 +9,7 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from ketapath.clinic_settings.values import set_values
 from ketapath.consultations.readiness import Readiness
 from ketapath.patients.models import PathwayStage
 from ketapath.plans import actions
@@ -108,6 +109,7 @@ def test_override_reason_is_not_recorded_when_nothing_is_exceeded(personas, read
 
 
 def test_clinic_maxima_block_and_unset_ones_say_not_set(personas, ready_patient, clinic_settings):
+    set_values(personas.clinic_a, personas.prescriber, {"dosing.iv.max_rate_mg_per_h": None})
     plan = save_draft(ready_patient, personas.prescriber, singh())
     assert "clinic maximum rate: clinic setting not set" in plan.limit_check["not_set"]
     clinic_settings(**{"dosing.iv.max_rate_mg_per_h": "50", "dosing.salt_basis": "hydrochloride"})

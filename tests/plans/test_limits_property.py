@@ -15,7 +15,7 @@ from ketapath.clinical.dosing import ClinicLimits, plan_session
 from ketapath.clinical.protocols import Route, SaltBasis, published_protocols
 from ketapath.consultations.readiness import Readiness
 from ketapath.plans import actions
-from ketapath.plans.actions import OverrideNeeded, approve_plan, save_draft, stored_inputs
+from ketapath.plans.actions import OverrideNeeded, SettingsMissing, approve_plan, save_draft, stored_inputs
 from ketapath.plans.models import SIGNED_STATUSES, TreatmentPlan
 from tests.factories import PatientFactory
 from tests.plans.conftest import singh
@@ -89,6 +89,8 @@ def test_no_approved_plan_exceeds_a_limit_without_a_recorded_override(cases, per
             approve_plan(
                 plan, personas.prescriber, result_key=plan.result_key, override_reason=case["reason"]
             )
+        except SettingsMissing:  # safety fails closed: an unset clinic maximum stops approval
+            assert case["clinic_max_rate"] is None or case["clinic_max_dose"] is None
         except OverrideNeeded:
             assert plan.exceeds_limits and not case["reason"].strip()
     for plan in TreatmentPlan.objects.filter(status__in=SIGNED_STATUSES):

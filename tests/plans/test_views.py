@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from ketapath.clinic_settings.values import set_values
 from ketapath.plans.actions import approve_plan, save_draft, schedule_sessions
 from ketapath.plans.models import LocalProtocol, PlannedSession, PlanStatus, TreatmentPlan
 from tests.factories import PatientFactory
@@ -61,6 +62,7 @@ def test_edit_page_asks_what_the_protocol_leaves_open_with_its_source(personas, 
     clinic_settings(
         **{"pump.conc_mg_per_ml": "1", "pump.increment_ml_per_h": "0.1", "dosing.salt_basis": "base"}
     )
+    set_values(personas.clinic_a, personas.prescriber, {"dosing.max_weight_age_days": None})
     client = login(personas.prescriber)
     html = client.get(url("edit", personas.patient_one)).content.decode()
     assert "Choose a protocol" in html and "Save draft" not in html
@@ -128,6 +130,12 @@ def test_within_limits_needs_no_override_field(personas, ready_patient, login):
 
 
 def test_page_shows_dose_rates_pump_and_rounding(personas, ready_patient, login):
+    unset = (
+        "dosing.iv.max_rate_mg_per_kg_per_h",
+        "dosing.iv.max_rate_mg_per_h",
+        "dosing.iv.max_dose_mg_per_session",
+    )
+    set_values(personas.clinic_a, personas.prescriber, dict.fromkeys(unset))
     client = login(personas.prescriber)
     client.post(url("edit", ready_patient), singh_post(weight_kg="68.3"))
     html = page(client, ready_patient)

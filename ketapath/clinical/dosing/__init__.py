@@ -37,6 +37,7 @@ from ketapath.clinical.dosing.session import (
     SessionDose,
     WeightRecord,
     describe,
+    min_infusion_duration,
     plan_session,
 )
 
@@ -66,6 +67,7 @@ __all__ = [
     "bioavailability",
     "convert_mg",
     "describe",
+    "min_infusion_duration",
     "plan_course",
     "plan_session",
 ]

@@ -37,6 +37,8 @@ class ClinicLimits:
 
     ``salt_basis`` says whether the clinic's milligrams are of base or hydrochloride.
     ``max_weight_age_days``: how old the weight used for dosing may be.
+    ``min_fixed_dose_duration_min``: the shortest an infusion of a fixed dose (mg or mg/kg) whose
+    source gives no duration may run, so that the dose is never given as a bolus.
     """
 
     route: Route | None = None
@@ -45,6 +47,7 @@ class ClinicLimits:
     max_dose_mg_per_session: Decimal | None = None
     max_weight_age_days: int | None = None
     salt_basis: SaltBasis = SaltBasis.UNSTATED
+    min_fixed_dose_duration_min: int | None = None
 
     def __post_init__(self) -> None:
         for name in ("max_rate_mg_per_kg_per_h", "max_rate_mg_per_h", "max_dose_mg_per_session"):
@@ -53,6 +56,8 @@ class ClinicLimits:
                 raise ValueError(f"{name} must be more than 0")
         if self.max_weight_age_days is not None and self.max_weight_age_days < 0:
             raise ValueError("max_weight_age_days must not be negative")
+        if self.min_fixed_dose_duration_min is not None and self.min_fixed_dose_duration_min < 1:
+            raise ValueError("min_fixed_dose_duration_min must be at least 1")
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +167,12 @@ class CheckBuilder:
             self.exceeded.append(
                 Exceedance(key, label, limit, actual, unit, origin, source, self.session_number)
             )
+
+    def unset(self, label: str) -> None:
+        """A clinic setting this plan needs is not set (a floor, say: no ceiling to compare)."""
+        text = f"{label}: {NOT_SET}"
+        if text not in self.not_set:
+            self.not_set.append(text)
 
     def advise(self, key: str, message: str) -> None:
         advisory = Advisory(key, message, self.session_number)

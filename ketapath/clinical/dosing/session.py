@@ -9,6 +9,15 @@ Weight-derived doses are clamped by the protocol's own caps (Schwartzman 2009: 0
 to exceed 25 mg/h"), with a note saying so; a prescriber's explicit choice above what the protocol
 allows, and anything above a clinic maximum, is not clamped but blocked until overridden.
 
+A fixed dose (mg or mg/kg) infused over a duration is never given as a bolus: the duration may not
+be shorter than the protocol's own (when its source gives one, or the clinic's minimum when that
+is shorter) or, when the source gives none, than the clinic's minimum infusion duration for a
+fixed-dose protocol. A shorter duration is refused (:class:`DoseInputError`, naming the duration):
+the plan must change; no override can lift it, since an override accepts a number above a ceiling
+knowingly, whereas a fixed dose pushed in minutes is a different treatment (a bolus) that no
+infusion protocol describes. A bolus is given only where the protocol allows one (Cohen 2018: up
+to 0.35 mg/kg before the infusion), and its ceiling is a hard limit like any other.
+
 >>> from datetime import date
 >>> from ketapath.clinical.protocols import published_protocols
 >>> p = published_protocols()["singh-2016-trd"]
@@ -75,6 +84,7 @@ class DoseChoices:
     titration_step: Decimal | None = None
     titration_interval_min: Decimal | None = None
     titration_ceiling: Decimal | None = None
+    bolus_mg_per_kg: Decimal | None = None  # an IV bolus before the infusion, where allowed
 
 
 NO_CHOICES: Final = DoseChoices()
@@ -135,6 +145,7 @@ class SessionDose:
     bioavailability: tuple[Bioavailability, ...]
     notes: tuple[str, ...]
     check: LimitCheck
+    bolus_mg: Decimal | None = None  # given at once before the infusion (included in dose_mg)
 
     @property
     def is_infusion(self) -> bool:
@@ -178,7 +189,8 @@ class SessionDose:
         if not self.steps:
             route = self.route.value
             return (Step(0.0, 0.0, float(self.dose_mg * base_mg_per_stated_mg), route),)
-        return tuple(
+        bolus = () if not self.bolus_mg else (Step(0.0, 0.0, float(self.bolus_mg * base_mg_per_stated_mg)),)
+        return bolus + tuple(
             Step(float(s.start_min), float(s.duration_min), float(s.dose_mg * base_mg_per_stated_mg))
             for s in self.steps
         )
@@ -346,6 +358,81 @@ def _titration_rates(
     return steps
 
 
+MIN_DURATION_LABEL: Final = "minimum infusion duration for a fixed-dose protocol"
+
+
+def min_infusion_duration(protocol: Protocol, clinic: ClinicLimits) -> Decimal | None:
+    """The shortest duration a fixed-dose infusion of ``protocol`` may run (None: no such floor,
+    or the clinic's minimum is needed and not set).
+
+    Only fixed-dose infusions (a dose in mg or mg/kg over a duration) have one. The protocol's own
+    duration (its fixed value or its minimum) is always allowed; the clinic's minimum applies
+    when the source gives no duration, and lets a prescriber go below the source's duration only
+    down to it.
+    """
+    if not protocol.dose.is_fixed_dose_infusion:
+        return None
+    source = protocol.dose.duration_min.lower
+    mine = None if clinic.min_fixed_dose_duration_min is None else Decimal(clinic.min_fixed_dose_duration_min)
+    if source is None:
+        return mine
+    return source if mine is None else min(source, mine)
+
+
+def _check_min_duration(
+    protocol: Protocol, clinic: ClinicLimits, duration: Decimal, check: CheckBuilder
+) -> None:
+    """Refuse a fixed dose infused faster than its minimum duration (a bolus in all but name)."""
+    if not protocol.dose.is_fixed_dose_infusion:
+        return
+    floor = min_infusion_duration(protocol, clinic)
+    if protocol.dose.duration_min.lower is None and clinic.min_fixed_dose_duration_min is None:
+        check.unset(MIN_DURATION_LABEL)
+    if floor is not None and duration < floor:
+        whose = (
+            "the clinic's minimum infusion duration for a fixed-dose protocol"
+            if clinic.min_fixed_dose_duration_min is not None and floor == clinic.min_fixed_dose_duration_min
+            else f"the protocol's duration ({protocol.source_label})"
+        )
+        raise DoseInputError(
+            f"the duration of {fmt(duration)} min is shorter than {whose}, {fmt(floor)} min: "
+            f"{protocol.id} gives a fixed dose by infusion, not as a bolus; give a longer duration"
+        )
+
+
+def _bolus_mg(
+    protocol: Protocol, chosen: Decimal | None, weight_kg: Decimal, check: CheckBuilder, notes: list[str]
+) -> Decimal | None:
+    """The bolus before the infusion, where the protocol allows one and the prescriber gives it."""
+    if chosen is None:
+        return None
+    allowed = protocol.dose.bolus
+    if allowed is None or not protocol.is_infusion:
+        raise DoseInputError(
+            f"{protocol.id} gives no bolus: its dose is "
+            + ("infused" if protocol.is_infusion else "given as the protocol states")
+            + "; leave the bolus empty"
+        )
+    _positive(chosen, "the bolus (mg/kg)")
+    cited = allowed.citation.label() if allowed.citation else protocol.source_label
+    upper = allowed.mg_per_kg.upper
+    check.ceiling(
+        "protocol.bolus_mg_per_kg",
+        "protocol maximum bolus",
+        upper,
+        chosen,
+        "mg/kg",
+        LimitOrigin.PROTOCOL,
+        cited,
+    )
+    mg = chosen * weight_kg
+    notes.append(
+        f"Bolus {fmt(mg.quantize(Decimal('0.1')))} mg ({fmt(chosen)} mg/kg) before the infusion, by syringe, "
+        f"not the pump ({allowed.mg_per_kg.describe('mg/kg')}: {cited})."
+    )
+    return mg
+
+
 def plan_session(
     protocol: Protocol,
     weight: WeightRecord,
@@ -384,8 +471,11 @@ def plan_session(
     def resolve(param: Param, chosen: Decimal | None, name: str, label: str, unit: str) -> Decimal:
         return _resolve(protocol, param, chosen, name, label, unit, check)
 
+    bolus_mg: Decimal | None = None
     if protocol.is_infusion:
         duration = resolve(rule.duration_min, choices.duration_min, "duration_min", "duration", "min")
+        _check_min_duration(protocol, clinic, duration, check)
+        bolus_mg = _bolus_mg(protocol, choices.bolus_mg_per_kg, weight_kg, check, notes)
         if kind is DoseKind.PER_KG_OVER_DURATION:
             per_kg = resolve(rule.dose_mg_per_kg, choices.dose_mg_per_kg, "dose_mg_per_kg", "dose", "mg/kg")
             rate = per_kg * weight_kg * MINUTES_PER_HOUR / duration
@@ -412,15 +502,16 @@ def plan_session(
             segments = [(Decimal(0), duration, total * MINUTES_PER_HOUR / duration)]
         else:
             segments = _titration_rates(protocol, choices, weight_kg, duration, check, notes)
-        prescribed = sum((r * d / MINUTES_PER_HOUR for _, d, r in segments), Decimal(0))
+        prescribed = sum((r * d / MINUTES_PER_HOUR for _, d, r in segments), bolus_mg or Decimal(0))
         steps = tuple(
             _pump_step(protocol, start, length, rate, pump, check) for start, length, rate in segments
         )
-        dose_mg = sum((s.dose_mg for s in steps), Decimal(0))
+        dose_mg = sum((s.dose_mg for s in steps), bolus_mg or Decimal(0))
         if pump is None:
             notes.append("No bag or syringe given: mL/h not computed.")
     else:
         steps = ()
+        _bolus_mg(protocol, choices.bolus_mg_per_kg, weight_kg, check, notes)  # refused: no bolus here
         if kind is DoseKind.FIXED_DOSE:
             if session_number == 1 and rule.first_dose_mg is not None:
                 dose_mg = rule.first_dose_mg
@@ -476,6 +567,7 @@ def plan_session(
         bioavailability=found,
         notes=tuple(dict.fromkeys(notes)),
         check=check.build(),
+        bolus_mg=bolus_mg,
     )
 
 
@@ -624,6 +716,8 @@ def describe(dose: SessionDose) -> Sequence[str]:
         lines.append(
             f"{fmt(dose.rate_mg_per_h.quantize(Decimal('0.01')))} mg/h over {fmt(dose.duration_min)} min"
         )
+    if dose.bolus_mg:
+        lines.append(f"bolus {fmt(dose.bolus_mg.quantize(Decimal('0.1')))} mg before the infusion")
     if dose.rate_ml_per_h is not None:
         lines.append(f"pump {fmt(dose.rate_ml_per_h)} mL/h at {fmt(dose.conc_mg_per_ml or Decimal(0))} mg/mL")
     lines.extend(f"bioavailability {b.describe()}" for b in dose.bioavailability)

@@ -2,7 +2,7 @@
 
 The decision is the most severe effect among the reasons: ``blocks`` -> not eligible now;
 ``safety-review``, ``work-up`` or ``missing-information`` -> work-up needed first; ``caution`` ->
-eligible with cautions; otherwise eligible.
+eligible with cautions; otherwise eligible. Interactions with the listed medicines are cautions.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from dataclasses import replace
 
 from ketapath.clinical.eligibility.expressions import evaluate as evaluate_when
 from ketapath.clinical.eligibility.expressions import unknown_fields
-from ketapath.clinical.eligibility.indications import indication_reasons
+from ketapath.clinical.eligibility.indications import indication_reasons, interaction_reasons
 from ketapath.clinical.eligibility.model import (
     DECISION_FOR,
     FIELDS,
@@ -129,7 +129,8 @@ def _apply(
     if rule.effect_setting:
         return _policy_reason(rule, settings, book)
     assert rule.effect is not None  # the loader guarantees a flag rule has one or the other
-    return Reason(rule.code, rule.effect, rule.text.format(**values), rule.cited, rule.grade, rule.certainty)
+    shown = {k: "not recorded" if v is None else v for k, v in values.items()}
+    return Reason(rule.code, rule.effect, rule.text.format(**shown), rule.cited, rule.grade, rule.certainty)
 
 
 def evaluate(inp: EligibilityInput, settings: ClinicSettings | None = None) -> EligibilityDecision:
@@ -143,8 +144,11 @@ def evaluate(inp: EligibilityInput, settings: ClinicSettings | None = None) -> E
     values = _check_input(inp, book)
     _check_settings(settings, book)
     reasons = list(indication_reasons(inp, book))
+    reasons.extend(interaction_reasons(inp, book))
     missing: dict[str, Reason] = {}  # one reason per set of unrecorded facts, naming every rule
     for rule in book.rules:
+        if rule.applies_if is not None and evaluate_when(rule.applies_if, values) is not True:
+            continue  # a rule for another treatment (e.g. the esketamine label), or none planned
         outcome = evaluate_when(rule.when, values)
         if outcome is None and rule.on_unknown == "missing":
             key, reason = _missing(rule, values)

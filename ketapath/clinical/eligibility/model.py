@@ -12,10 +12,13 @@ from datetime import date
 from enum import StrEnum
 from typing import Final, Literal
 
+from ketapath.clinical.interactions import Medicine
 from ketapath.clinical.sources import Cited
 
 Control = Literal["none", "controlled", "poorly-controlled"]
 HepaticSeverity = Literal["none", "mild", "moderate", "severe"]
+PlannedDrug = Literal["ketamine", "esketamine"]
+PlannedRoute = Literal["iv", "intranasal", "im", "oral", "sublingual", "rectal"]
 
 
 class Effect(StrEnum):
@@ -82,11 +85,21 @@ class TestOnFile:
 
 @dataclass(frozen=True, slots=True)
 class EligibilityInput:
-    """Everything the rules may read. ``None`` = not recorded."""
+    """Everything the rules may read. ``None`` = not recorded.
+
+    ``medicines`` is the patient's medication list; each medicine a cited interaction rule covers
+    for the planned drug (both drugs while ``planned_drug`` is not recorded) becomes a caution.
+    ``planned_drug``/``planned_route`` describe the treatment being considered: the esketamine
+    label's rules apply only when ``planned_drug`` is ``"esketamine"``.
+    """
 
     assessed_on: date
     conditions: tuple[ConditionEntry, ...] = ()
     tests: tuple[TestOnFile, ...] = ()
+    medicines: tuple[Medicine, ...] = ()
+    planned_drug: PlannedDrug | None = None
+    planned_route: PlannedRoute | None = None
+    treatment_resistant: bool | None = None
     pregnant: bool | None = None
     breastfeeding: bool | None = None
     psychosis_active: bool | None = None
@@ -107,6 +120,12 @@ class EligibilityInput:
     asq_positive: bool | None = None
     asq_acute_positive: bool | None = None
     phq9_item9: int | None = None
+    aneurysmal_vascular_disease: bool | None = None
+    arteriovenous_malformation: bool | None = None
+    intracerebral_haemorrhage_history: bool | None = None
+    hypersensitivity_ketamine: bool | None = None
+    systolic_bp_mmhg: int | None = None
+    diastolic_bp_mmhg: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +142,8 @@ class FieldSpec:
 
 _CONTROL: Final = ("none", "controlled", "poorly-controlled")
 
-#: The facts of :class:`EligibilityInput` that rules may name (all but date, conditions, tests).
+#: The facts of :class:`EligibilityInput` that rules may name (all but date, conditions, tests,
+#: medicines).
 FIELDS: Final[Mapping[str, FieldSpec]] = {
     spec.name: spec
     for spec in (
@@ -147,6 +167,34 @@ FIELDS: Final[Mapping[str, FieldSpec]] = {
         FieldSpec("asq_positive", "ASQ screen", "bool"),
         FieldSpec("asq_acute_positive", "ASQ acuity question", "bool"),
         FieldSpec("phq9_item9", "PHQ-9 item 9", "int", minimum=0, maximum=3),
+        FieldSpec("planned_drug", "planned drug", "choice", ("ketamine", "esketamine")),
+        FieldSpec(
+            "planned_route",
+            "planned route",
+            "choice",
+            ("iv", "intranasal", "im", "oral", "sublingual", "rectal"),
+        ),
+        FieldSpec(
+            "treatment_resistant",
+            "treatment resistance (inadequate response to at least two antidepressants of adequate "
+            "dose and duration in the current episode)",
+            "bool",
+        ),
+        FieldSpec(
+            "aneurysmal_vascular_disease",
+            "aneurysmal vascular disease (thoracic or abdominal aorta, intracranial or peripheral arteries)",
+            "bool",
+        ),
+        FieldSpec("arteriovenous_malformation", "arteriovenous malformation", "bool"),
+        FieldSpec("intracerebral_haemorrhage_history", "history of intracerebral haemorrhage", "bool"),
+        FieldSpec(
+            "hypersensitivity_ketamine",
+            "hypersensitivity to esketamine, ketamine or an excipient",
+            "bool",
+        ),
+        # Bounds: physically possible values, as the vital-sign forms use.
+        FieldSpec("systolic_bp_mmhg", "systolic blood pressure (mmHg)", "int", minimum=40, maximum=300),
+        FieldSpec("diastolic_bp_mmhg", "diastolic blood pressure (mmHg)", "int", minimum=20, maximum=200),
     )
 }
 

@@ -9,7 +9,9 @@ Each file may hold any of these sections; together they make one rule book:
     ``test`` and the ``recency_setting`` that says how recent it must be. ``on_unknown`` is
     ``"missing"`` (default: an unrecorded fact is a missing-information reason) or ``"ignore"``;
     ``missing_text`` overrides the default missing-information sentence. Only a
-    ``missing-information`` rule may go without a source.
+    ``missing-information`` rule may go without a source. ``applies_if`` (a condition like
+    ``when``) limits the rule to some treatments: unless it is known to hold (e.g. the planned drug
+    is esketamine), the rule is skipped and asks nothing.
 ``[tests.<kind>]``
     ``label`` of a test kind.
 ``[settings.<name>]``
@@ -42,9 +44,13 @@ _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 INDICATION_CASES: Final[dict[str, frozenset[str]]] = {
     "none-recorded": frozenset(),
     "unmapped-code": frozenset({"code"}),
+    "excluded-code": frozenset({"code", "title", "reason"}),
     "onset-unknown": frozenset({"condition", "months"}),
     "not-chronic": frozenset({"condition", "duration", "chronic_from", "months"}),
     "ungraded": frozenset({"condition"}),
+    "treatment-resistance-unknown": frozenset({"condition"}),
+    "not-treatment-resistant": frozenset({"condition"}),
+    "interaction": frozenset({"medicine", "message"}),
 }
 
 
@@ -76,6 +82,7 @@ class Rule:
     test: str
     recency_setting: str
     origin: str
+    applies_if: Expr | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +137,7 @@ def _citation(path: Path, where: str, raw: dict[str, Any]) -> tuple[Cited | None
 _RULE_KEYS: Final = frozenset(
     {
         "code", "title", "kind", "when", "text", "effect", "effect_setting", "source", "locator",
-        "grade", "certainty", "on_unknown", "missing_text", "test", "recency_setting",
+        "grade", "certainty", "on_unknown", "missing_text", "test", "recency_setting", "applies_if",
     }
 )  # fmt: skip
 
@@ -188,6 +195,7 @@ def _rule(path: Path, raw: Any, tests: dict[str, str], settings: dict[str, Setti
         test=test,
         recency_setting=recency,
         origin=path.name,
+        applies_if=parse(path, f"{where}.applies_if", raw["applies_if"]) if "applies_if" in raw else None,
     )
 
 
@@ -240,6 +248,8 @@ def rule_book() -> RuleBook:
             _settings(path, raw["settings"], settings)
         if "indication" in raw:
             _indication(path, raw["indication"], indication)
+    if "interaction" in indication and indication["interaction"].effect is not Effect.CAUTION:
+        raise DataFileError(SUBDIR, "[indication.interaction] effect must be 'caution'")
     missing = set(INDICATION_CASES) - set(indication)
     if missing:
         raise DataFileError(SUBDIR, f"indication cases {sorted(missing)} are not defined")

@@ -40,6 +40,7 @@ from ketapath.clinical.instruments.registry import (
     UnknownInstrumentError,
     all_instruments,
     get_instrument,
+    with_purpose,
 )
 from ketapath.clinical.instruments.wording import WordingError, apply_wording, load_wording
 
@@ -71,4 +72,5 @@ __all__ = [
     "load_wording",
     "score",
     "validate_answers",
+    "with_purpose",
 ]

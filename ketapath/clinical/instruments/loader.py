@@ -16,6 +16,7 @@ A file looks like this (abridged; see ``data/instruments/phq-2.toml``)::
     kind = "patient-reported"
     primary = "total"
     citations = [{ source = "kroenke-2003" }]
+    purposes = ["worsening-watch"]   # optional: what the pathway uses it for (looked up by purpose)
 
     [licence]
     status = "free"            # free | restricted | licensed | unconfirmed
@@ -181,6 +182,7 @@ def _parse(r: _Reader, raw: Mapping[str, Any]) -> Instrument:
             "scales",
             "alerts",
             "covariates",
+            "purposes",
         },
     )
     instrument_id = r.ident("the instrument", raw.get("id"))
@@ -210,6 +212,12 @@ def _parse(r: _Reader, raw: Mapping[str, Any]) -> Instrument:
     if primary not in {s.id for s in scales}:
         raise r.fail(f"primary scale {primary!r} is not defined")
     alerts = _alerts(r, raw.get("alerts", []), items, scales)
+    purposes_raw = raw.get("purposes", [])
+    if not isinstance(purposes_raw, list):
+        raise r.fail("purposes must be a list of ids")
+    purposes = tuple(r.ident("a purpose", p) for p in purposes_raw)
+    if len(set(purposes)) != len(purposes):
+        raise r.fail("purposes lists an id twice")
     return Instrument(
         id=instrument_id,
         name=name,
@@ -226,6 +234,7 @@ def _parse(r: _Reader, raw: Mapping[str, Any]) -> Instrument:
         alerts=alerts,
         covariates=covariates,
         panel=panel,
+        purposes=purposes,
     )
 
 
@@ -399,9 +408,8 @@ def _change(r: _Reader, where: str, raw: object, minimum: float, maximum: float)
     direction = r.text(where, table, "direction")
     if direction not in ("lower-is-better", "higher-is-better"):
         raise r.fail(f"{where} direction must be 'lower-is-better' or 'higher-is-better'")
+    # A table may give the direction alone (which way is worse) when no threshold is published.
     found = {key: _threshold(r, f"{where} {key}", table[key]) for key in sorted(keys) if key in table}
-    if not found:
-        raise r.fail(f"{where} defines no threshold")
     for key in ("important_percent", "response_percent"):
         if key in found and found[key].value > 100:
             raise r.fail(f"{where} {key} must be a percentage of at most 100")

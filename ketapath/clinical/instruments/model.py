@@ -261,6 +261,7 @@ class Instrument:
     covariates: tuple[Covariate, ...] = ()
     panel: Coding | None = None
     wording_source: str = ""
+    purposes: tuple[str, ...] = ()  # what the pathway uses it for, e.g. "misuse-rescreening"
 
     def item(self, item_id: str) -> Item:
         for item in self.items:

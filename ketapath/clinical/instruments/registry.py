@@ -44,3 +44,15 @@ def get_instrument(instrument_id: str) -> Instrument:
         return all_instruments()[instrument_id]
     except KeyError:
         raise UnknownInstrumentError(f"unknown instrument {instrument_id!r}") from None
+
+
+def with_purpose(purpose: str) -> tuple[Instrument, ...]:
+    """The definitions whose data file lists ``purpose`` (in id order): apps look instruments up
+    by what they are for, never by id.
+
+    >>> [d.id for d in with_purpose("misuse-rescreening")]
+    ['audit-c', 'dast-10']
+    >>> with_purpose("no-such-purpose")
+    ()
+    """
+    return tuple(d for d in all_instruments().values() if purpose in d.purposes)

@@ -4,9 +4,11 @@ Fasting before a session is in :mod:`ketapath.clinical.fasting`; readiness to le
 :mod:`ketapath.clinical.discharge`.
 """
 
+from ketapath.clinical.monitoring.predose import PreDoseGuidance, predose_guidance
 from ketapath.clinical.monitoring.schedule import VitalsPlan, vitals_plan
 from ketapath.clinical.monitoring.vitals import (
     NOT_SET,
+    PHASE_WORDS,
     Alert,
     Basis,
     ClinicThreshold,
@@ -19,17 +21,21 @@ from ketapath.clinical.monitoring.vitals import (
     VitalsCheck,
     VitalSigns,
     check_vitals,
+    fallbacks,
     thresholds,
+    thresholds_for,
 )
 
 __all__ = [
     "NOT_SET",
+    "PHASE_WORDS",
     "Alert",
     "Basis",
     "ClinicThreshold",
     "ClinicVitalSettings",
     "Direction",
     "MonitoringPhase",
+    "PreDoseGuidance",
     "Severity",
     "Threshold",
     "Vital",
@@ -37,6 +43,9 @@ __all__ = [
     "VitalsCheck",
     "VitalsPlan",
     "check_vitals",
+    "fallbacks",
+    "predose_guidance",
     "thresholds",
+    "thresholds_for",
     "vitals_plan",
 ]

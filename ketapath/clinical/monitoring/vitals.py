@@ -6,6 +6,11 @@ clinic setting with no default (value and severity from :class:`ClinicVitalSetti
 says which threshold, whether it is cited or the clinic's choice, and how severe. A threshold the
 clinic has not set is reported as "clinic setting not set", and the check is then incomplete.
 
+Every phase checks every vital: the file's ``[fallback]`` table names, for a phase, the phase whose
+threshold applies where it has none of its own for a vital and direction (observation after the
+stop reuses the "during" thresholds; a pre-dose respiratory rate is checked against the "during"
+limits). The reasons are in the data file. An alert from a borrowed threshold says so in its label.
+
 >>> settings = ClinicVitalSettings({"pre-systolic-high": ClinicThreshold(Decimal(160),
 ...                                                                      Severity.WARNING)})
 >>> check = check_vitals(VitalSigns(systolic_mmhg=172), MonitoringPhase.PRE_DOSE, settings)
@@ -51,6 +56,14 @@ UNITS: Final[Mapping[Vital, str]] = {
 class MonitoringPhase(StrEnum):
     PRE_DOSE = "pre-dose"
     DURING = "during"
+    OBSERVATION = "observation"  # after the stop, until discharge
+
+
+PHASE_WORDS: Final[Mapping[MonitoringPhase, str]] = {
+    MonitoringPhase.PRE_DOSE: "before dosing",
+    MonitoringPhase.DURING: "during treatment",
+    MonitoringPhase.OBSERVATION: "in the observation after the infusion",
+}
 
 
 class Direction(StrEnum):
@@ -155,10 +168,35 @@ class VitalsCheck:
         return "incomplete" if self.not_set else "ok"
 
 
+def _load_fallback(path: Path, raw: object) -> dict[MonitoringPhase, MonitoringPhase]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise DataFileError(path, "[fallback] must be a table of phase = phase")
+    found: dict[MonitoringPhase, MonitoringPhase] = {}
+    for key, value in raw.items():
+        try:
+            phase, other = MonitoringPhase(str(key)), MonitoringPhase(str(value))
+        except ValueError as exc:
+            raise DataFileError(path, f"[fallback]: {exc}") from None
+        if phase is other:
+            raise DataFileError(path, f"[fallback]: {key} cannot fall back to itself")
+        found[phase] = other
+    for phase in found:
+        seen = {phase}
+        nxt = found.get(phase)
+        while nxt is not None:
+            if nxt in seen:
+                raise DataFileError(path, "[fallback] must not loop")
+            seen.add(nxt)
+            nxt = found.get(nxt)
+    return found
+
+
 def _load(path: Path) -> dict[str, Threshold]:
     raw = read_toml(path)
-    if set(raw) != {"threshold"} or not isinstance(raw["threshold"], dict):
-        raise DataFileError(path, "must hold only [threshold.<id>] tables")
+    if not set(raw) <= {"threshold", "fallback"} or not isinstance(raw.get("threshold"), dict):
+        raise DataFileError(path, "must hold [threshold.<id>] tables and an optional [fallback] table")
     found: dict[str, Threshold] = {}
     for key, item in raw["threshold"].items():
         where = f"[threshold.{key}]"
@@ -210,25 +248,52 @@ def thresholds() -> dict[str, Threshold]:
     return _load(VITALS_FILE)
 
 
+@cache
+def fallbacks() -> dict[MonitoringPhase, MonitoringPhase]:
+    """For a phase, the phase whose thresholds apply where it has none of its own (data file)."""
+    return _load_fallback(VITALS_FILE, read_toml(VITALS_FILE).get("fallback"))
+
+
+def thresholds_for(
+    phase: MonitoringPhase,
+    *,
+    table: Mapping[str, Threshold] | None = None,
+    fallback: Mapping[MonitoringPhase, MonitoringPhase] | None = None,
+) -> tuple[Threshold, ...]:
+    """The thresholds that apply at ``phase``: its own, then for each vital and direction it
+    lacks, the fallback phase's (following the chain)."""
+    slots = thresholds() if table is None else table
+    chain = (fallbacks() if table is None else {}) if fallback is None else fallback
+    found: list[Threshold] = []
+    covered: set[tuple[Vital, Direction]] = set()
+    current: MonitoringPhase | None = phase
+    while current is not None:
+        added = [s for s in slots.values() if s.phase is current and (s.vital, s.direction) not in covered]
+        found += added
+        covered |= {(s.vital, s.direction) for s in added}
+        current = chain.get(current)
+    return tuple(found)
+
+
 def check_vitals(
     vitals: VitalSigns,
     phase: MonitoringPhase,
     settings: ClinicVitalSettings = ClinicVitalSettings(),
     *,
     table: Mapping[str, Threshold] | None = None,
+    fallback: Mapping[MonitoringPhase, MonitoringPhase] | None = None,
 ) -> VitalsCheck:
-    """Alerts for the recorded vitals at this phase. Only thresholds for recorded vitals count;
-    crossing means strictly above (or below) the limit. ``table`` replaces the shipped thresholds
-    (tests, or a data file under review)."""
-    slots = thresholds() if table is None else table
+    """Alerts for the recorded vitals at this phase (its own thresholds and those it borrows, see
+    :func:`thresholds_for`). Only thresholds for recorded vitals count; crossing means strictly
+    above (or below) the limit. ``table`` replaces the shipped thresholds (tests, or a data file
+    under review); with it, no fallback applies unless ``fallback`` is given."""
     alerts: list[Alert] = []
     not_set: list[str] = []
-    for slot in slots.values():
-        if slot.phase is not phase:
-            continue
+    for slot in thresholds_for(phase, table=table, fallback=fallback):
         value = vitals.get(slot.vital)
         if value is None:
             continue
+        label = slot.label if slot.phase is phase else f"{slot.label} (applied {PHASE_WORDS[phase]})"
         if slot.basis is Basis.CITED:
             assert slot.value is not None and slot.severity is not None
             limit, severity = slot.value, slot.severity
@@ -236,7 +301,7 @@ def check_vitals(
         else:
             chosen = settings.values.get(slot.id)
             if chosen is None:
-                not_set.append(f"{slot.label}: {NOT_SET}")
+                not_set.append(f"{label}: {NOT_SET}")
                 continue
             limit, severity, source = chosen.value, chosen.severity, "clinic setting"
         crossed = value > limit if slot.direction is Direction.ABOVE else value < limit
@@ -244,7 +309,7 @@ def check_vitals(
             alerts.append(
                 Alert(
                     slot.id,
-                    slot.label,
+                    label,
                     slot.vital,
                     value,
                     limit,

@@ -8,6 +8,12 @@ database as a mapping of the same shape and is validated by the same code
 A dose parameter is written as a number (fixed by the source), a table ``{min = .., max = ..}`` or
 ``{choices = [..]}``, or the word ``"prescriber"`` when the source leaves it open. Every parameter
 the dose kind uses must be written, so that "the source does not say" is explicit.
+
+A published protocol also says how its dose is given (``[dose] given = "infusion"`` or
+``"at-once"``), which must match its kind: nothing is given at once unless its data says so. An
+infusion may allow an optional bolus before it (``[dose.bolus]``, with the ceiling and the source
+that states it). A stated salt basis (base or hydrochloride) needs its source
+(``salt_basis_source``, ``salt_basis_locator``).
 """
 
 from __future__ import annotations
@@ -22,10 +28,12 @@ from ketapath.clinical.datafiles import DataFileError, read_toml, toml_files
 from ketapath.clinical.protocols.model import (
     INFUSED_KINDS,
     OPEN,
+    Bolus,
     DoseKind,
     DoseRule,
     Drug,
     Evidence,
+    Given,
     Param,
     Phase,
     Premedication,
@@ -38,6 +46,7 @@ from ketapath.clinical.protocols.model import (
     SessionLimits,
     Setting,
     Titration,
+    given_for,
 )
 from ketapath.clinical.sources import Cited, Source, require_source
 
@@ -61,6 +70,8 @@ _TOP_KEYS: Final = frozenset(
         "condition_group",
         "drug",
         "salt_basis",
+        "salt_basis_source",
+        "salt_basis_locator",
         "route",
         "setting",
         "source",
@@ -78,7 +89,7 @@ _TOP_KEYS: Final = frozenset(
     }
 )
 
-E = TypeVar("E", Drug, SaltBasis, Route, Setting, DoseKind, RateUnit)
+E = TypeVar("E", Drug, SaltBasis, Route, Setting, DoseKind, RateUnit, Given)
 
 
 class ProtocolError(DataFileError):
@@ -201,14 +212,49 @@ def _param(reader: _Reader, raw: object, where: str) -> Param:
     return Param.fixed(reader.number(raw, where))
 
 
-def _dose(reader: _Reader, raw: Mapping[str, Any], route: Route) -> DoseRule:
+def _given(reader: _Reader, raw: Mapping[str, Any], kind: DoseKind, *, required: bool) -> Given | None:
+    """How the dose is given, as written; it must agree with the kind."""
+    if "given" not in raw:
+        if required:
+            expected = given_for(kind).value
+            raise reader.fail(f'[dose].given is missing: write given = "{expected}" for kind {kind.value!r}')
+        return None
+    given = reader.enum(Given, raw, "given", "[dose].")
+    if given is not given_for(kind):
+        raise reader.fail(
+            f"[dose].given {given.value!r} does not fit kind {kind.value!r}: "
+            f"{kind.value!r} is given as {given_for(kind).value!r}"
+        )
+    return given
+
+
+def _bolus(reader: _Reader, raw: object, kind: DoseKind) -> Bolus | None:
+    if raw is None:
+        return None
+    where = "[dose.bolus]"
+    if not isinstance(raw, Mapping):
+        raise reader.fail(f"{where} must be a table")
+    if kind not in INFUSED_KINDS:
+        raise reader.fail(f"{where} is a bolus before an infusion: kind {kind.value!r} is not one")
+    reader.unknown(raw, ("mg_per_kg", "source", "locator"), where)
+    if "mg_per_kg" not in raw:
+        raise reader.fail(f"{where}.mg_per_kg is missing")
+    param = _param(reader, raw["mg_per_kg"], f"{where}.mg_per_kg")
+    if param.upper is None:
+        raise reader.fail(f"{where}.mg_per_kg needs the ceiling its source states (max)")
+    return Bolus(param, reader.cited(raw, f"{where}.", required=True))
+
+
+def _dose(reader: _Reader, raw: Mapping[str, Any], route: Route, *, local: bool = False) -> DoseRule:
     where = "[dose]"
     kind = reader.enum(DoseKind, raw, "kind", f"{where}.")
     used = _KIND_PARAMS[kind]
     extras: tuple[str, ...] = ("titration",) if kind is DoseKind.TITRATION else ()
     if kind is DoseKind.FIXED_DOSE:
         extras = ("first_dose_mg", "device_mg", "device_interval_min")
-    reader.unknown(raw, ("kind", "reported", *used, *extras), where)
+    reader.unknown(raw, ("kind", "reported", "given", "bolus", *used, *extras), where)
+    given = _given(reader, raw, kind, required=not local)
+    bolus = _bolus(reader, raw.get("bolus"), kind)
     for name in _ALL_PARAMS:
         if name in used and name not in raw:
             raise reader.fail(
@@ -252,6 +298,8 @@ def _dose(reader: _Reader, raw: Mapping[str, Any], route: Route) -> DoseRule:
         device_mg=device,
         device_interval_min=rest,
         reported=reported,
+        given=given,
+        bolus=bolus,
         **params,
     )
 
@@ -437,6 +485,19 @@ def protocol_from_mapping(raw: Mapping[str, Any], origin: Path | str = "database
     citation = reader.cited(raw, "", required=not local)
     verified = reader.text(raw, "verified", "", required=not local)
     route = reader.enum(Route, raw, "route")
+    salt_basis = reader.enum(SaltBasis, raw, "salt_basis")
+    salt_citation = None
+    if "salt_basis_source" in raw:
+        salt_citation = Cited(
+            reader.source(raw["salt_basis_source"], "salt_basis_source"),
+            reader.text(raw, "salt_basis_locator", "", required=False),
+        )
+    elif "salt_basis_locator" in raw:
+        raise reader.fail("salt_basis_locator needs a salt_basis_source")
+    if salt_basis is not SaltBasis.UNSTATED and salt_citation is None and not local:
+        raise reader.fail(
+            f"salt_basis {salt_basis.value!r} needs salt_basis_source: where the source says so"
+        )
     notes = raw.get("notes", [])
     if not isinstance(notes, list) or not all(isinstance(n, str) for n in notes):
         raise reader.fail("notes must be a list of text")
@@ -449,10 +510,10 @@ def protocol_from_mapping(raw: Mapping[str, Any], origin: Path | str = "database
         indication=reader.text(raw, "indication", ""),
         condition_group=reader.text(raw, "condition_group", ""),
         drug=reader.enum(Drug, raw, "drug"),
-        salt_basis=reader.enum(SaltBasis, raw, "salt_basis"),
+        salt_basis=salt_basis,
         route=route,
         setting=reader.enum(Setting, raw, "setting"),
-        dose=_dose(reader, reader.table(raw, "dose", required=True), route),
+        dose=_dose(reader, reader.table(raw, "dose", required=True), route, local=local),
         limits=_limits(reader, reader.table(raw, "limits")),
         schedule=_schedule(reader, schedule_raw),
         premedication=_premedication(reader, raw.get("premedication")),
@@ -463,6 +524,7 @@ def protocol_from_mapping(raw: Mapping[str, Any], origin: Path | str = "database
         local=local,
         author=author,
         notes=tuple(n.strip() for n in notes),
+        salt_citation=salt_citation,
     )
 
 

@@ -63,9 +63,9 @@ class Drug(StrEnum):
 
 
 class SaltBasis(StrEnum):
-    """Whether milligrams are of ketamine base or of the hydrochloride salt."""
+    """Whether milligrams are of the base (ketamine or esketamine) or of its hydrochloride salt."""
 
-    BASE = "base"
+    BASE = "base"  # of the drug itself: ketamine, or esketamine (same molar mass)
     HYDROCHLORIDE = "hydrochloride"
     UNSTATED = "unstated"
 
@@ -109,6 +109,21 @@ INFUSED_KINDS: Final = frozenset(
         DoseKind.TITRATION,
     }
 )
+#: Infusions whose dose is fixed (mg or mg/kg) and whose rate follows from the duration: given
+#: faster, the same dose becomes a bolus. They never run shorter than a minimum duration.
+FIXED_DOSE_INFUSIONS: Final = frozenset({DoseKind.PER_KG_OVER_DURATION, DoseKind.FIXED_TOTAL})
+
+
+class Given(StrEnum):
+    """How the whole dose is given, as the protocol's data says explicitly."""
+
+    INFUSION = "infusion"  # over a duration, by pump
+    AT_ONCE = "at-once"  # all at once: a bolus, a nasal spray, a tablet
+
+
+def given_for(kind: DoseKind) -> Given:
+    """How a dose kind is given (the loader checks a protocol's ``given`` against it)."""
+    return Given.INFUSION if kind in INFUSED_KINDS else Given.AT_ONCE
 
 
 class RateUnit(StrEnum):
@@ -187,8 +202,21 @@ class Titration:
 
 
 @dataclass(frozen=True, slots=True)
+class Bolus:
+    """An intravenous bolus a protocol allows before its infusion (optional: the prescriber gives
+    it or not), with the ceiling its source states (Cohen 2018: "up to 0.35 mg/kg")."""
+
+    mg_per_kg: Param
+    citation: Cited | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class DoseRule:
-    """How one session's dose is found. Only the parameters its ``kind`` uses are meaningful."""
+    """How one session's dose is found. Only the parameters its ``kind`` uses are meaningful.
+
+    ``given`` says explicitly whether the dose is infused or given at once; ``bolus`` is an
+    optional IV bolus before an infusion (None: the protocol allows none).
+    """
 
     kind: DoseKind
     dose_mg_per_kg: Param = OPEN
@@ -201,6 +229,17 @@ class DoseRule:
     device_mg: Decimal | None = None  # a nasal device delivers this much: doses are multiples
     device_interval_min: Decimal | None = None  # rest between devices
     reported: str = ""  # what the source reports about doses actually given (information only)
+    given: Given | None = None  # None: derived from ``kind`` (see :attr:`how_given`)
+    bolus: Bolus | None = None
+
+    @property
+    def how_given(self) -> Given:
+        return self.given if self.given is not None else given_for(self.kind)
+
+    @property
+    def is_fixed_dose_infusion(self) -> bool:
+        """A fixed dose (mg or mg/kg) infused over a duration: a shorter duration makes it a bolus."""
+        return self.kind in FIXED_DOSE_INFUSIONS
 
 
 @dataclass(frozen=True, slots=True)
@@ -311,10 +350,16 @@ class Protocol:
     local: bool = False
     author: str = ""  # the prescriber who wrote a local protocol
     notes: tuple[str, ...] = ()
+    salt_citation: Cited | None = None  # where the source says base or hydrochloride
 
     @property
     def is_infusion(self) -> bool:
         return self.dose.kind in INFUSED_KINDS
+
+    @property
+    def is_given_at_once(self) -> bool:
+        """The whole dose is given at once (a bolus, a nasal spray), as its data says."""
+        return self.dose.how_given is Given.AT_ONCE
 
     @property
     def source_label(self) -> str:

@@ -58,3 +58,38 @@ def intake_card(patient: Any) -> dict[str, Any]:
         "intake": record,
         "has_consent_text": ConsentVersion.objects.filter(clinic_id=patient.clinic_id).exists(),
     }
+
+
+#: The interaction rules' effect classes in words (ketapath.clinical.interactions.EFFECTS).
+INTERACTION_EFFECTS = {
+    "blunts-effect": "May blunt the effect",
+    "raises-blood-pressure": "May raise blood pressure",
+    "adds-sedation": "Adds sedation",
+    "changes-exposure": "Changes drug levels",
+}
+
+
+@register.filter
+def interaction_row(finding: Any) -> dict[str, str]:
+    """An interaction finding as the row ``_interactions.html`` shows: effect, medicine, message and
+    its source (label, link and full citation), whether the source is a ``Source`` or a ``Cited``."""
+    source = getattr(finding, "source", None)
+    cited, locator = source, str(getattr(finding, "locator", "") or "")
+    if source is not None and hasattr(source, "locator") and hasattr(source, "source"):
+        cited, locator = source.source, source.locator  # a Cited: the source and its locator
+    label = ""
+    if cited is not None:
+        short = getattr(cited, "short", "") or getattr(cited, "id", "")
+        label = f"{short}, {locator}" if locator else str(short)
+    effect = str(getattr(finding, "effect", ""))
+    effect_label = INTERACTION_EFFECTS.get(effect) or effect.replace("-", " ")
+    return {
+        "rule_id": str(getattr(finding, "rule_id", "")),
+        "effect": effect,
+        "effect_label": effect_label[:1].upper() + effect_label[1:],
+        "medicine": str(getattr(finding, "medicine", "")),
+        "message": str(getattr(finding, "message", "")),
+        "source": label,
+        "link": str(getattr(cited, "link", "") or ""),
+        "citation": cited.citation() if cited is not None and hasattr(cited, "citation") else "",
+    }

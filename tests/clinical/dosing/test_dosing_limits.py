@@ -28,6 +28,10 @@ from ketapath.clinical.dosing.salt import SaltBasisUnknownError
 from ketapath.clinical.protocols import Drug, Route, SaltBasis, protocol_library, published_protocols
 from ketapath.clinical.schedule import PhaseChoice
 
+# Schwartzman 2009 (doi 10.1016/j.pain.2009.08.015): "The maximum ketamine infusion rate was
+# 0.35 mg/kg/h": the prescriber chooses the rate (issue 12); these tests choose the maximum.
+AT_MAX = DoseChoices(rate_mg_per_kg_per_h=D("0.35"))
+
 ON = date(2025, 3, 3)
 LIB = published_protocols()
 # Molar masses from the formulas with the conventional atomic weights (C 12.011, H 1.008,
@@ -84,7 +88,8 @@ def test_within_limits_approves_without_override() -> None:
     ],
 )
 def test_each_clinic_maximum(clinic: ClinicLimits, key: str, excess: str) -> None:
-    s = plan_session(LIB["schwartzman-2009-crps"], w(40), on=ON, clinic=clinic)
+    # Issue 12: 0.35 mg/kg/h is Schwartzman's maximum, not a default: the rate is chosen.
+    s = plan_session(LIB["schwartzman-2009-crps"], w(40), on=ON, clinic=clinic, choices=AT_MAX)
     (e,) = s.check.exceeded
     assert e.key == key and e.excess == D(excess)
 
@@ -124,7 +129,7 @@ def test_nearest_rounding_above_a_cap_is_flagged() -> None:
     # 150 kg Schwartzman is capped to 25 mg/h; at 3 mg/mL that is 8.333 mL/h; nearest 0.5 mL/h
     # step gives 8.5 mL/h = 25.5 mg/h: 0.5 mg/h over the protocol's 25 mg/h cap.
     pump = PumpSetup(D(3), SaltBasis.UNSTATED, D("0.5"), Rounding.NEAREST)
-    s = plan_session(LIB["schwartzman-2009-crps"], w(150), on=ON, pump=pump)
+    s = plan_session(LIB["schwartzman-2009-crps"], w(150), on=ON, pump=pump, choices=AT_MAX)
     keys = {e.key: e.excess for e in s.check.exceeded}
     assert keys["protocol.max_rate_mg_per_h"] == D("0.5")
     down = plan_session(
@@ -132,6 +137,7 @@ def test_nearest_rounding_above_a_cap_is_flagged() -> None:
         w(150),
         on=ON,
         pump=PumpSetup(D(3), SaltBasis.UNSTATED, D("0.5"), Rounding.DOWN),
+        choices=AT_MAX,
     )
     assert down.rate_ml_per_h == D("8.0") and not down.check.exceeded
 

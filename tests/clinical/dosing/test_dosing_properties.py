@@ -50,6 +50,7 @@ choices = st.builds(
     titration_step=maybe(dec("0.05", "5")),
     titration_interval_min=maybe(dec("5", "120", 0)),
     titration_ceiling=maybe(dec("0.1", "20")),
+    bolus_mg_per_kg=maybe(dec("0.05", "1")),
 )
 clinics = st.builds(
     ClinicLimits,
@@ -57,6 +58,7 @@ clinics = st.builds(
     max_rate_mg_per_h=maybe(dec("5", "300")),
     max_dose_mg_per_session=maybe(dec("10", "3000")),
     max_weight_age_days=st.one_of(st.none(), st.integers(0, 60)),
+    min_fixed_dose_duration_min=st.one_of(st.none(), st.integers(1, 240)),
 )
 pumps = st.one_of(
     st.none(),
@@ -109,10 +111,25 @@ def independent_violations(
             (t.interval_min, c.titration_interval_min),
             (t.ceiling, c.titration_ceiling),
         ]
+    if rule.bolus is not None and above(rule.bolus.mg_per_kg, c.bolus_mg_per_kg):
+        found.append("protocol bolus")  # Cohen 2018: "Bolus: up to 0.35 mg/kg"
     for param, chosen in pairs:
         if above(param, chosen):
             found.append("protocol parameter")
     return found
+
+
+def never_a_bolus(p: Protocol, c: DoseChoices, clinic: ClinicLimits, duration: D | None) -> None:
+    """Issue 12, re-derived: a fixed dose runs at least the source's duration or, where the clinic
+    allows less or the source gives none, the clinic's minimum; a bolus only where allowed."""
+    if c.bolus_mg_per_kg is not None:
+        assert p.dose.bolus is not None and p.is_infusion
+    if p.dose.kind.value not in ("fixed-total", "per-kg-over-duration"):
+        return
+    assert duration is not None
+    floors = [f for f in (p.dose.duration_min.lower, clinic.min_fixed_dose_duration_min) if f is not None]
+    if floors:
+        assert duration >= min(floors)
 
 
 @settings(max_examples=400, deadline=None)
@@ -144,6 +161,7 @@ def test_no_approved_plan_exceeds_a_limit_without_override(
     except DoseInputError:
         event("cannot be planned")
         return  # a plan that cannot be made is never approved
+    never_a_bolus(p, c, clinic, s.duration_min)
     violations = independent_violations(p, c, clinic, s.dose_mg, s.rate_mg_per_h, weight, age)
     assert bool(violations) == s.check.needs_override, (violations, s.check.exceeded)
     override = Override("random reason", "Dr Random") if with_override else None

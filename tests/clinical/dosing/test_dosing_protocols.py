@@ -56,7 +56,9 @@ def test_protocol_shapes(pid: str, drug: Drug, route: Route, kind: DoseKind) -> 
 
 def test_schwartzman_facts() -> None:
     p = LIB["schwartzman-2009-crps"]
-    assert p.dose.rate_mg_per_kg_per_h.value == D("0.35")
+    # "The maximum ketamine infusion rate was 0.35 mg/kg/h" (abstract): a maximum, no default.
+    assert p.dose.rate_mg_per_kg_per_h.value is None
+    assert p.dose.rate_mg_per_kg_per_h.upper == D("0.35")
     assert p.dose.duration_min.value == D(240)
     assert (p.limits.max_rate_mg_per_h, p.limits.max_dose_mg_per_session) == (D(25), D(100))
     assert [m.describe() for m in p.premedication] == [
@@ -76,8 +78,12 @@ def test_cohen_first_trial_facts() -> None:
 
 
 def test_salt_basis_is_never_guessed() -> None:
-    # none of the sources read states base or hydrochloride
-    assert {p.salt_basis for p in LIB.values()} == {SaltBasis.UNSTATED}
+    # Only the SPRAVATO label states it: "32.3 mg of esketamine hydrochloride (equivalent to 28 mg
+    # of esketamine)" per device (section 11), so its 56/84 mg doses are of base. No other source
+    # read states base or hydrochloride; a stated basis carries its source.
+    stated = {pid: p.salt_basis for pid, p in LIB.items() if p.salt_basis is not SaltBasis.UNSTATED}
+    assert stated == {"spravato-trd": SaltBasis.BASE}
+    assert all(p.salt_citation is not None for pid, p in LIB.items() if pid in stated)
 
 
 LOCAL: dict[str, Any] = {
@@ -163,6 +169,8 @@ def test_a_local_protocol_cannot_take_a_published_id_or_be_unmarked() -> None:
         protocol_library([changed(("id",), "singh-2016-trd")])
     published_like = changed(("author",), None)
     published_like.update(local=False, source="singh-2016", verified="x", evidence={"design": "x"})
+    published_like.update(salt_basis="unstated")
+    published_like["dose"] = {**published_like["dose"], "given": "infusion"}
     with pytest.raises(ProtocolError, match="a clinic's protocol must be local"):
         protocol_library([published_like])
 

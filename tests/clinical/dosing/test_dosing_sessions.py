@@ -25,6 +25,9 @@ from ketapath.clinical.protocols import SaltBasis, published_protocols
 ON = date(2025, 3, 3)
 LIB = published_protocols()
 BAG_1MG = PumpSetup(D(1), SaltBasis.UNSTATED, D("0.1"), Rounding.DOWN)
+# Schwartzman 2009 gives 0.35 mg/kg/h as its maximum ("The maximum ketamine infusion rate was
+# 0.35 mg/kg/h", abstract): since issue 12 the rate is chosen; these cases choose the maximum.
+SCHWARTZMAN_AT_MAX = DoseChoices(rate_mg_per_kg_per_h=D("0.35"))
 
 
 def w(kg: str | int) -> WeightRecord:
@@ -56,7 +59,9 @@ def close(a: D | None, b: str | int) -> bool:
 def test_weight_based_protocols(
     protocol: str, kg: int, dose_mg: str, rate_mg_per_h: str, duration_min: int
 ) -> None:
-    s = plan_session(LIB[protocol], w(kg), on=ON)
+    # Schwartzman's 0.35 mg/kg/h is its maximum, chosen here (issue 12: no default rate).
+    choices = SCHWARTZMAN_AT_MAX if protocol == "schwartzman-2009-crps" else DoseChoices()
+    s = plan_session(LIB[protocol], w(kg), on=ON, choices=choices)
     assert close(s.dose_mg, dose_mg)
     assert close(s.rate_mg_per_h, rate_mg_per_h)
     assert s.duration_min == duration_min
@@ -65,7 +70,7 @@ def test_weight_based_protocols(
 
 
 def test_schwartzman_cap_is_reported_not_silent() -> None:
-    s = plan_session(LIB["schwartzman-2009-crps"], w(150), on=ON)
+    s = plan_session(LIB["schwartzman-2009-crps"], w(150), on=ON, choices=SCHWARTZMAN_AT_MAX)
     assert any("capped at 25 mg/h" in n and "52.5 mg/h by weight" in n for n in s.notes)
     # 25 mg/h over 150 kg = 0.1666... mg/kg/h
     assert close(s.rate_mg_per_kg_per_h, str(D(25) / 150))
@@ -73,7 +78,7 @@ def test_schwartzman_cap_is_reported_not_silent() -> None:
 
 def test_schwartzman_edge_just_above_cap_weight() -> None:
     # 71.43 kg x 0.35 = 25.0005 mg/h -> capped at 25 mg/h -> 100 mg
-    s = plan_session(LIB["schwartzman-2009-crps"], w("71.43"), on=ON)
+    s = plan_session(LIB["schwartzman-2009-crps"], w("71.43"), on=ON, choices=SCHWARTZMAN_AT_MAX)
     assert close(s.rate_mg_per_h, 25) and close(s.dose_mg, 100)
 
 
@@ -253,7 +258,7 @@ def test_rate_below_pump_step_is_refused() -> None:
     pump = PumpSetup(D(100), SaltBasis.UNSTATED, D(1), Rounding.DOWN)
     with pytest.raises(DoseInputError, match="below the pump's step"):
         # 40 kg Schwartzman = 14 mg/h = 0.14 mL/h at 100 mg/mL
-        plan_session(LIB["schwartzman-2009-crps"], w(40), on=ON, pump=pump)
+        plan_session(LIB["schwartzman-2009-crps"], w(40), on=ON, pump=pump, choices=SCHWARTZMAN_AT_MAX)
 
 
 def test_without_pump_no_ml() -> None:

@@ -19,48 +19,73 @@ from ketapath.clinical.conditions import (
     whole_months_between,
 )
 
-# --- ICD-10-CM codes -> condition (hand-listed from the code set; None = no condition) --------
+# --- ICD-10-CM codes -> condition, by exact codes and ranges (issue 12: never by prefix) -------
+# Each title is the ICD-10-CM tabular list's (source: icd-10-cm-2025, CMS/NCHS code set FY2025,
+# checked on pages reproducing the tabular list). None = no condition.
 
 ICD_CASES = [
-    ("G90.50", "crps-1"),
-    ("G90.511", "crps-1"),  # CRPS I of right upper limb
-    ("G90.59", "crps-1"),
-    ("G56.41", "crps-2"),  # causalgia of right upper limb
-    ("G57.72", "crps-2"),  # causalgia of left lower limb
-    ("S14.109S", "spinal-cord-injury-pain"),  # cervical cord injury, sequela
-    ("S24.101S", "spinal-cord-injury-pain"),
-    ("S34.109S", "spinal-cord-injury-pain"),
-    ("S14.0XXS", None),  # concussion and oedema of the cervical cord: not .1
-    ("G54.6", "phantom-limb-pain"),
-    ("G54.7", None),  # phantom limb syndrome WITHOUT pain
-    ("B02.22", "postherpetic-neuralgia"),
-    ("B02.23", "postherpetic-neuralgia"),
-    ("B02.29", "postherpetic-neuralgia"),
-    ("B02.21", None),  # postherpetic geniculate ganglionitis
-    ("B02.24", None),  # postherpetic myelitis
-    ("M79.7", "fibromyalgia"),
-    ("M79.2", "neuropathic-pain"),
-    ("G62.9", "neuropathic-pain"),
-    ("G50.0", "neuropathic-pain"),
-    ("G89.0", "neuropathic-pain"),
-    ("G89.3", "cancer-pain"),
-    ("G43.709", "migraine"),
-    ("G43.909", "migraine"),
-    ("G44.229", "headache"),
-    ("R51.9", "headache"),
-    ("M54.50", "low-back-pain"),
-    ("M54.51", "low-back-pain"),
-    ("M54.59", "low-back-pain"),
-    ("M54.2", None),  # cervicalgia
-    ("G89.29", "other-chronic-pain"),
-    ("G89.21", "other-chronic-pain"),
-    ("G89.4", "other-chronic-pain"),
-    ("G89.11", None),  # ACUTE pain due to trauma
-    ("F33.1", "major-depressive-disorder"),
-    ("F32.A", "major-depressive-disorder"),
-    ("F32.9", "major-depressive-disorder"),
-    ("F41.1", "generalised-anxiety-disorder"),
-    ("F41.9", None),
+    ("G90.5", "crps-1"),  # G90.5 Complex regional pain syndrome I (CRPS I): every subdivision is CRPS I
+    ("G90.50", "crps-1"),  # G90.50 Complex regional pain syndrome I, unspecified
+    ("G90.511", "crps-1"),  # G90.511 CRPS I of right upper limb
+    ("G90.529", "crps-1"),  # G90.529 CRPS I of unspecified lower limb
+    ("G90.59", "crps-1"),  # G90.59 CRPS I of other specified site
+    ("G90.4", None),  # G90.4 Autonomic dysreflexia: not in the G90.50-G90.59 range
+    ("G90.8", None),  # G90.8 Other disorders of autonomic nervous system
+    ("G56.41", "crps-2"),  # G56.41 Causalgia of right upper limb (G90.5 Excludes1 -> G56.4-)
+    ("G57.72", "crps-2"),  # G57.72 Causalgia of left lower limb (G90.5 Excludes1 -> G57.7-)
+    ("G56.40", "crps-2"),  # G56.40 Causalgia of unspecified upper limb
+    ("G56.3", None),  # G56.3 Lesion of radial nerve
+    ("S14.109S", "spinal-cord-injury-pain"),  # cervical cord injury, unspecified level, sequela
+    ("S24.101S", "spinal-cord-injury-pain"),  # thoracic cord injury at T1, sequela
+    ("S34.109S", "spinal-cord-injury-pain"),  # lumbar cord injury, unspecified level, sequela
+    ("S14.0XXS", None),  # concussion and oedema of the cervical cord: outside S14.101A-S14.159S
+    ("G54.6", "phantom-limb-pain"),  # G54.6 Phantom limb syndrome with pain
+    ("G54.7", None),  # G54.7 Phantom limb syndrome without pain
+    ("B02.22", "postherpetic-neuralgia"),  # B02.22 Postherpetic trigeminal neuralgia
+    ("B02.23", "postherpetic-neuralgia"),  # B02.23 Postherpetic polyneuropathy
+    ("B02.29", "postherpetic-neuralgia"),  # B02.29 Other postherpetic nervous system involvement
+    ("B02.21", None),  # B02.21 Postherpetic geniculate ganglionitis
+    ("B02.24", None),  # B02.24 Postherpetic myelitis
+    ("M79.7", "fibromyalgia"),  # M79.7 Fibromyalgia
+    ("M79.2", "neuropathic-pain"),  # M79.2 Neuralgia and neuritis, unspecified
+    ("G62.9", "neuropathic-pain"),  # G62.9 Polyneuropathy, unspecified
+    ("G50.0", "neuropathic-pain"),  # G50.0 Trigeminal neuralgia
+    ("G89.0", "neuropathic-pain"),  # G89.0 Central pain syndrome
+    ("G89.3", "cancer-pain"),  # G89.3 Neoplasm related pain (acute) (chronic)
+    ("G43.709", "migraine"),  # G43.709 Chronic migraine without aura, not intractable, w/o status
+    ("G43.909", "migraine"),  # G43.909 Migraine, unspecified, not intractable, w/o status
+    ("G43.A0", None),  # G43.A0 Cyclical vomiting, in migraine: a prefix "G43" wrongly took it
+    ("G44.229", "headache"),  # G44.229 Chronic tension-type headache, not intractable
+    ("R51.9", "headache"),  # R51.9 Headache, unspecified
+    ("M54.5", "low-back-pain"),  # M54.5 Low back pain (category since FY2022)
+    ("M54.50", "low-back-pain"),  # M54.50 Low back pain, unspecified
+    ("M54.51", "low-back-pain"),  # M54.51 Vertebrogenic low back pain
+    ("M54.59", "low-back-pain"),  # M54.59 Other low back pain
+    ("M54.2", None),  # M54.2 Cervicalgia
+    ("G89.29", "other-chronic-pain"),  # G89.29 Other chronic pain
+    ("G89.21", "other-chronic-pain"),  # G89.21 Chronic pain due to trauma
+    ("G89.4", "other-chronic-pain"),  # G89.4 Chronic pain syndrome
+    ("G89.11", None),  # G89.11 Acute pain due to trauma
+    ("F32.0", "major-depressive-disorder"),  # F32.0 MDD, single episode, mild
+    ("F32.2", "major-depressive-disorder"),  # F32.2 MDD, single episode, severe without psychotic features
+    ("F32.3", "major-depressive-disorder"),  # F32.3 MDD, single episode, severe with psychotic features
+    ("F32.9", "major-depressive-disorder"),  # F32.9 MDD, single episode, unspecified
+    ("F33.1", "major-depressive-disorder"),  # F33.1 MDD, recurrent, moderate
+    ("F33.3", "major-depressive-disorder"),  # F33.3 MDD, recurrent, severe with psychotic symptoms
+    ("F33.9", "major-depressive-disorder"),  # F33.9 MDD, recurrent, unspecified
+    ("F32.81", None),  # F32.81 Premenstrual dysphoric disorder (under F32.8 Other depressive episodes)
+    ("F32.89", None),  # F32.89 Other specified depressive episodes
+    ("F32.A", None),  # F32.A Depression, unspecified
+    ("F32.4", None),  # F32.4 MDD, single episode, in partial remission
+    ("F32.5", None),  # F32.5 MDD, single episode, in full remission
+    ("F33.40", None),  # F33.40 MDD, recurrent, in remission, unspecified
+    ("F33.41", None),  # F33.41 MDD, recurrent, in partial remission
+    ("F33.42", None),  # F33.42 MDD, recurrent, in full remission
+    ("F33.8", None),  # F33.8 Other recurrent depressive disorders
+    ("F32", None),  # the category alone: it also holds F32.81, F32.4, F32.5, F32.A
+    ("F33", None),  # the category alone: it also holds F33.4x
+    ("F41.1", "generalised-anxiety-disorder"),  # F41.1 Generalized anxiety disorder
+    ("F41.9", None),  # F41.9 Anxiety disorder, unspecified
     ("Z00.00", None),
 ]
 
@@ -68,6 +93,47 @@ ICD_CASES = [
 @pytest.mark.parametrize(("code", "expected"), ICD_CASES)
 def test_icd10_code_maps_to_condition(code: str, expected: str | None) -> None:
     assert [c.id for c in match_icd10(code)] == ([expected] if expected else [])
+
+
+# Codes that look like major depression but do not count as it (issue 12), each with its reason.
+EXCLUDED_CASES = [
+    ("F32.81", "premenstrual-dysphoric-disorder"),  # F32.81 Premenstrual dysphoric disorder
+    ("F32.4", "depression-in-remission"),  # F32.4 ... single episode, in partial remission
+    ("F32.5", "depression-in-remission"),  # F32.5 ... single episode, in full remission
+    ("F33.4", "depression-in-remission"),  # F33.4 ... recurrent, in remission (category)
+    ("F33.40", "depression-in-remission"),
+    ("F33.41", "depression-in-remission"),
+    ("F33.42", "depression-in-remission"),
+    ("F32.A", "depression-unspecified"),  # F32.A Depression, unspecified
+    ("F32.89", "other-depressive-episodes"),
+    ("F33.8", "other-depressive-episodes"),
+    ("F33.1", None),
+    ("G90.50", None),
+]
+
+
+@pytest.mark.parametrize(("code", "expected"), EXCLUDED_CASES)
+def test_excluded_codes(code: str, expected: str | None) -> None:
+    found = conditions.excluded_icd10(code)
+    assert (found.id if found else None) == expected
+    if found:
+        assert found.cited.source.id == "icd-10-cm-2025"
+        assert found.reason
+
+
+def test_no_condition_is_matched_by_a_bare_category() -> None:
+    """Issue 12: exact codes and ranges only; a range runs between two codes of one category."""
+    for condition in all_conditions():
+        for r in condition.icd10.ranges:
+            assert r.first < r.last
+            assert r.first[:3] == r.last[:3]
+
+
+def test_code_range_holds_subdivisions_of_its_ends_only() -> None:
+    r = conditions.CodeRange("F33.0", "F33.3")
+    assert [r.holds(c) for c in ("F33.0", "F33.01", "F33.3", "F33.31", "F33.4", "F33.40", "F33")] == [
+        True, True, True, True, False, False, False,
+    ]  # fmt: skip
 
 
 @pytest.mark.parametrize(

@@ -101,11 +101,59 @@ CASES: list[tuple[str, EligibilityInput, dict[str, int | str], Decision, set[str
         {"indication.ungraded.other-chronic-pain"},
     ),
     (
-        "depression needs no onset",
-        case(**only(ConditionEntry(icd10_code="F33.1"))),
+        "depression needs no onset (treatment-resistant recorded)",
+        case(treatment_resistant=True, **only(ConditionEntry(icd10_code="F33.1"))),
         {},
         ELIGIBLE,
         {"indication.major-depressive-disorder"},
+    ),
+    # Issue 12: treatment resistance is asked, not assumed (Sanacora 2017: evidence in
+    # treatment-resistant mood disorders; esketamine label: indication TRD).
+    (
+        "depression, treatment resistance not recorded: ask",
+        case(**only(ConditionEntry(icd10_code="F33.1"))),
+        {},
+        WORK_UP,
+        {
+            "indication.major-depressive-disorder",
+            "indication.treatment-resistance-unknown.major-depressive-disorder",
+        },
+    ),
+    (
+        "depression recorded as not treatment-resistant: outside the evidence",
+        case(treatment_resistant=False, **only(ConditionEntry(icd10_code="F33.1"))),
+        {},
+        CAUTIONS,
+        {"indication.not-treatment-resistant.major-depressive-disorder"},
+    ),
+    # Issue 12: codes that are not major depression (ICD-10-CM FY2025 titles).
+    (
+        "premenstrual dysphoric disorder (F32.81) is no indication",
+        case(treatment_resistant=True, **only(ConditionEntry(icd10_code="F32.81"))),
+        {},
+        WORK_UP,
+        {"indication.excluded.F32.81"},
+    ),
+    (
+        "depression in full remission (F33.42) is no indication",
+        case(treatment_resistant=True, **only(ConditionEntry(icd10_code="F33.42"))),
+        {},
+        WORK_UP,
+        {"indication.excluded.F33.42"},
+    ),
+    (
+        "depression, unspecified (F32.A) is no indication",
+        case(treatment_resistant=True, **only(ConditionEntry(icd10_code="F32.A"))),
+        {},
+        WORK_UP,
+        {"indication.excluded.F32.A"},
+    ),
+    (
+        "an excluded code beside a qualifying condition is information",
+        case(**only(CRPS, ConditionEntry(icd10_code="F32.4"))),
+        {},
+        ELIGIBLE,
+        {"indication.crps-1", "indication.excluded.F32.4"},
     ),
     (
         "anxiety is ungraded",
@@ -134,15 +182,17 @@ CASES: list[tuple[str, EligibilityInput, dict[str, int | str], Decision, set[str
         case(**only(ConditionEntry("crps-1"))),
         {},
         WORK_UP,
-        {"indication.onset-unknown.crps-1"},
+        {"indication.crps-1", "indication.onset-unknown.crps-1"},
     ),
     # --- chronicity borderline: exactly three months is not more than three months ---
+    # Issue 12: pain for three months or less is a finding for the prescriber (caution, Treede
+    # 2019's definition), not a block: no guideline sets a duration requirement.
     (
         "exactly three months",
         case(**only(ConditionEntry("crps-1", onset=date(2025, 3, 16)))),
         {},
-        NOT_NOW,
-        {"indication.not-chronic.crps-1"},
+        CAUTIONS,
+        {"indication.crps-1", "indication.not-chronic.crps-1"},
     ),
     (
         "three months and one day",
@@ -155,8 +205,8 @@ CASES: list[tuple[str, EligibilityInput, dict[str, int | str], Decision, set[str
         "month end, exactly three months (30 Nov -> 29 Feb)",
         case(assessed_on=date(2024, 2, 29), **only(ConditionEntry("crps-1", onset=date(2023, 11, 30)))),
         {},
-        NOT_NOW,
-        {"indication.not-chronic.crps-1"},
+        CAUTIONS,
+        {"indication.crps-1", "indication.not-chronic.crps-1"},
     ),
     (
         "month end, the next day",
@@ -166,7 +216,7 @@ CASES: list[tuple[str, EligibilityInput, dict[str, int | str], Decision, set[str
         {"indication.crps-1"},
     ),
     (
-        "not chronic, another condition's onset unknown: work-up, not a refusal",
+        "not chronic, another condition's onset unknown: the CRPS indication leads",
         case(
             **only(
                 ConditionEntry("crps-1", onset=date(2025, 5, 1)),
@@ -174,20 +224,26 @@ CASES: list[tuple[str, EligibilityInput, dict[str, int | str], Decision, set[str
             )
         ),
         {},
-        WORK_UP,
-        {"indication.not-chronic.crps-1", "indication.onset-unknown.fibromyalgia"},
+        CAUTIONS,
+        {
+            "indication.crps-1",
+            "indication.not-chronic.crps-1",
+            "indication.fibromyalgia",
+            "indication.onset-unknown.fibromyalgia",
+        },
     ),
     (
-        "not chronic but depression qualifies",
+        "not chronic CRPS beside treatment-resistant depression: both indications, one caution",
         case(
+            treatment_resistant=True,
             **only(
                 ConditionEntry("crps-1", onset=date(2025, 5, 1)),
                 ConditionEntry("major-depressive-disorder"),
-            )
+            ),
         ),
         {},
-        ELIGIBLE,
-        {"indication.not-chronic.crps-1", "indication.major-depressive-disorder"},
+        CAUTIONS,
+        {"indication.crps-1", "indication.not-chronic.crps-1", "indication.major-depressive-disorder"},
     ),
     (
         "same condition twice: counts once, from the earliest onset",
@@ -206,7 +262,7 @@ CASES: list[tuple[str, EligibilityInput, dict[str, int | str], Decision, set[str
         case(**only(ConditionEntry("crps-1", onset=date(2025, 5, 1)), ConditionEntry(icd10_code="G90.50"))),
         {},
         WORK_UP,
-        {"indication.onset-unknown.crps-1"},
+        {"indication.crps-1", "indication.onset-unknown.crps-1"},
     ),
     (
         "same condition twice, the known onset chronic, the other unknown",
@@ -499,7 +555,7 @@ CASES: list[tuple[str, EligibilityInput, dict[str, int | str], Decision, set[str
         case(pregnant=True, **only(ConditionEntry("crps-1", onset=date(2025, 3, 16)))),
         {},
         NOT_NOW,
-        {"contraindication.pregnancy", "indication.not-chronic.crps-1"},
+        {"contraindication.pregnancy", "indication.crps-1", "indication.not-chronic.crps-1"},
     ),
     (
         "fibromyalgia, moderate hepatic, PHQ-9 item 9 = 2",
@@ -620,7 +676,7 @@ def reason(inp: EligibilityInput, code: str, settings: dict[str, int | str] | No
         (
             case(**only(ConditionEntry("crps-1", onset=date(2025, 3, 16)))),
             "indication.not-chronic.crps-1",
-            Effect.BLOCKS,
+            Effect.CAUTION,  # issue 12: a finding to weigh, not a block
             "Treede 2019, Abstract",
             "",
             "",
@@ -645,8 +701,9 @@ def test_not_chronic_text_gives_duration_and_date() -> None:
         case(**only(ConditionEntry("crps-1", onset=date(2025, 3, 16)))), "indication.not-chronic.crps-1"
     )
     assert r.text == (
-        "Complex regional pain syndrome type I has lasted 3 months and 0 days; chronic pain means "
-        "pain lasting more than 3 months, which this will be from 2025-06-17."
+        "Complex regional pain syndrome type I has lasted 3 months and 0 days, not yet chronic pain "
+        "(pain lasting more than 3 months, from 2025-06-17). No guideline sets a minimum duration "
+        "for ketamine: the prescriber weighs it."
     )
 
 

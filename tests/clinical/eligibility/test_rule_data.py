@@ -18,7 +18,9 @@ PATH = Path("eligibility/example.toml")
 
 def test_rule_book_loads_with_every_rule_cited_or_a_clinic_setting() -> None:
     book = rules()
-    assert len(book) == 19
+    # issue 12: the esketamine label (4 contraindications, 8.2 lactation, pre-dose BP, drug not planned)
+    # and the Ketalar SmPC's hypersensitivity
+    assert len(book) == 27
     for rule in book:
         if rule.effect_setting:
             assert rule.cited is None and rule.effect is None
@@ -246,8 +248,40 @@ def test_a_missing_indication_case_stops_loading(tmp_path: Path, monkeypatch: py
         rules_module.rule_book.__wrapped__()
 
 
-def test_overlapping_condition_codes_are_refused() -> None:
-    a = conditions.Condition("a", "A", "pain", ("G90.5",), None)
-    b = conditions.Condition("b", "B", "pain", ("G90.51",), None)
-    with pytest.raises(DataFileError, match="overlap"):
-        conditions._check_overlaps(PATH, {"a": a, "b": b})
+def _codes(*codes: str, ranges: tuple[tuple[str, str], ...] = ()) -> conditions.CodeSet:
+    return conditions.CodeSet(frozenset(codes), tuple(conditions.CodeRange(a, b) for a, b in ranges))
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        (_codes("G90.51"), _codes("G90.51")),  # the same exact code twice
+        (_codes(ranges=(("G90.50", "G90.59"),)), _codes("G90.511")),  # a code inside a range
+        (_codes(ranges=(("F33.0", "F33.3"),)), _codes(ranges=(("F33.2", "F33.9"),))),  # ranges overlap
+    ],
+)
+def test_overlapping_condition_codes_are_refused(a: conditions.CodeSet, b: conditions.CodeSet) -> None:
+    with pytest.raises(DataFileError, match="share"):
+        conditions._check_overlaps(PATH, [("a", a), ("b", b)])
+
+
+def test_separate_codes_and_ranges_are_accepted() -> None:
+    conditions._check_overlaps(
+        PATH,
+        [("a", _codes("F32.9", ranges=(("F33.0", "F33.3"),))), ("b", _codes("F33.40", "F32.81"))],
+    )
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ({"icd10cm": ["G90.5"]}, "prefixes are gone"),
+        ({"ranges": ["F33.3-F33.0"]}, "lower to a higher"),
+        ({"ranges": ["F32.0-F33.3"]}, "one category"),
+        ({"ranges": ["F33.0"]}, "FIRST-LAST"),
+        ({"codes": ["f33.1"]}, "not a normalised"),
+    ],
+)
+def test_bad_code_lists_are_refused(entry: dict[str, Any], message: str) -> None:
+    with pytest.raises(DataFileError, match=message):
+        conditions._code_set(PATH, "condition 'x'", entry)

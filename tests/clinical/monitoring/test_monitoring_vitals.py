@@ -39,6 +39,8 @@ def test_unset_thresholds_say_so() -> None:
     assert check.not_set == (
         "Systolic blood pressure before dosing: clinic setting not set",
         "Oxygen saturation before dosing: clinic setting not set",
+        # borrowed from "during" (data/monitoring/vitals.toml [fallback]), unset too
+        "Low systolic blood pressure during treatment (applied before dosing): clinic setting not set",
     )
 
 
