@@ -92,20 +92,26 @@ def check_response(response: Any) -> list[Any]:
     from ketapath.alerts.actions import raise_alert
 
     name = get_instrument(response.instrument_id).name
+    # One alert per response, naming every way the score worsened: one event, one thing to answer.
+    sources = "; ".join(dict.fromkeys(w.source for w in found if w.source))
+    if len(sources) > SOURCE_LABEL_MAX:
+        sources = sources[: SOURCE_LABEL_MAX - 1] + "…"
     return [
         raise_alert(
             patient=response.patient,
             origin=response,
             origin_label=f"{name} completed",
-            rule_id=f"worsening:{w.instrument}:{w.kind}",
+            rule_id=f"worsening:{found[0].instrument}",
             severity="moderate",
             audience="prescriber",
             routing="prescriber review of the worsening score",
-            message=f"Worsening ({w.kind_label}): {w.text}.",
-            source_label=w.source,
+            message="Worsening: " + "; ".join(f"{w.text} ({w.kind_label})" for w in found) + ".",
+            source_label=sources,
         )
-        for w in found
     ]
+
+
+SOURCE_LABEL_MAX = 300  # alerts.Alert.source_label
 
 
 def on_response_saved(sender: Any, instance: Any, **kwargs: Any) -> None:

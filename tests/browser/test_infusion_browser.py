@@ -155,8 +155,14 @@ def test_a_whole_session_from_prechecks_to_discharge(demo, page, shot, clock):
         vitals(page, 132, 82, 76)
     clock.shift(timedelta(minutes=5))  # 240 minutes since the start
     expect(summary).to_contain_text("Planned duration reached: stop the pump.", timeout=15_000)
+    # Reaching the planned duration is an alert (issue 12), answered once the pump is stopped.
+    overrun = page.locator("#alert-list .alert-item", has_text="reached its planned duration")
+    expect(overrun).to_be_visible()
     event(page, "Stop")
     expect(summary).to_contain_text("Observation")
+    overrun.get_by_label("What was done").fill("Pump stopped at the planned end of the infusion.")
+    overrun.get_by_role("button", name="Record action and close").click()
+    expect(overrun).to_contain_text("Action recorded by Nico Demo-Nurse")
     shot(page, "infusion-flowsheet-observation")
     part(page, "#sec-vitals", "infusion-part-vitals")
 

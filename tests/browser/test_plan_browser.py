@@ -19,9 +19,10 @@ def test_prescriber_builds_a_plan_is_stopped_over_the_limit_then_approves(demo, 
     page.locator(".chart-nav").get_by_role("link", name="Treatment plan").click()
     page.wait_for_selector("[data-pk-chart][data-drawn='1'] .main-svg")
     main = page.inner_text("main")
-    # The demo's approved plan: Schwartzman 2009, 0.35 mg/kg/h x 68.4 kg for 4 h, a 1 mg/mL bag.
+    # The demo's approved plan: Schwartzman 2009 at the demo prescriber's 0.25 mg/kg/h (the source's
+    # 0.35 is a maximum, not a starting rate) x 68.4 kg for 4 h, a 1 mg/mL bag.
     assert "Approved and signed" in main and "Schwartzman 2009" in main
-    assert "95.6 mg" in main and "23.9 mg/h" in main and "23.9 mL/h" in main
+    assert "68.4 mg" in main and "17.1 mg/h" in main and "17.1 mL/h" in main
     assert "Domino 1984" in main and "ng/mL" in main
     shot(page, "plan-approved-demo")
 
@@ -50,9 +51,9 @@ def test_prescriber_builds_a_plan_is_stopped_over_the_limit_then_approves(demo, 
     assert "Draft" in page.inner_text("#plan-h")
     shot(page, "plan-over-limit-stopped")
 
-    # Back within the protocol: leave the rate to the protocol, save, approve.
+    # Back within the protocol: a rate below its maximum, save, approve.
     page.get_by_role("link", name="Edit draft version 2").click()
-    page.get_by_label("Rate (mg/kg/h)").fill("")
+    page.get_by_label("Rate (mg/kg/h)").fill("0.3")
     page.get_by_role("button", name="Save draft and calculate").click()
     page.wait_for_selector("[data-pk-chart][data-drawn='1'] .main-svg")
     assert "This plan exceeds" not in page.inner_text("main")

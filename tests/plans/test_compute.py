@@ -183,7 +183,7 @@ def _course(protocol_id, choices, values, phases=()):
 
 def test_the_minimum_fixed_dose_duration_is_a_gated_setting_without_default():
     spec = all_specs()[MIN_KEY]
-    assert (spec.kind, spec.unit, spec.gates) == ("integer", "min", ("plan",))
+    assert (spec.kind, spec.unit, spec.gates) == ("integer", "min", ("plan@iv",))
     assert (spec.minimum, spec.maximum) == (Decimal(1), Decimal(1440))
     with pytest.raises(ValueError, match="at least"):
         spec.parse("0")
