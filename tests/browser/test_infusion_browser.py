@@ -56,7 +56,7 @@ def vitals(page, sbp: int, dbp: int, hr: int, spo2: int = 98, rr: int = 14, *, c
     rows = page.locator("#vitals-rows tr").count()
     submit(page, "form-vitals", "Record vitals")
     if count:
-        expect(page.locator("#vitals-rows tr")).to_have_count(rows + 1)
+        expect(page.locator("#vitals-rows tr")).to_have_count(rows + 1, timeout=15_000)
 
 
 def event(page, kind: str, rate: str | None = None, note: str = "") -> None:
@@ -67,7 +67,7 @@ def event(page, kind: str, rate: str | None = None, note: str = "") -> None:
     box.locator("input[name=note]").fill(note)
     rows = page.locator("#event-rows tr").count()
     submit(page, "form-event", "Record the event")
-    expect(page.locator("#event-rows tr")).to_have_count(rows + 1)
+    expect(page.locator("#event-rows tr")).to_have_count(rows + 1, timeout=15_000)
 
 
 def scale(page, instrument: str, summary: str, answers: dict[str, str]) -> None:
@@ -77,7 +77,7 @@ def scale(page, instrument: str, summary: str, answers: dict[str, str]) -> None:
         box.locator(f"select[name='item_{item}']").select_option(value)
     rows = page.locator("#score-rows tr").count()
     submit(page, f"form-score-{instrument}", f"Record {summary}")
-    expect(page.locator("#score-rows tr")).to_have_count(rows + 1)
+    expect(page.locator("#score-rows tr")).to_have_count(rows + 1, timeout=15_000)
 
 
 def test_a_whole_session_from_prechecks_to_discharge(demo, page, shot, clock):
