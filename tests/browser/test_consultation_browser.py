@@ -143,7 +143,7 @@ def test_intake_to_signed_evaluation(new_patient, page, shot):
     page.fill("[name=weight_kg]", "64.5")
     page.fill("[name=height_cm]", "168")
     page.get_by_role("button", name="Save intake").click()
-    assert page.evaluate("document.activeElement.id") == "error-summary"
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'error-summary'")
     assert "Nothing was saved" in page.inner_text("#error-summary")
     assert "must be lower than the systolic" in page.inner_text("#id_diastolic_mmhg_error")
     shot(page, "consult-nurse-intake-error")
