@@ -13,6 +13,8 @@ import importlib.util
 import sys
 from collections.abc import Sequence
 
+from ketapath.envconfig import SettingError
+
 # name -> (module, one-line help). Order is the order of ``ketapath --help``.
 COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("ketapath.commands.demo", "migrate, load the demo clinic and serve it"),
@@ -28,8 +30,35 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+
+EPILOG = """\
+exit status (every command):
+  0  done
+  1  the command could not run, or its answer is "no": a configuration error (a missing or
+     malformed environment variable), a runtime failure (a port in use, the database
+     unreachable); readiness: the clinic is not ready
+  2  a usage or input error: a bad argument, or a file, patient, clinic or instrument named
+     on the command line that is missing or invalid (nothing was done)
+Errors are one line on standard error. `ketapath manage` keeps Django's own exit status."""
+
+
 class CommandError(Exception):
-    """A user error: printed as one line on standard error, exit status 2."""
+    """A usage or input error: printed as one line on standard error, exit status 2."""
+
+    status = EXIT_USAGE
+
+
+class CommandFailure(CommandError):
+    """The command could not run (runtime failure): one line on standard error, exit status 1."""
+
+    status = EXIT_FAILURE
+
+
+def _database_error() -> type[BaseException] | None:
+    """Django's database error class when Django is loaded (the pure-core commands never load it)."""
+    db = sys.modules.get("django.db")
+    return getattr(db, "Error", None) if db is not None else None
 
 
 def _available() -> dict[str, tuple[str, str]]:
@@ -43,7 +72,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args_in[:1] == ["manage"] and "manage" in commands:
         module = importlib.import_module(commands["manage"][0])
         return int(module.run(args_in[1:]))
-    parser = argparse.ArgumentParser(prog="ketapath", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="ketapath",
+        description=__doc__.splitlines()[0],
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     for name, (module_name, help_text) in commands.items():
@@ -56,9 +90,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.handler(args) or 0)
     except CommandError as exc:
         print(f"ketapath {args.command}: {exc}", file=sys.stderr)
-        return 2
+        return exc.status
+    except SettingError as exc:
+        # A configuration error (raised while Django loads the settings): one line, status 1.
+        print(exc.code, file=sys.stderr)
+        return EXIT_FAILURE
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:
+        db_error = _database_error()
+        if db_error is None or not isinstance(exc, db_error):
+            raise
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
+        print(f"ketapath {args.command}: database error: {first}", file=sys.stderr)
+        return EXIT_FAILURE
 
 
 if __name__ == "__main__":

@@ -6,7 +6,9 @@ clear sentence: start-up stops with that line and no traceback.
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
 import secrets
 from pathlib import Path
 
@@ -61,9 +63,67 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return items
 
 
+def env_ip_address(name: str) -> str | None:
+    """One IP address (IPv4 or IPv6), or None when unset; a name, a network or ``*`` is refused."""
+    raw = env_str(name)
+    if not raw:
+        return None
+    try:
+        return str(ipaddress.ip_address(raw))
+    except ValueError:
+        raise SettingError(
+            f"{name}={raw!r} is not one IP address (give the address your TLS proxy connects from, "
+            "e.g. 127.0.0.1; names, networks and * are not accepted)."
+        ) from None
+
+
+# A host name of RFC 1123 labels (IP addresses and socket directories are checked apart).
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_HOST = re.compile(rf"^(?=.{{1,253}}$){_LABEL}(?:\.{_LABEL})*$")
+
+
+def check_database(db: dict[str, object]) -> None:
+    """Refuse a parsed DATABASE_URL that cannot be meant, before anything connects with it."""
+    engine = db.get("ENGINE")
+    name = str(db.get("NAME") or "")
+    if engine == "django.db.backends.sqlite3":
+        if not name or name == ":memory:":
+            raise SettingError("DATABASE_URL names no SQLite file (use sqlite:////absolute/path.sqlite3).")
+        return
+    host = str(db.get("HOST") or "")
+    if not name:
+        raise SettingError("DATABASE_URL names no database (postgres://user:password@host:5432/NAME).")
+    if host and not host.startswith("/"):
+        try:
+            ipaddress.ip_address(host)
+        except ValueError:
+            if not _HOST.match(host):
+                raise SettingError(f"DATABASE_URL: {host!r} is not a host name or address.") from None
+    port = db.get("PORT")
+    if port not in (None, ""):
+        try:
+            number = int(str(port))
+        except ValueError:
+            raise SettingError(f"DATABASE_URL: port {port!r} is not a number.") from None
+        if not 1 <= number <= 65535:
+            raise SettingError(f"DATABASE_URL: port {number} is outside 1..65535.")
+
+
 def data_dir() -> Path:
     """The folder that holds the SQLite database and the demo's secret key."""
     return Path(os.environ.get("KETAPATH_DATA_DIR", "ketapath-data")).expanduser().resolve()
+
+
+def data_folder_secret_key(folder: Path) -> str | None:
+    """The key the demo (or a DEBUG run) kept in this data folder, if it holds one; never creates one."""
+    path = folder / "secret_key"
+    try:
+        if path.is_symlink() or not path.is_file():
+            return None
+        key = path.read_text().strip()
+    except OSError:
+        return None
+    return key if len(key) >= 50 else None
 
 
 def demo_secret_key(folder: Path) -> str:

@@ -3,9 +3,12 @@
 - ``DATABASE_URL``: ``postgres://user:pass@host:5432/name`` for PostgreSQL; unset means SQLite in
   the data folder (``KETAPATH_DATA_DIR``, default ``./ketapath-data/``).
 - ``SECRET_KEY``: required when ``DEBUG`` is off, except in the demo, which generates one once
-  into the data folder.
+  into the data folder; without ``DATABASE_URL``, every command on that data folder uses it.
 - ``ALLOWED_HOSTS``: comma-separated; ``DEBUG``: true/false (default false).
 - ``KETAPATH_HTTPS``: true behind TLS (secure cookies, HSTS, redirect).
+- ``KETAPATH_TRUSTED_PROXY``: the IP address of the TLS proxy, the only client whose
+  ``X-Forwarded-Proto``/``X-Forwarded-For`` headers are believed (needed by ``ketapath serve``
+  with ``KETAPATH_HTTPS=true``).
 - ``KETAPATH_SESSION_IDLE_MINUTES``: sign-out after this much inactivity (default 30).
 - ``KETAPATH_SITE_URL``: the address users open KetaPath at, for links in e-mails (default
   ``http://localhost:8000``).
@@ -21,10 +24,13 @@ from csp.constants import NONE, SELF
 
 from ketapath.envconfig import (
     SettingError,
+    check_database,
     data_dir,
+    data_folder_secret_key,
     demo_secret_key,
     env_bool,
     env_int,
+    env_ip_address,
     env_list,
     env_str,
 )
@@ -34,18 +40,22 @@ DATA_DIR = data_dir()
 DEMO = env_bool("KETAPATH_DEMO", False)
 DEBUG = env_bool("DEBUG", False)
 
+_database_url = env_str("DATABASE_URL")
 SECRET_KEY = env_str("SECRET_KEY") or ""
 if not SECRET_KEY:
     if DEMO or DEBUG:
         SECRET_KEY = demo_secret_key(DATA_DIR)
     else:
-        raise SettingError("SECRET_KEY is not set (required when DEBUG is off outside the demo).")
+        # After `ketapath demo`, every command on the demo's data folder (its SQLite database)
+        # finds the key the demo generated there, as the demo does. Never with DATABASE_URL set.
+        SECRET_KEY = (None if _database_url else data_folder_secret_key(DATA_DIR)) or ""
+        if not SECRET_KEY:
+            raise SettingError("SECRET_KEY is not set (required when DEBUG is off outside the demo).")
 elif len(SECRET_KEY) < 32:
     raise SettingError("SECRET_KEY is too short (use at least 32 random characters).")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 
-_database_url = env_str("DATABASE_URL")
 if _database_url:
     try:
         _db = dj_database_url.parse(_database_url, conn_max_age=60, conn_health_checks=True)
@@ -56,6 +66,7 @@ if _database_url:
         "django.db.backends.sqlite3",
     }:
         raise SettingError("DATABASE_URL must be a postgres:// or sqlite:/// address.")
+    check_database(_db)
 else:
     _db = {
         "ENGINE": "django.db.backends.sqlite3",
@@ -98,6 +109,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "ketapath.accounts.middleware.IdleSignOutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -157,9 +169,13 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 
-# Sign-out after inactivity: the cookie's age restarts with every request.
-SESSION_COOKIE_AGE = 60 * env_int("KETAPATH_SESSION_IDLE_MINUTES", 30, 5, 24 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
+# Sign-out after inactivity (ketapath.accounts.middleware.IdleSignOutMiddleware): the session
+# keeps the time of the last real request; a background poll (the flowsheet's live fragment) is
+# not activity. The session is saved only when that time changes, never on every request (a poll
+# would restart the expiry), and it expires server-side after the same limit.
+KETAPATH_IDLE_SECONDS = 60 * env_int("KETAPATH_SESSION_IDLE_MINUTES", 30, 5, 24 * 60)
+SESSION_COOKIE_AGE = KETAPATH_IDLE_SECONDS
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -170,7 +186,11 @@ SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
 SECURE_SSL_REDIRECT = HTTPS
 SECURE_HSTS_SECONDS = 31536000 if HTTPS else 0
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
+# The TLS proxy in front of the server (nginx, Caddy, ...): only requests from this address may say
+# they came in over https (X-Forwarded-Proto) and from which client (X-Forwarded-For). `ketapath
+# serve` hands it to Waitress, which drops those headers from anyone else.
+TRUSTED_PROXY = env_ip_address("KETAPATH_TRUSTED_PROXY")
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if TRUSTED_PROXY else None
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"

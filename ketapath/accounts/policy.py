@@ -11,10 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
+from urllib.parse import urlencode, urlsplit
 
+from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import resolve_url
 
 from ketapath.accounts.models import Role
 
@@ -102,6 +105,9 @@ def requires(permission: str) -> Callable[[ViewFunc], ViewFunc]:
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if not request.user.is_authenticated:
+                if request.headers.get("HX-Request") == "true":
+                    # htmx would follow a redirect and swap the sign-in page into a fragment.
+                    return htmx_sign_in(request)
                 return redirect_to_login(request.get_full_path())
             if not allowed(request.user, permission):
                 raise PermissionDenied(f"Your role may not use this page ({permission}).")
@@ -111,6 +117,21 @@ def requires(permission: str) -> Callable[[ViewFunc], ViewFunc]:
         return wrapped  # type: ignore[return-value]
 
     return decorate
+
+
+def htmx_sign_in(request: HttpRequest) -> HttpResponse:
+    """401 for an htmx request of a signed-out user, with ``HX-Redirect`` to the sign-in page
+    (htmx opens it), coming back to the page the request was made from, not to the fragment."""
+    login_url = resolve_url(settings.LOGIN_URL)
+    target = login_url
+    parts = urlsplit(request.headers.get("HX-Current-URL", ""))
+    # Only a page of this site comes back (never another host's address).
+    if parts.netloc in {"", request.get_host()} and parts.path.startswith("/") and "//" not in parts.path:
+        back = parts.path + (f"?{parts.query}" if parts.query else "")
+        target = f"{login_url}?{urlencode({'next': back})}"
+    response = HttpResponse("Signed out: sign in again.", status=401, content_type="text/plain")
+    response["HX-Redirect"] = target
+    return response
 
 
 def public(view: ViewFunc) -> ViewFunc:

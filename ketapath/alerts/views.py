@@ -12,6 +12,7 @@ from ketapath.alerts.actions import acknowledge_alert
 from ketapath.alerts.forms import AcknowledgeForm
 from ketapath.alerts.models import Alert
 from ketapath.alerts.queries import open_alerts_for
+from ketapath.audit.actions import log_access
 
 LIMIT = 100
 
@@ -42,6 +43,7 @@ def alert_detail(request: HttpRequest, alert_id: int) -> HttpResponse:
     from ketapath.clinic_settings.readiness import ESCALATION, missing_settings
 
     alert = alert_for(request, alert_id)
+    log_access(request, alert.patient)  # one patient's alert is chart content
     notifications = list(alert.notifications.all())
     return render(
         request,

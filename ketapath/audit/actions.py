@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from django.db import transaction
@@ -13,12 +14,38 @@ from ketapath.audit.records import ClinicalRecord, RecordStatus
 
 
 def log_access(request: HttpRequest, patient: Any, action: str = AccessAction.VIEW_CHART) -> None:
+    """One row for one view of this patient's chart content by the signed-in user."""
     AccessLog.objects.create(
         clinic_id=patient.clinic_id,
         user=request.user if request.user.is_authenticated else None,
         patient=patient,
         action=action,
         path=request.get_full_path()[:300],
+    )
+
+
+def command_line_actor() -> str:
+    """Who ran a command: no KetaPath user signs in on the command line, so the operating-system
+    account (and host) that ran it is what the log can name."""
+    import getpass
+    import socket
+
+    try:
+        who = getpass.getuser()
+    except Exception:  # no user name in the environment or the password database
+        who = f"uid {os.getuid()}" if hasattr(os, "getuid") else "unknown"
+    return f"command line (OS user {who} on {socket.gethostname()})"[:150]
+
+
+def log_command_access(patient: Any, command: str, action: str = AccessAction.EXPORT) -> None:
+    """One row for a command that reads a patient's chart (``ketapath export fhir``)."""
+    AccessLog.objects.create(
+        clinic_id=patient.clinic_id,
+        user=None,
+        actor=command_line_actor(),
+        patient=patient,
+        action=action,
+        path=command[:300],
     )
 
 

@@ -2,26 +2,64 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 
 
+class AppendOnly(ValueError):
+    """Access-log rows are written once and never changed or deleted, also not from code."""
+
+
 class AccessAction(models.TextChoices):
     VIEW_CHART = "view", "Opened the chart"
+    # The flowsheet's live fragment brought chart rows the open page did not show yet (a poll
+    # that brings nothing new writes no row: see ``infusions.views.live``).
+    VIEW_LIVE = "live", "Live flowsheet update"
     EDIT = "edit", "Opened for editing"
     HISTORY = "history", "Viewed the record history"
     EXPORT = "export", "Exported the record"
 
 
+class AccessLogQuerySet(models.QuerySet["AccessLog"]):
+    """Refuses every bulk change: ``delete()``, ``update()``, ``bulk_update()``, upserts."""
+
+    def delete(self) -> Any:
+        raise AppendOnly("access-log rows are never deleted")
+
+    def update(self, **kwargs: Any) -> Any:
+        raise AppendOnly("access-log rows are append-only")
+
+    def bulk_update(self, *args: Any, **kwargs: Any) -> Any:
+        raise AppendOnly("access-log rows are append-only")
+
+    def bulk_create(self, objs: Any, *args: Any, **kwargs: Any) -> Any:
+        if kwargs.get("update_conflicts") or kwargs.get("update_fields"):
+            raise AppendOnly("access-log rows are append-only")
+        return super().bulk_create(objs, *args, **kwargs)
+
+    # ``update_or_create`` and ``get_or_create`` end in ``save()`` or ``update()``, both refused.
+
+
 class AccessLog(models.Model):
-    """One row per chart opening. Append-only: rows are never changed or deleted."""
+    """One row per view of chart content. Append-only: rows are never changed or deleted.
+
+    ``user`` is the signed-in person; a view without one (the ``ketapath export`` command run by an
+    operator) names its ``actor`` instead ("command line (OS user …)").
+    """
 
     clinic = models.ForeignKey("accounts.Clinic", on_delete=models.PROTECT, related_name="+")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
     patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="access_log")
     action = models.CharField(max_length=10, choices=AccessAction.choices)
     path = models.CharField(max_length=300, blank=True)
+    actor = models.CharField(
+        max_length=150, blank=True, help_text="Who, when no user signed in (a command run by an operator)."
+    )
     accessed_at = models.DateTimeField(auto_now_add=True)
+
+    objects = AccessLogQuerySet.as_manager()
 
     class Meta:
         ordering = ["-accessed_at", "-id"]
@@ -34,10 +72,10 @@ class AccessLog(models.Model):
     def __str__(self) -> str:
         return f"{self.accessed_at:%Y-%m-%d %H:%M} {self.user_id} {self.action} {self.patient_id}"
 
-    def save(self, *args: object, **kwargs: object) -> None:
-        if self.pk is not None:
-            raise ValueError("access-log rows are append-only")
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None or kwargs.get("force_update") or kwargs.get("update_fields"):
+            raise AppendOnly("access-log rows are append-only")
+        super().save(*args, **kwargs)
 
-    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
-        raise ValueError("access-log rows are never deleted")
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AppendOnly("access-log rows are never deleted")

@@ -6,7 +6,9 @@ Where the protocol leaves a choice (2 or 3 a week; weekly or fortnightly; how ma
 open-ended phase) the prescriber makes it with a :class:`PhaseChoice`. Sessions within a week are
 spread evenly (2 a week: days 0 and 3; 3 a week: days 0, 2 and 4) unless the clinic gives its
 weekdays. A minimum gap between sessions is a clinic setting: none of the sources gives one.
-Holidays are not considered.
+Holidays are not considered. Every size that multiplies work has a ceiling
+(``clinical.protocols.model``: phases, weeks, sessions, days between sessions, sessions and days
+in one plan); a choice above one is a :class:`ScheduleError` with a sentence, before any date is made.
 
 >>> from ketapath.clinical.protocols import published_protocols
 >>> p = published_protocols()["singh-2016-trd"]
@@ -22,7 +24,16 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from itertools import pairwise
 
-from ketapath.clinical.protocols.model import Phase, Schedule
+from ketapath.clinical.protocols.model import (
+    MAX_COURSE_DAYS,
+    MAX_COURSE_SESSIONS,
+    MAX_EVERY_DAYS,
+    MAX_PHASE_SESSIONS,
+    MAX_PHASES,
+    MAX_WEEKS,
+    Phase,
+    Schedule,
+)
 
 MONDAY, TUESDAY, WEDNESDAY, THURSDAY, FRIDAY, SATURDAY, SUNDAY = range(7)
 
@@ -116,6 +127,55 @@ def _every_days_dates(phase: Phase, choice: PhaseChoice, start: date) -> tuple[l
     return dates, dates[-1] + timedelta(days=spacing)
 
 
+def _check_sizes(schedule: Schedule, choices: Sequence[PhaseChoice]) -> None:
+    """Every size that multiplies work within its ceiling (ScheduleError otherwise), before any
+    date is made."""
+    if len(schedule.phases) > MAX_PHASES:
+        raise ScheduleError(f"a schedule has at most {MAX_PHASES} phases, not {len(schedule.phases)}")
+    for index, phase in enumerate(schedule.phases):
+        choice = choices[index] if index < len(choices) else PhaseChoice()
+        weeks = choice.weeks if choice.weeks is not None else phase.weeks
+        sessions = choice.sessions if choice.sessions is not None else phase.sessions
+        for what, value, ceiling in (
+            ("weeks", weeks, MAX_WEEKS),
+            ("sessions", sessions, MAX_PHASE_SESSIONS),
+            ("days between sessions", choice.every_days, MAX_EVERY_DAYS),
+            ("days between sessions", max(phase.every_days, default=None), MAX_EVERY_DAYS),
+        ):
+            if value is not None and value > ceiling:
+                raise ScheduleError(f"phase {phase.label!r}: {what} must be at most {ceiling}, not {value}")
+
+
+def _slots(
+    start: date,
+    cursor: date,
+    schedule: Schedule,
+    choices: Sequence[PhaseChoice],
+    weekdays: Sequence[int] | None,
+) -> list[SessionSlot]:
+    slots: list[SessionSlot] = []
+    last_day = start + timedelta(days=MAX_COURSE_DAYS)
+    for index, phase in enumerate(schedule.phases):
+        choice = choices[index] if index < len(choices) else PhaseChoice()
+        if phase.per_week is not None:
+            dates, cursor = _per_week_dates(phase, choice, cursor, weekdays)
+        else:
+            dates, cursor = _every_days_dates(phase, choice, cursor)
+        for day in dates:
+            slots.append(SessionSlot(len(slots) + 1, day, phase.label))
+        if len(slots) > MAX_COURSE_SESSIONS:
+            raise ScheduleError(
+                f"a plan holds at most {MAX_COURSE_SESSIONS} sessions, not {len(slots)} or more: "
+                "plan fewer and write a new version later"
+            )
+        if slots and slots[-1].on >= last_day:
+            raise ScheduleError(
+                f"a plan covers at most {MAX_COURSE_DAYS} days from its first session: "
+                "plan fewer sessions and write a new version later"
+            )
+    return slots
+
+
 def session_dates(
     start: date,
     schedule: Schedule,
@@ -138,22 +198,18 @@ def session_dates(
     """
     if len(choices) > len(schedule.phases):
         raise ScheduleError(f"{len(choices)} phase choices given for {len(schedule.phases)} phases")
+    _check_sizes(schedule, choices)
     if min_gap_days is not None and min_gap_days < 0:
         raise ScheduleError("the minimum gap must not be negative")
-    slots: list[SessionSlot] = []
     cursor = start
-    if weekdays is not None and any(p.per_week for p in schedule.phases):
-        wanted = set(weekdays)
-        while cursor.weekday() not in wanted:
-            cursor += timedelta(days=1)
-    for index, phase in enumerate(schedule.phases):
-        choice = choices[index] if index < len(choices) else PhaseChoice()
-        if phase.per_week is not None:
-            dates, cursor = _per_week_dates(phase, choice, cursor, weekdays)
-        else:
-            dates, cursor = _every_days_dates(phase, choice, cursor)
-        for day in dates:
-            slots.append(SessionSlot(len(slots) + 1, day, phase.label))
+    try:
+        if weekdays is not None and any(p.per_week for p in schedule.phases):
+            wanted = set(weekdays)
+            while cursor.weekday() not in wanted:
+                cursor += timedelta(days=1)
+        slots = _slots(start, cursor, schedule, choices, weekdays)
+    except OverflowError:
+        raise ScheduleError(f"the course must end before {date.max.isoformat()}") from None
     notes: list[str] = []
     if min_gap_days is None:
         notes.append("Minimum gap between sessions: clinic setting not set.")

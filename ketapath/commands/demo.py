@@ -20,10 +20,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], name: str
 
 
 def run(args: argparse.Namespace) -> int:
-    from ketapath.cli import CommandError
+    from ketapath.commands.serve import check_host
 
-    if not 0 < args.port < 65536:
-        raise CommandError(f"--port {args.port} is not a valid port number")
+    if not args.no_serve:
+        check_host(args.host, args.port)
     os.environ["KETAPATH_DEMO"] = "true"
     from ketapath.envconfig import data_dir
 
@@ -31,6 +31,12 @@ def run(args: argparse.Namespace) -> int:
     from ketapath.commands.django_setup import setup_django
 
     setup_django()
+    server = None
+    if not args.no_serve:
+        from ketapath.commands.serve import make_server
+
+        # Listen first: a port in use is said at once, not after the load.
+        server = make_server(args.host, args.port, args.threads)
     from django.core.management import call_command
 
     call_command("migrate", interactive=False, verbosity=0)
@@ -44,10 +50,9 @@ def run(args: argparse.Namespace) -> int:
     print("  nurse.demo    nurse")
     print("  admin.demo    clinic administrator")
     print("  patient.demo  patient (DEMO-0001)")
-    if args.no_serve:
+    if server is None:
         return 0
-    from ketapath.commands.serve import serve_forever
+    from ketapath.commands.serve import run_server
 
-    print(f"Open http://{args.host}:{args.port}/ (Ctrl-C to stop)", flush=True)
-    serve_forever(args.host, args.port, args.threads)
+    run_server(server, args.host, args.port)
     return 0

@@ -3,7 +3,8 @@
 Safety fails closed: while a safety setting is unset, the step it guards stops (a plan is not
 approved, an infusion does not start, a critical alert is not escalated). Exit status 0 when the
 clinic is ready for its first infusion, 1 when a setting is missing (one line each: key, group:
-label), 2 on a usage error (no such clinic; several clinics and no ``--clinic``).
+label), 2 on a usage error (no such clinic; several clinics and no ``--clinic``). A configuration
+error also exits 1 (the rule of every command: ``ketapath --help``); "not ready" is its result.
 """
 
 from __future__ import annotations

@@ -19,11 +19,13 @@ from ketapath.clinical.conditions import all_conditions, get_condition, match_ic
 from ketapath.clinical.eligibility.model import FIELDS
 from ketapath.clinical.eligibility.rulebook import rule_book
 from ketapath.clinical.instruments import get_instrument
-from ketapath.clinical.plausibility import height_problem, weight_problem
+from ketapath.clinical.plausibility import age_in_years, height_problem, weight_problem
 from ketapath.clinical.sources import all_sources
 from ketapath.consultations.actions import IntakeChanges, RowChange
 from ketapath.consultations.models import (
+    EARLIEST_DATE,
     EARLIEST_SINCE,
+    LATEST_DATE,
     MEDICINE_DOSE_LENGTH,
     MEDICINE_NAME_LENGTH,
     ConsentMethod,
@@ -60,8 +62,15 @@ def nrs_choices() -> list[tuple[str, str]]:
 
 
 def _not_future(day: date | None, what: str) -> None:
-    if day is not None and day > timezone.localdate():
+    if day is not None and (day > timezone.localdate() or day >= LATEST_DATE):
         raise forms.ValidationError(f"{what} cannot be in the future.")
+
+
+def _in_life(day: date | None, patient: Any, what: str) -> None:
+    """Not in the future, not before the date of birth (nor before 1900, the database's floor)."""
+    _not_future(day, what)
+    if day is not None and (day < patient.date_of_birth or day < EARLIEST_DATE):
+        raise forms.ValidationError(f"{what} is before the date of birth.")
 
 
 class _IntakeFormBase(forms.ModelForm):  # type: ignore[type-arg]
@@ -308,9 +317,7 @@ class StaffIntakeForm(_IntakeFormBase):
 
     def clean_vitals_on(self) -> date | None:
         day = self.cleaned_data.get("vitals_on")
-        _not_future(day, "The measurement date")
-        if day is not None and day < self.patient.date_of_birth:
-            raise forms.ValidationError("The measurement date is before the patient's date of birth.")
+        _in_life(day, self.patient, "The measurement date")
         return day
 
     def clean_weight_kg(self) -> Decimal | None:
@@ -330,6 +337,13 @@ class StaffIntakeForm(_IntakeFormBase):
         measured = any(data.get(name) is not None for name in VITAL_FIELDS)
         if measured and not data.get("vitals_on") and "vitals_on" not in self.errors:
             self.add_error("vitals_on", "Give the date these measurements were taken.")
+        if data.get("vitals_on"):
+            # The adult extremes (clinical/data/plausibility.toml) by the age on the measurement day.
+            age = age_in_years(self.patient.date_of_birth, data["vitals_on"])
+            for name, check in (("weight_kg", weight_problem), ("height_cm", height_problem)):
+                value = data.get(name)
+                if value is not None and name not in self.errors and (problem := check(value, age)):
+                    self.add_error(name, problem)
         systolic, diastolic = data.get("systolic_mmhg"), data.get("diastolic_mmhg")
         if systolic is not None and diastolic is not None and diastolic >= systolic:
             self.add_error("diastolic_mmhg", "The diastolic pressure must be lower than the systolic.")
@@ -388,9 +402,7 @@ class ConditionForm(forms.Form):
 
     def clean_onset_on(self) -> date | None:
         day = self.cleaned_data.get("onset_on")
-        _not_future(day, "The date it began")
-        if day is not None and day < self.patient.date_of_birth:
-            raise forms.ValidationError("The date it began is before the date of birth.")
+        _in_life(day, self.patient, "The date it began")
         return day
 
     def is_blank(self) -> bool:
@@ -514,8 +526,8 @@ class MedicineForm(forms.Form):
 
     def clean_since(self) -> date | None:
         day = self.cleaned_data.get("since")
-        _not_future(day, "The date it was started")
-        if day is not None and (day < self.patient.date_of_birth or day < EARLIEST_SINCE):
+        _in_life(day, self.patient, "The date it was started")
+        if day is not None and day < EARLIEST_SINCE:
             raise forms.ValidationError("The date it was started is before the date of birth.")
         return day
 
@@ -567,9 +579,7 @@ class TestForm(forms.Form):
 
     def clean_done_on(self) -> date | None:
         day = self.cleaned_data.get("done_on")
-        _not_future(day, "The test date")
-        if day is not None and day < self.patient.date_of_birth:
-            raise forms.ValidationError("The test date is before the date of birth.")
+        _in_life(day, self.patient, "The test date")
         return day
 
     def is_blank(self) -> bool:
@@ -762,12 +772,19 @@ class ConsentRecordForm(forms.Form):
     def clean_signed_on(self) -> date:
         day: date = self.cleaned_data["signed_on"]
         _not_future(day, "The signature date")
+        if day < EARLIEST_DATE:
+            raise forms.ValidationError("The signature date is not a date anyone could have signed on.")
         return day
 
 
 class ConsentWithdrawForm(forms.Form):
     withdrawn_on = forms.DateField(label="Withdrawn on", widget=DateInput())
     reason = forms.CharField(label="Reason", widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+
+    def clean_withdrawn_on(self) -> date:
+        day: date = self.cleaned_data["withdrawn_on"]
+        _not_future(day, "The withdrawal date")
+        return day
 
 
 class ConsentVersionForm(forms.Form):

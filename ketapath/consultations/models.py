@@ -19,12 +19,64 @@ from typing import Any
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models.functions import Length
+from django.db.models.lookups import LessThanOrEqual
 from simple_history.models import HistoricalRecords
 
 from ketapath.audit.records import ClinicalRecord, RecordStatus
 from ketapath.clinical.interactions import MAX_NAME_LENGTH
 
 ACTIVE = models.Q(record_status=RecordStatus.ACTIVE)
+
+# ----------------------------------------------------------------------------------------------
+# Bounds (issue 13): each enforced by the forms and by a database constraint.
+# ----------------------------------------------------------------------------------------------
+#: Vital signs at the visit: the highest blood pressure recorded in a human (370/360 mmHg,
+#: Narloch & Brandstater 1995, Neurol Res 17:239); heart rate 0-300/min and respiratory rate
+#: 0-150/min are the display ranges of bedside monitors (typing-error guards); SpO2 a percentage.
+#: The same values as the flowsheet's (``infusions.models.VITAL_MAX``), which this app cannot import.
+VITAL_MAX = {
+    "systolic_mmhg": 370,
+    "diastolic_mmhg": 360,
+    "heart_rate_bpm": 300,
+    "spo2_percent": 100,
+    "resp_rate_per_min": 150,
+}
+#: Every date of the consultation lies in [1900-01-01, 2100-01-01) in the database (nobody alive
+#: was born before 1900: the longest verified life is 122 years, clinical/data/plausibility.toml);
+#: the forms give the exact window: not before the date of birth, not in the future.
+EARLIEST_DATE = date(1900, 1, 1)
+LATEST_DATE = date(2100, 1, 1)
+#: Free-text limits in characters (typing-error guards, no source: a page of text is ~3,000).
+SHORT_TEXT = 2000
+NOTE_TEXT = 4000
+LONG_TEXT = 20000
+CONSENT_TEXT = 50000
+
+
+def _in_window(name: str, *, nullable: bool = True) -> models.Q:
+    window = models.Q(**{f"{name}__gte": EARLIEST_DATE, f"{name}__lt": LATEST_DATE})
+    return (models.Q(**{f"{name}__isnull": True}) | window) if nullable else window
+
+
+def _date_window(model: str, name: str, *, nullable: bool = True) -> models.CheckConstraint:
+    return models.CheckConstraint(
+        name=f"{model}_{name}_plausible", condition=_in_window(name, nullable=nullable)
+    )
+
+
+def _text_cap(model: str, name: str, limit: int) -> models.CheckConstraint:
+    return models.CheckConstraint(
+        name=f"{model}_{name}_length", condition=LessThanOrEqual(Length(name), limit)
+    )
+
+
+def _at_most(model: str, name: str, limit: int, *, least: int = 0) -> models.CheckConstraint:
+    return models.CheckConstraint(
+        name=f"{model}_{name}_range",
+        condition=models.Q(**{f"{name}__isnull": True})
+        | models.Q(**{f"{name}__gte": least, f"{name}__lte": limit}),
+    )
 
 
 class YesNo(models.TextChoices):
@@ -70,14 +122,14 @@ class Intake(ClinicalRecord):
     patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="intakes")
 
     # Referral and pain (the patient may fill these at home).
-    referral_reason = models.TextField("reason for referral", blank=True)
+    referral_reason = models.TextField("reason for referral", blank=True, max_length=NOTE_TEXT)
     referred_by = models.CharField("referred by", max_length=200, blank=True)
-    pain_locations = models.TextField("where the pain is", blank=True)
+    pain_locations = models.TextField("where the pain is", blank=True, max_length=SHORT_TEXT)
     pain_now_nrs = _nrs("pain now (0-10)")
     pain_worst_nrs = _nrs("worst pain, past week (0-10)")
     pain_average_nrs = _nrs("average pain, past week (0-10)")
-    current_medications = models.TextField("current medicines", blank=True)
-    allergies = models.TextField("allergies", blank=True)
+    current_medications = models.TextField("current medicines", blank=True, max_length=NOTE_TEXT)
+    allergies = models.TextField("allergies", blank=True, max_length=SHORT_TEXT)
 
     # What the patient reports about their health, in their own words (yes / no / not sure).
     reports_heart_disease = _yes_no("patient reports heart or circulation disease")
@@ -90,8 +142,12 @@ class Intake(ClinicalRecord):
     psychosis_history = _yes_no("past psychotic illness")
     mania_history = _yes_no("history of mania or hypomania")
     urinary_symptoms = _yes_no("urinary symptoms now (baseline)")
-    urinary_symptoms_details = models.TextField("urinary symptoms: details", blank=True)
-    patient_notes = models.TextField("anything else the patient wants the team to know", blank=True)
+    urinary_symptoms_details = models.TextField(
+        "urinary symptoms: details", blank=True, max_length=SHORT_TEXT
+    )
+    patient_notes = models.TextField(
+        "anything else the patient wants the team to know", blank=True, max_length=NOTE_TEXT
+    )
 
     # The clinician's assessment: these feed the eligibility engine.
     cardiovascular_disease = models.CharField(
@@ -131,16 +187,36 @@ class Intake(ClinicalRecord):
 
     # Baseline vitals, weight and height (the visit).
     vitals_on = models.DateField("vitals measured on", null=True, blank=True)
-    systolic_mmhg = models.PositiveSmallIntegerField("systolic BP (mmHg)", null=True, blank=True)
-    diastolic_mmhg = models.PositiveSmallIntegerField("diastolic BP (mmHg)", null=True, blank=True)
-    heart_rate_bpm = models.PositiveSmallIntegerField("heart rate (/min)", null=True, blank=True)
-    spo2_percent = models.PositiveSmallIntegerField(
-        "SpO₂ (%)", null=True, blank=True, validators=[MaxValueValidator(100)]
+    systolic_mmhg = models.PositiveSmallIntegerField(
+        "systolic BP (mmHg)",
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(VITAL_MAX["systolic_mmhg"])],
     )
-    resp_rate_per_min = models.PositiveSmallIntegerField("respiratory rate (/min)", null=True, blank=True)
+    diastolic_mmhg = models.PositiveSmallIntegerField(
+        "diastolic BP (mmHg)",
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(VITAL_MAX["diastolic_mmhg"])],
+    )
+    heart_rate_bpm = models.PositiveSmallIntegerField(
+        "heart rate (/min)",
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(VITAL_MAX["heart_rate_bpm"])],
+    )
+    spo2_percent = models.PositiveSmallIntegerField(
+        "SpO₂ (%)", null=True, blank=True, validators=[MaxValueValidator(VITAL_MAX["spo2_percent"])]
+    )
+    resp_rate_per_min = models.PositiveSmallIntegerField(
+        "respiratory rate (/min)",
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(VITAL_MAX["resp_rate_per_min"])],
+    )
     weight_kg = models.DecimalField("weight (kg)", max_digits=5, decimal_places=1, null=True, blank=True)
     height_cm = models.DecimalField("height (cm)", max_digits=4, decimal_places=1, null=True, blank=True)
-    visit_notes = models.TextField("visit notes", blank=True)
+    visit_notes = models.TextField("visit notes", blank=True, max_length=LONG_TEXT)
 
     # Who did what, when.
     created_at = models.DateTimeField(auto_now_add=True)
@@ -164,6 +240,25 @@ class Intake(ClinicalRecord):
                 | models.Q(diastolic_mmhg__isnull=True)
                 | models.Q(diastolic_mmhg__lt=models.F("systolic_mmhg")),
             ),
+            *(_at_most("intake", name, limit) for name, limit in VITAL_MAX.items()),
+            *(
+                _at_most("intake", name, 10)
+                for name in ("pain_now_nrs", "pain_worst_nrs", "pain_average_nrs")
+            ),
+            # clinical/data/plausibility.toml: weight (0, 650] kg, height [20, 275] cm.
+            models.CheckConstraint(
+                name="intake_weight_plausible",
+                condition=models.Q(weight_kg__isnull=True) | models.Q(weight_kg__gt=0, weight_kg__lte=650),
+            ),
+            _at_most("intake", "height_cm", 275, least=20),
+            _date_window("intake", "vitals_on"),
+            _text_cap("intake", "referral_reason", NOTE_TEXT),
+            _text_cap("intake", "pain_locations", SHORT_TEXT),
+            _text_cap("intake", "current_medications", NOTE_TEXT),
+            _text_cap("intake", "allergies", SHORT_TEXT),
+            _text_cap("intake", "urinary_symptoms_details", SHORT_TEXT),
+            _text_cap("intake", "patient_notes", NOTE_TEXT),
+            _text_cap("intake", "visit_notes", LONG_TEXT),
         ]
 
     def __str__(self) -> str:
@@ -192,6 +287,7 @@ class IntakeCondition(ClinicalRecord):
 
     class Meta:
         ordering = ["onset_on", "id"]
+        constraints = [_date_window("intakecondition", "onset_on")]
 
     def __str__(self) -> str:
         return self.condition_id or self.icd10_code or self.description
@@ -256,13 +352,14 @@ class TestOnFile(ClinicalRecord):
 
     class Meta:
         ordering = ["kind", "-done_on", "id"]
+        constraints = [_date_window("testonfile", "done_on", nullable=False)]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.done_on}"
 
 
 #: The earliest plausible "taking it since" date (a typing error guard, not a clinical rule).
-EARLIEST_SINCE = date(1900, 1, 1)
+EARLIEST_SINCE = EARLIEST_DATE
 MEDICINE_NAME_LENGTH = MAX_NAME_LENGTH  # what the interaction check accepts
 MEDICINE_DOSE_LENGTH = MAX_NAME_LENGTH
 
@@ -288,7 +385,8 @@ class IntakeMedicine(ClinicalRecord):
             models.CheckConstraint(name="intake_medicine_has_name", condition=~models.Q(name="")),
             models.CheckConstraint(
                 name="intake_medicine_since_plausible",
-                condition=models.Q(since__isnull=True) | models.Q(since__gte=EARLIEST_SINCE),
+                condition=models.Q(since__isnull=True)
+                | models.Q(since__gte=EARLIEST_SINCE, since__lt=LATEST_DATE),
             ),
         ]
 
@@ -344,9 +442,10 @@ class Evaluation(ClinicalRecord):
     decision_reason = models.TextField(
         "why the decision differs from the proposal",
         blank=True,
+        max_length=NOTE_TEXT,
     )
-    assessment = models.TextField("assessment and comments", blank=True)
-    amendment_reason = models.TextField("reason for the amendment", blank=True)
+    assessment = models.TextField("assessment and comments", blank=True, max_length=LONG_TEXT)
+    amendment_reason = models.TextField("reason for the amendment", blank=True, max_length=NOTE_TEXT)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -375,6 +474,10 @@ class Evaluation(ClinicalRecord):
                     & ~models.Q(final_decision="")
                 ),
             ),
+            _date_window("evaluation", "assessed_on", nullable=False),
+            _text_cap("evaluation", "decision_reason", NOTE_TEXT),
+            _text_cap("evaluation", "assessment", LONG_TEXT),
+            _text_cap("evaluation", "amendment_reason", NOTE_TEXT),
         ]
         indexes = [
             # The prescriber's dashboard lists a clinic's drafts; the chart the latest signed one.
@@ -400,7 +503,8 @@ class ConsentVersion(models.Model):
     version = models.PositiveIntegerField()
     title = models.CharField(max_length=200)
     body = models.TextField(
-        help_text="Paragraphs separated by a blank line; lines starting '- ' are bullets."
+        max_length=CONSENT_TEXT,
+        help_text="Paragraphs separated by a blank line; lines starting '- ' are bullets.",
     )
     sources = models.JSONField(
         default=list, blank=True, help_text="Ids of the cited sources the text rests on (ketapath sources)."
@@ -414,6 +518,7 @@ class ConsentVersion(models.Model):
         ordering = ["-version"]
         constraints = [
             models.UniqueConstraint(fields=["clinic", "version"], name="consent_version_unique_in_clinic"),
+            _text_cap("consentversion", "body", CONSENT_TEXT),
         ]
 
     def __str__(self) -> str:
@@ -445,7 +550,7 @@ class Consent(ClinicalRecord):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)
     withdrawn_on = models.DateField("withdrawn on", null=True, blank=True)
-    withdrawn_reason = models.TextField(blank=True)
+    withdrawn_reason = models.TextField(blank=True, max_length=SHORT_TEXT)
     withdrawn_recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -460,6 +565,13 @@ class Consent(ClinicalRecord):
                 condition=models.Q(record_status=RecordStatus.ACTIVE, withdrawn_on__isnull=True),
                 name="one_standing_consent_per_version",
             ),
+            _date_window("consent", "signed_on", nullable=False),
+            models.CheckConstraint(
+                name="consent_withdrawn_after_signed",
+                condition=models.Q(withdrawn_on__isnull=True)
+                | models.Q(withdrawn_on__gte=models.F("signed_on"), withdrawn_on__lt=LATEST_DATE),
+            ),
+            _text_cap("consent", "withdrawn_reason", SHORT_TEXT),
         ]
 
     def __str__(self) -> str:

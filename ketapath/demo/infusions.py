@@ -186,7 +186,8 @@ def _drug(on: date) -> Drug:
 
 def _open(planned: Any, nurse: Any, at: datetime) -> InfusionSession:
     with _clock(at):
-        return actions.open_session(planned, nurse)
+        # The reason is kept only when the clock falls on another day than planned (past midnight).
+        return actions.open_session(planned, nurse, reason="Synthetic demo session charted across midnight")
 
 
 def _local(day: date, hour: int, minute: int = 0) -> datetime:

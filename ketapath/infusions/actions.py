@@ -16,7 +16,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -35,6 +35,19 @@ from ketapath.infusions import flowsheet
 from ketapath.infusions.flowsheet import SCORE_PURPOSE, core_events
 from ketapath.infusions.models import (
     ADMINISTERING,
+    EVENT_NOTE_MAX,
+    INSTRUCTIONS_MAX,
+    MAX_BOLUS_MG,
+    MAX_KETAMINE_CONC_MG_PER_ML,
+    MAX_MEDICATION_DOSE,
+    MAX_RATE_MG_PER_H,
+    MAX_RATE_ML_PER_H,
+    MAX_SCORE_TOTAL,
+    MAX_WEIGHT_KG,
+    MIN_SCORE_TOTAL,
+    MIN_WEIGHT_KG,
+    NOTE_MAX,
+    VITAL_MAX,
     Addendum,
     Decision,
     Destination,
@@ -111,16 +124,89 @@ def _refuse_if_signed(locked: InfusionSession) -> None:
         raise SessionLocked("This session is signed and locked: add an addendum instead.")
 
 
-def _duplicate(model: type[E], locked: InfusionSession, client_key: uuid.UUID) -> E | None:
+def _duplicate(
+    model: type[E], locked: InfusionSession, client_key: uuid.UUID, user: Any, supersedes: Any = None
+) -> E | None:
+    """The row a second submit of the same form finds: same key, same session, same user (and the
+    same entry corrected). A key that belongs to another session, user or entry is an error: the
+    submission is never dropped silently while the page says it was saved."""
     existing = model.objects.filter(client_key=client_key).first()
-    if existing is not None and existing.session_id != locked.pk:
+    if existing is None:
+        return None
+    if existing.session_id != locked.pk:
         raise ChartingRefused("This form belongs to another session: reload the page.")
+    if existing.recorded_by_id != getattr(user, "pk", None):
+        raise ChartingRefused("This form was submitted by someone else: reload the page.")
+    wanted = getattr(supersedes, "pk", supersedes)
+    if wanted is not None and existing.supersedes_id != wanted:
+        raise ChartingRefused("This form belongs to another entry: reload the page.")
     return existing
 
 
-def _check_time(observed_at: datetime, now: datetime, what: str = "The time") -> None:
-    if observed_at > now:
-        raise ChartingRefused(f"{what} is in the future ({timezone.localtime(observed_at):%d %b %H:%M}).")
+#: How far ahead of the server's clock a time may be (a browser's clock a little fast).
+CLOCK_SKEW = timedelta(minutes=1)
+#: How long before the flowsheet was opened an observation may be (a reading taken in the chair
+#: before the nurse opened the chart; a typing-error guard).
+BEFORE_OPENING = timedelta(minutes=15)
+#: No flowsheet time or product expiry before this (typing-error guard).
+EARLIEST = date(2000, 1, 1)
+
+
+def _check_time(
+    observed_at: datetime,
+    now: datetime,
+    what: str = "The time",
+    *,
+    locked: InfusionSession | None = None,
+    field: str = "observed_at",
+) -> None:
+    shown = f"{timezone.localtime(observed_at):%d %b %Y %H:%M}" if observed_at.year > 1 else str(observed_at)
+    if observed_at > now + CLOCK_SKEW:
+        raise ChartingRefused(f"{what} is in the future ({shown}).", field=field)
+    if observed_at.date() < EARLIEST:
+        raise ChartingRefused(f"{what} ({shown}) cannot be right: it is before {EARLIEST:%Y}.", field=field)
+    if locked is not None and observed_at < locked.opened_at - BEFORE_OPENING:
+        raise ChartingRefused(
+            f"{what} ({shown}) is before this flowsheet was opened "
+            f"({timezone.localtime(locked.opened_at):%d %b %Y %H:%M}).",
+            field=field,
+        )
+
+
+def _check_number(
+    value: Any,
+    low: Decimal | int,
+    high: Decimal | int,
+    label: str,
+    *,
+    field: str = "",
+    above_low: bool = False,
+) -> None:
+    """A finite number within its bounds (``above_low``: strictly above ``low``)."""
+    if value is None:
+        return
+    number = value if isinstance(value, Decimal) else Decimal(str(value))
+    if not number.is_finite():
+        raise ChartingRefused(f"{label}: not a number.", field=field)
+    if (number <= low) if above_low else (number < low):
+        raise ChartingRefused(
+            f"{label} must be {'more than' if above_low else 'at least'} {low}.", field=field
+        )
+    if number > high:
+        raise ChartingRefused(f"{label} must be at most {high} (check for a typing error).", field=field)
+
+
+def _check_text(value: str, limit: int, label: str, field: str = "") -> None:
+    if len(value or "") > limit:
+        raise ChartingRefused(f"{label}: at most {limit} characters.", field=field)
+
+
+def _check_expiry(expiry: Any, label: str, field: str = "expiry_on") -> None:
+    if expiry is None:
+        return
+    today = timezone.localdate()
+    if expiry < EARLIEST or expiry > today + timedelta(days=366 * 10):
+        raise ChartingRefused(f"{label}: an expiry of {expiry:%d %b %Y} cannot be right.", field=field)
 
 
 def _original(model: type[E], locked: InfusionSession, supersedes: Any, reason: str) -> E | None:
@@ -231,8 +317,11 @@ def _label(locked: InfusionSession) -> str:
 # ----------------------------------------------------------------------------------------------
 
 
-def open_session(planned: Any, user: Any) -> InfusionSession:
-    """The flowsheet of a planned session, created on first opening (a repeat returns it)."""
+def open_session(planned: Any, user: Any, *, reason: str = "") -> InfusionSession:
+    """The flowsheet of a planned session, created on first opening (a repeat returns it).
+
+    Charting opens on the session's planned day; on another day (a patient who comes early or
+    late) only with a reason, which is recorded on the session."""
     from ketapath.plans.models import PlannedSession
 
     with transaction.atomic():
@@ -245,7 +334,22 @@ def open_session(planned: Any, user: Any) -> InfusionSession:
         problems = flowsheet.plan_facts(locked).problems()
         if problems:
             raise ChartingRefused(problems[0])
-        session = InfusionSession(patient_id=locked.patient_id, planned_session=locked, opened_by=user)
+        reason = (reason or "").strip()
+        _check_text(reason, NOTE_MAX, "The reason", "reason")
+        today = timezone.localdate()
+        if locked.planned_on != today and not reason:
+            when = "a later day" if locked.planned_on > today else "an earlier day"
+            raise ChartingRefused(
+                f"This session is planned for {locked.planned_on:%d %b %Y}, {when}: give the reason "
+                "to chart it today.",
+                field="reason",
+            )
+        session = InfusionSession(
+            patient_id=locked.patient_id,
+            planned_session=locked,
+            opened_by=user,
+            open_reason=reason if locked.planned_on != today else "",
+        )
         session._history_user = user  # type: ignore[attr-defined]
         session._change_reason = "Flowsheet opened"  # type: ignore[attr-defined]
         session.save()
@@ -310,16 +414,25 @@ def record_precheck(
     now = timezone.now()
     with transaction.atomic():
         locked = _lock(session)
-        if (dup := _duplicate(PreCheck, locked, client_key)) is not None:
+        if (dup := _duplicate(PreCheck, locked, client_key, user, supersedes)) is not None:
             return Recorded(dup, True)
         _refuse_if_signed(locked)
-        _check_time(observed_at, now)
+        _check_time(observed_at, now, locked=locked)
+        _check_number(values.get("weight_kg"), MIN_WEIGHT_KG, MAX_WEIGHT_KG, "Weight (kg)", field="weight_kg")
+        _check_number(values.get("pain_nrs"), 0, 10, "Pain (0-10)", field="pain_nrs")
+        _check_number(values.get("mood_0_10"), 0, 10, "Mood (0-10)", field="mood_0_10")
+        _check_text(values.get("new_medications") or "", NOTE_MAX, "New medicines", "new_medications")
+        _check_text(reason, NOTE_MAX, "The reason")
         if locked.status not in (SessionStatus.WAITING, SessionStatus.PRECHECKS) and supersedes is None:
             raise ChartingRefused("The infusion has started: correct the saved checklist instead.")
         for name in ("last_clear_liquids_at", "last_food_at", "last_milk_at"):
             moment = values.get(name)
             if moment is not None and moment > observed_at:
-                raise ChartingRefused("An intake time is later than the check itself.")
+                raise ChartingRefused("An intake time is later than the check itself.", field=name)
+            if moment is not None and moment < observed_at - timedelta(days=7):
+                raise ChartingRefused(
+                    "An intake time more than a week before the check cannot be right.", field=name
+                )
         original = _original(PreCheck, locked, supersedes, reason)
         data = {name: values.get(name) for name in PRECHECK_FIELDS}
         for text in ("escort_name", "escort_phone", "new_medications"):
@@ -375,10 +488,11 @@ def record_decision(
     now = timezone.now()
     with transaction.atomic():
         locked = _lock(session)
-        if (dup := _duplicate(PrescriberDecision, locked, client_key)) is not None:
+        if (dup := _duplicate(PrescriberDecision, locked, client_key, user)) is not None:
             return Recorded(dup, True)
         _refuse_if_signed(locked)
-        _check_time(observed_at, now)
+        _check_time(observed_at, now, locked=locked)
+        _check_text(reason, NOTE_MAX, "The reason", "reason")
         if getattr(user, "role", "") != "prescriber":
             raise ChartingRefused("Only a prescriber records this decision.")
         if decision not in Decision.values:
@@ -433,6 +547,7 @@ def mark_not_given(session: InfusionSession, user: Any, reason: str) -> Infusion
         _refuse_if_signed(locked)
         if not reason.strip():
             raise ChartingRefused("Say why the session is not given.")
+        _check_text(reason, NOTE_MAX, "The reason", "reason")
         if flowsheet.load(locked).delivery.started_at is not None:
             raise ChartingRefused("The infusion has started: record the stop instead.")
         locked.not_given_reason = reason.strip()
@@ -481,7 +596,7 @@ def record_vitals(
     data = {name: values.get(name) for name in VITAL_FIELDS}
     with transaction.atomic():
         locked = _lock(session)
-        if (dup := _duplicate(VitalsEntry, locked, client_key)) is not None:
+        if (dup := _duplicate(VitalsEntry, locked, client_key, user, supersedes)) is not None:
             return Recorded(dup, True)
         _refuse_if_signed(locked)
         original = _original(VitalsEntry, locked, supersedes, reason)
@@ -500,7 +615,10 @@ def record_vitals(
             )
             _refresh(locked, now)
             return Recorded(entry)
-        _check_time(observed_at, now)
+        _check_time(observed_at, now, locked=locked)
+        _check_text(reason, NOTE_MAX, "The reason")
+        for name, high in VITAL_MAX.items():
+            _check_number(data[name], 0, high, name.replace("_", " "), field=name)
         if all(v is None for v in data.values()):
             raise ChartingRefused("Record at least one vital sign.")
         if (data["systolic_mmhg"] is None) != (data["diastolic_mmhg"] is None):
@@ -573,8 +691,17 @@ def _check_drug(drug: Drug | None, observed_at: datetime, basis_in_use: str | No
         )
     if not drug.lot_number.strip() or drug.expiry_on is None:
         raise ChartingRefused(f"{label}: give the lot number and expiry of the product.")
-    if drug.conc_mg_per_ml <= 0:
-        raise ChartingRefused("The concentration must be more than 0 mg/mL.")
+    _check_number(
+        drug.conc_mg_per_ml,
+        0,
+        MAX_KETAMINE_CONC_MG_PER_ML,
+        "The concentration (mg/mL)",
+        field="conc_mg_per_ml",
+        above_low=True,
+    )
+    _check_text(drug.product, 120, "The product", "product")
+    _check_text(drug.lot_number, 60, "The lot number", "lot_number")
+    _check_expiry(drug.expiry_on, label)
     if drug.expiry_on < timezone.localtime(observed_at).date():
         raise ChartingRefused(f"The product expired on {drug.expiry_on:%d %b %Y}: do not give it.")
     if basis_in_use and drug.conc_salt_basis != basis_in_use:
@@ -604,7 +731,7 @@ def record_event(
     now = timezone.now()
     with transaction.atomic():
         locked = _lock(session)
-        if (dup := _duplicate(InfusionEventEntry, locked, client_key)) is not None:
+        if (dup := _duplicate(InfusionEventEntry, locked, client_key, user, supersedes)) is not None:
             return Recorded(dup, True)
         _refuse_if_signed(locked)
         if locked.not_given_reason:
@@ -627,7 +754,11 @@ def record_event(
             )
             _refresh(locked, now)
             return Recorded(entry)
-        _check_time(observed_at, now)
+        _check_time(observed_at, now, locked=locked)
+        _check_text(note, EVENT_NOTE_MAX, "The note", "note")
+        _check_text(reason, NOTE_MAX, "The reason")
+        _check_number(rate_ml_per_h, 0, MAX_RATE_ML_PER_H, "The pump rate (mL/h)", field="rate_ml_per_h")
+        _check_number(dose_mg, 0, MAX_BOLUS_MG, "The bolus (mg)", field="dose_mg")
         if kind not in EventKind.values:
             raise ChartingRefused("Choose what happened at the pump.")
         values: dict[str, Any] = {"kind": kind, "note": note.strip()}
@@ -653,6 +784,9 @@ def record_event(
                     )
                 values["rate_ml_per_h"] = rate_ml_per_h
                 values["rate_mg_per_h"] = rate_ml_per_h * checked.conc_mg_per_ml
+                _check_number(
+                    values["rate_mg_per_h"], 0, MAX_RATE_MG_PER_H, "The rate (mg/h)", field="rate_ml_per_h"
+                )
             elif kind != EventKind.RESUME:
                 raise ChartingRefused("Give the pump rate in mL/h.", field="rate_ml_per_h")
         sheet = flowsheet.load(locked, now) if kind in ADMINISTERING else None
@@ -846,7 +980,7 @@ def record_score(
     now = timezone.now()
     with transaction.atomic():
         locked = _lock(session)
-        if (dup := _duplicate(ScoreEntry, locked, client_key)) is not None:
+        if (dup := _duplicate(ScoreEntry, locked, client_key, user, supersedes)) is not None:
             return Recorded(dup, True)
         _refuse_if_signed(locked)
         original = _original(ScoreEntry, locked, supersedes, reason)
@@ -865,7 +999,8 @@ def record_score(
             )
             _refresh(locked, now)
             return Recorded(entry)
-        _check_time(observed_at, now)
+        _check_time(observed_at, now, locked=locked)
+        _check_text(reason, NOTE_MAX, "The reason")
         purpose = SCORE_PURPOSE.get(instrument_id)
         if purpose is None:
             raise ChartingRefused("Choose one of the session's scales.")
@@ -877,6 +1012,7 @@ def record_score(
         if result.total is None:
             missing = [definition.item(i).label for i in result.missing if i in definition.item_ids]
             raise ChartingRefused(f"{definition.name}: answer every item ({', '.join(missing)}).")
+        _check_number(result.total, MIN_SCORE_TOTAL, MAX_SCORE_TOTAL, f"{definition.name} total")
         if purpose == ScorePurpose.DISCHARGE:
             stop = InfusionEventEntry.objects.current().filter(session=locked, kind=EventKind.STOP).first()
             if stop is None or stop.observed_at > observed_at:
@@ -928,14 +1064,22 @@ class Medication:
     expiry_on: Any = None
 
 
-def _check_medication(med: Medication, now: datetime) -> None:
+def _check_medication(med: Medication, now: datetime, locked: InfusionSession | None = None) -> None:
     if not med.product.strip() or med.dose is None or not med.dose_unit.strip() or not med.route.strip():
         raise ChartingRefused("For a medicine given, record the medicine, dose with its unit, and route.")
-    if med.dose <= 0:
-        raise ChartingRefused("The medicine's dose must be more than 0.")
+    ceiling = MAX_MEDICATION_DOSE.get(med.dose_unit.strip())
+    if ceiling is None:
+        raise ChartingRefused("Choose the dose's unit from the list.", field="dose_unit")
+    _check_number(
+        med.dose, 0, ceiling, f"The medicine's dose ({med.dose_unit})", field="dose", above_low=True
+    )
+    _check_text(med.product, 120, "The medicine", "product")
+    _check_text(med.route, 30, "The route", "route")
+    _check_text(med.lot_number, 60, "The lot number", "lot_number")
+    _check_expiry(med.expiry_on, "The medicine")
     if med.given_at is None:
         raise ChartingRefused("Record when the medicine was given.")
-    _check_time(med.given_at, now, "The time the medicine was given")
+    _check_time(med.given_at, now, "The time the medicine was given", locked=locked)
     if med.expiry_on is not None and med.expiry_on < timezone.localtime(med.given_at).date():
         raise ChartingRefused(f"The medicine expired on {med.expiry_on:%d %b %Y}: do not give it.")
 
@@ -983,7 +1127,7 @@ def record_side_effect(
     now = timezone.now()
     with transaction.atomic():
         locked = _lock(session)
-        if (dup := _duplicate(SideEffectEntry, locked, client_key)) is not None:
+        if (dup := _duplicate(SideEffectEntry, locked, client_key, user, supersedes)) is not None:
             return Recorded(dup, True)
         _refuse_if_signed(locked)
         original = _original(SideEffectEntry, locked, supersedes, reason)
@@ -1001,7 +1145,10 @@ def record_side_effect(
                 reason=reason,
             )
             return Recorded(entry)
-        _check_time(observed_at, now, "The onset")
+        _check_time(observed_at, now, "The onset", locked=locked)
+        _check_text(action_note, NOTE_MAX, "The note on what was done", "action_note")
+        _check_text(effect_other, 120, "The other side effect", "effect_other")
+        _check_text(reason, NOTE_MAX, "The reason")
         if not effect or not severity:
             raise ChartingRefused("Record the side effect and how severe it is.")
         if effect == "other" and not effect_other.strip():
@@ -1016,9 +1163,9 @@ def record_side_effect(
         if wants_medicine and medication is None and not (original and original.medications.exists()):
             raise ChartingRefused("Record the medicine given: medicine, dose, route and time.")
         if medication is not None:
-            _check_medication(medication, now)
+            _check_medication(medication, now, locked)
         if outcome_at is not None:
-            _check_time(outcome_at, now, "The outcome time")
+            _check_time(outcome_at, now, "The outcome time", locked=locked, field="outcome_at")
             if outcome_at < observed_at:
                 raise ChartingRefused("The outcome cannot come before the onset.")
         entry = _append(
@@ -1057,7 +1204,7 @@ def record_medication(
     now = timezone.now()
     with transaction.atomic():
         locked = _lock(session)
-        if (dup := _duplicate(MedicationEntry, locked, client_key)) is not None:
+        if (dup := _duplicate(MedicationEntry, locked, client_key, user, supersedes)) is not None:
             return Recorded(dup, True)
         _refuse_if_signed(locked)
         original = _original(MedicationEntry, locked, supersedes, reason)
@@ -1075,7 +1222,7 @@ def record_medication(
                 reason=reason,
             )
         else:
-            _check_medication(medication, now)
+            _check_medication(medication, now, locked)
             assert medication.given_at is not None
             entry = _append(
                 MedicationEntry,
@@ -1135,7 +1282,7 @@ def record_discharge(
     now = timezone.now()
     with transaction.atomic():
         locked = _lock(session)
-        if (dup := _duplicate(DischargeEntry, locked, client_key)) is not None:
+        if (dup := _duplicate(DischargeEntry, locked, client_key, user, supersedes)) is not None:
             return Recorded(dup, True)
         _refuse_if_signed(locked)
         original = _original(DischargeEntry, locked, supersedes, reason)
@@ -1154,7 +1301,11 @@ def record_discharge(
             )
             _refresh(locked, now)
             return Recorded(entry)
-        _check_time(observed_at, now)
+        _check_time(observed_at, now, locked=locked)
+        _check_text(instructions, INSTRUCTIONS_MAX, "The instructions", "instructions")
+        _check_text(note, NOTE_MAX, "The note", "note")
+        _check_text(escort_name, 150, "The escort's name", "escort_name")
+        _check_text(reason, NOTE_MAX, "The reason")
         sheet = flowsheet.load(locked, now)
         if sheet.delivery.stopped_at is None:
             raise ChartingRefused("The infusion has not been stopped.")
@@ -1239,11 +1390,16 @@ def add_addendum(session: InfusionSession, user: Any, *, client_key: uuid.UUID, 
         locked = _lock(session)
         existing = Addendum.objects.filter(client_key=client_key).first()
         if existing is not None:
+            if existing.session_id != locked.pk:
+                raise ChartingRefused("This form belongs to another session: reload the page.")
+            if existing.recorded_by_id != getattr(user, "pk", None):
+                raise ChartingRefused("This form was submitted by someone else: reload the page.")
             return Recorded(existing, True)
         if not locked.is_signed:
             raise ChartingRefused("Before signature, chart the entry itself (or correct it).")
         if not text.strip():
             raise ChartingRefused("Write the addendum.")
+        _check_text(text, 5000, "The addendum", "text")
         entry = Addendum(
             session=locked,
             text=text.strip(),

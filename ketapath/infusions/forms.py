@@ -5,7 +5,7 @@ same form is recognised by the action and adds nothing."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -16,6 +16,16 @@ from ketapath.clinical.instruments import Instrument
 from ketapath.clinical.plausibility import weight_problem
 from ketapath.infusions.actions import Drug, Medication
 from ketapath.infusions.models import (
+    EVENT_NOTE_MAX,
+    INSTRUCTIONS_MAX,
+    MAX_BOLUS_MG,
+    MAX_KETAMINE_CONC_MG_PER_ML,
+    MAX_MEDICATION_DOSE,
+    MAX_RATE_ML_PER_H,
+    MAX_WEIGHT_KG,
+    MIN_WEIGHT_KG,
+    NOTE_MAX,
+    VITAL_MAX,
     Decision,
     Destination,
     EventKind,
@@ -27,8 +37,38 @@ from ketapath.infusions.models import (
 )
 from ketapath.web.widgets import DateInput
 
-# Form limits only (three digits), not clinical thresholds; SpO2 is a percentage.
-MAX_VITAL = 999
+# Physical and monitor limits (ketapath.infusions.models.VITAL_MAX), not clinical thresholds.
+MAX_VITAL = max(VITAL_MAX.values())
+#: The earliest date any flowsheet time or product expiry may carry (a typing-error guard).
+EARLIEST = date(2000, 1, 1)
+#: A product's expiry at most this many years ahead (shelf lives are a few years; typing guard).
+EXPIRY_YEARS_AHEAD = 10
+
+
+def expiry_problem(expiry: date | None) -> str | None:
+    """A reason the expiry date cannot be right (a typo), or None. An expired product is refused
+    by the actions against the time it is given."""
+    if expiry is None:
+        return None
+    today = timezone.localdate()
+    if expiry < EARLIEST:
+        return f"An expiry before {EARLIEST:%Y} cannot be right."
+    if expiry > today.replace(year=today.year + EXPIRY_YEARS_AHEAD, day=min(today.day, 28)):
+        return f"An expiry more than {EXPIRY_YEARS_AHEAD} years ahead cannot be right: check the label."
+    return None
+
+
+class ExpiryField(forms.DateField):
+    def validate(self, value: Any) -> None:
+        super().validate(value)
+        if (problem := expiry_problem(value)) is not None:
+            raise forms.ValidationError(problem)
+
+
+def note_field(label: str, limit: int = NOTE_MAX, rows: int = 2, required: bool = False) -> forms.CharField:
+    return forms.CharField(
+        label=label, required=required, max_length=limit, widget=forms.Textarea(attrs={"rows": rows})
+    )
 
 
 class DateTimeInput(forms.DateTimeInput):
@@ -66,12 +106,33 @@ class EntryForm(forms.Form):
         field.help_text = "Leave empty for now."
 
     def clean_observed_at(self) -> datetime:
-        return self.cleaned_data.get("observed_at") or timezone.now()
+        moment = self.cleaned_data.get("observed_at") or timezone.now()
+        return check_moment(moment)
 
 
-def _optional_decimal(label: str, places: int = 3, **kwargs: Any) -> forms.DecimalField:
+#: How far ahead of the server's clock a time may be (the browser's clock may run a little fast).
+CLOCK_SKEW = timedelta(minutes=1)
+
+
+def check_moment(moment: datetime) -> datetime:
+    """A time entered on the flowsheet: not before 2000, not in the future (beyond clock skew)."""
+    if moment.date() < EARLIEST:
+        raise forms.ValidationError(f"A time before {EARLIEST:%Y} cannot be right.")
+    if moment > timezone.now() + CLOCK_SKEW:
+        raise forms.ValidationError("This time is in the future.")
+    return moment
+
+
+def _optional_decimal(
+    label: str, places: int = 3, *, max_value: Decimal, **kwargs: Any
+) -> forms.DecimalField:
     field = forms.DecimalField(
-        label=label, required=False, min_value=Decimal(0), decimal_places=places, **kwargs
+        label=label,
+        required=False,
+        min_value=Decimal(0),
+        max_value=max_value,
+        decimal_places=places,
+        **kwargs,
     )
     field.widget.attrs["inputmode"] = "decimal"
     return field
@@ -89,7 +150,12 @@ class PreCheckForm(EntryForm):
         label="Patient acknowledges: no driving until the next day", required=False
     )
     weight_kg = forms.DecimalField(
-        label="Weight today (kg)", required=False, max_digits=5, decimal_places=1, min_value=Decimal("0.1")
+        label="Weight today (kg)",
+        required=False,
+        max_digits=5,
+        decimal_places=1,
+        min_value=MIN_WEIGHT_KG,
+        max_value=MAX_WEIGHT_KG,
     )
     pain_nrs = forms.IntegerField(label="Pain now (0-10)", required=False, min_value=0, max_value=10)
     mood_0_10 = forms.IntegerField(
@@ -99,16 +165,25 @@ class PreCheckForm(EntryForm):
         max_value=10,
     )
     no_new_medications = forms.BooleanField(label="No new medicines since the last visit", required=False)
-    new_medications = forms.CharField(
-        label="New medicines (name, dose, since when)",
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
+    new_medications = note_field("New medicines (name, dose, since when)")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, prefix_id="pre", **kwargs)
         self.fields["observed_at"].label = "Checked at"
         self.fields["weight_kg"].widget.attrs["inputmode"] = "decimal"
+
+    def _intake(self, name: str) -> datetime | None:
+        moment = self.cleaned_data.get(name)
+        return check_moment(moment) if moment is not None else None
+
+    def clean_last_clear_liquids_at(self) -> datetime | None:
+        return self._intake("last_clear_liquids_at")
+
+    def clean_last_food_at(self) -> datetime | None:
+        return self._intake("last_food_at")
+
+    def clean_last_milk_at(self) -> datetime | None:
+        return self._intake("last_milk_at")
 
     def clean_weight_kg(self) -> Decimal | None:
         weight = self.cleaned_data.get("weight_kg")
@@ -125,17 +200,20 @@ class PreCheckForm(EntryForm):
 
 class VitalsForm(EntryForm):
     systolic_mmhg = forms.IntegerField(
-        label="Systolic (mmHg)", required=False, min_value=0, max_value=MAX_VITAL
+        label="Systolic (mmHg)", required=False, min_value=0, max_value=VITAL_MAX["systolic_mmhg"]
     )
     diastolic_mmhg = forms.IntegerField(
-        label="Diastolic (mmHg)", required=False, min_value=0, max_value=MAX_VITAL
+        label="Diastolic (mmHg)", required=False, min_value=0, max_value=VITAL_MAX["diastolic_mmhg"]
     )
     heart_rate_bpm = forms.IntegerField(
-        label="Heart rate (/min)", required=False, min_value=0, max_value=MAX_VITAL
+        label="Heart rate (/min)", required=False, min_value=0, max_value=VITAL_MAX["heart_rate_bpm"]
     )
     spo2_percent = forms.IntegerField(label="SpO2 (%)", required=False, min_value=0, max_value=100)
     resp_rate_per_min = forms.IntegerField(
-        label="Respiratory rate (/min)", required=False, min_value=0, max_value=MAX_VITAL
+        label="Respiratory rate (/min)",
+        required=False,
+        min_value=0,
+        max_value=VITAL_MAX["resp_rate_per_min"],
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -164,12 +242,12 @@ class VitalsForm(EntryForm):
 
 class DrugFields(forms.Form):
     product = forms.CharField(label="Product", max_length=120, required=False)
-    conc_mg_per_ml = _optional_decimal("Concentration (mg/mL)")
+    conc_mg_per_ml = _optional_decimal("Concentration (mg/mL)", max_value=MAX_KETAMINE_CONC_MG_PER_ML)
     conc_salt_basis = forms.ChoiceField(
         label="Concentration is", choices=[("", "Choose"), *SaltBasis.choices], required=False
     )
     lot_number = forms.CharField(label="Lot number", max_length=60, required=False)
-    expiry_on = forms.DateField(label="Expiry", required=False, widget=DateInput())
+    expiry_on = ExpiryField(label="Expiry", required=False, widget=DateInput())
 
     def drug(self) -> Drug:
         d = self.cleaned_data
@@ -184,9 +262,9 @@ class DrugFields(forms.Form):
 
 class EventForm(EntryForm, DrugFields):
     kind = forms.ChoiceField(label="Event", choices=[("", "Choose"), *EventKind.choices])
-    rate_ml_per_h = _optional_decimal("Pump rate (mL/h)")
-    dose_mg = _optional_decimal("Bolus dose (mg)")
-    note = forms.CharField(label="Note", required=False, max_length=500)
+    rate_ml_per_h = _optional_decimal("Pump rate (mL/h)", max_value=MAX_RATE_ML_PER_H)
+    dose_mg = _optional_decimal("Bolus dose (mg)", max_value=MAX_BOLUS_MG)
+    note = forms.CharField(label="Note", required=False, max_length=EVENT_NOTE_MAX)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, prefix_id="evt", **kwargs)
@@ -211,9 +289,21 @@ class ScoreForm(EntryForm):
         return {item.id: self.cleaned_data.get(f"item_{item.id}") for item in self.definition.items}
 
 
+def dose_problem(dose: Decimal | None, unit: str) -> str | None:
+    """A reason a medicine's dose cannot be right (a typing-error guard per unit), or None."""
+    if dose is None or not unit:
+        return None
+    ceiling = MAX_MEDICATION_DOSE.get(unit)
+    if ceiling is None:
+        return "Choose a unit from the list."
+    if dose > ceiling:
+        return f"{dose:f} {unit} is above {ceiling:f} {unit}: check the dose (a typing error?)."
+    return None
+
+
 class MedicationFields(forms.Form):
     med_product = forms.CharField(label="Medicine given", max_length=120, required=False)
-    med_dose = _optional_decimal("Dose")
+    med_dose = _optional_decimal("Dose", max_value=MAX_MEDICATION_DOSE["mcg"])
     med_unit = forms.ChoiceField(
         label="Unit",
         required=False,
@@ -234,7 +324,7 @@ class MedicationFields(forms.Form):
     )
     med_given_at = when_field("Given at", False)
     med_lot = forms.CharField(label="Lot number", max_length=60, required=False)
-    med_expiry = forms.DateField(label="Expiry", required=False, widget=DateInput())
+    med_expiry = ExpiryField(label="Expiry", required=False, widget=DateInput())
 
     def medication(self) -> Medication | None:
         d = self.cleaned_data
@@ -258,9 +348,7 @@ class SideEffectForm(EntryForm, MedicationFields):
     actions = forms.MultipleChoiceField(
         label="What was done", choices=SideEffectAction.choices, widget=forms.CheckboxSelectMultiple
     )
-    action_note = forms.CharField(
-        label="Note on what was done", required=False, widget=forms.Textarea(attrs={"rows": 2})
-    )
+    action_note = note_field("Note on what was done")
     outcome = forms.ChoiceField(
         label="Outcome", choices=[("", "Not yet known"), *Outcome.choices], required=False
     )
@@ -272,20 +360,35 @@ class SideEffectForm(EntryForm, MedicationFields):
         self.fields["med_given_at"].help_text = "Leave empty for now."
         self.fields["outcome_at"].help_text = "Leave empty for now (when an outcome is chosen)."
 
+    def clean_med_given_at(self) -> datetime | None:
+        moment = self.cleaned_data.get("med_given_at")
+        return check_moment(moment) if moment is not None else None
+
+    def clean_outcome_at(self) -> datetime | None:
+        moment = self.cleaned_data.get("outcome_at")
+        return check_moment(moment) if moment is not None else None
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if data.get("outcome") and not data.get("outcome_at"):
             data["outcome_at"] = timezone.now()
+        if (problem := dose_problem(data.get("med_dose"), data.get("med_unit") or "")) is not None:
+            self.add_error("med_dose", problem)
         return data
 
 
 class MedicationForm(EntryForm):
     product = forms.CharField(label="Medicine", max_length=120)
-    dose = forms.DecimalField(label="Dose", min_value=Decimal("0.001"), decimal_places=3)
+    dose = forms.DecimalField(
+        label="Dose",
+        min_value=Decimal("0.001"),
+        max_value=MAX_MEDICATION_DOSE["mcg"],
+        decimal_places=3,
+    )
     dose_unit = MedicationFields.base_fields["med_unit"]
     route = MedicationFields.base_fields["med_route"]
     lot_number = forms.CharField(label="Lot number", max_length=60, required=False)
-    expiry_on = forms.DateField(label="Expiry", required=False, widget=DateInput())
+    expiry_on = ExpiryField(label="Expiry", required=False, widget=DateInput())
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, prefix_id="med", **kwargs)
@@ -306,9 +409,7 @@ class MedicationForm(EntryForm):
 
 class DecisionForm(EntryForm):
     decision = forms.ChoiceField(label="Decision", choices=[("", "Choose"), *Decision.choices])
-    reason = forms.CharField(
-        label="Reason (and any change to the plan for today)", widget=forms.Textarea(attrs={"rows": 2})
-    )
+    reason = note_field("Reason (and any change to the plan for today)", required=True)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, prefix_id="dec", **kwargs)
@@ -324,17 +425,13 @@ class DischargeForm(EntryForm):
         label="Escort present", choices=YES_NO, required=False, coerce=lambda v: v == "yes", empty_value=None
     )
     escort_name = forms.CharField(label="Escort's name", max_length=150, required=False)
-    instructions = forms.CharField(
-        label="Discharge instructions (the patient sees these in their pages)",
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 6}),
+    instructions = note_field(
+        "Discharge instructions (the patient sees these in their pages)", INSTRUCTIONS_MAX, rows=6
     )
     instructions_given = forms.BooleanField(
         label="Instructions given to the patient and the escort", required=False
     )
-    note = forms.CharField(
-        label="Note (where to, if transferred)", required=False, widget=forms.Textarea(attrs={"rows": 2})
-    )
+    note = note_field("Note (where to, if transferred)")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, prefix_id="dis", **kwargs)

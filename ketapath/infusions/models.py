@@ -17,12 +17,63 @@ can ask for "rows recorded after T" without missing one.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from simple_history.models import HistoricalRecords
 
 from ketapath.audit.records import ClinicalQuerySet, ClinicalRecord, RecordStatus
+
+# ----------------------------------------------------------------------------------------------
+# Bounds (issue 13): each enforced by the forms, the actions and a database constraint.
+# ----------------------------------------------------------------------------------------------
+#: Vital signs: the highest blood pressure recorded in a human (370/360 mmHg, Narloch & Brandstater
+#: 1995, Neurol Res 17:239) and the display ranges of bedside monitors (heart rate 0-300/min,
+#: respiratory rate 0-150/min; typing-error guards). SpO2 is a percentage.
+VITAL_MAX = {
+    "systolic_mmhg": 370,
+    "diastolic_mmhg": 360,
+    "heart_rate_bpm": 300,
+    "spo2_percent": 100,
+    "resp_rate_per_min": 150,
+}
+#: Pump rate: the highest rate of a volumetric infusion pump (1200 mL/h, e.g. BD Alaris GP).
+MAX_RATE_ML_PER_H = Decimal("1200")
+#: Ketamine is sold at 10, 50 and 100 mg/mL at most (Ketalar prescribing information).
+MAX_KETAMINE_CONC_MG_PER_ML = Decimal("100")
+#: The highest mg/h a pump can give: the two bounds above multiplied.
+MAX_RATE_MG_PER_H = MAX_RATE_ML_PER_H * MAX_KETAMINE_CONC_MG_PER_ML
+#: A ketamine bolus: typing-error guard above the label's largest IV induction dose (4.5 mg/kg,
+#: Ketalar prescribing information) for any plausible weight.
+MAX_BOLUS_MG = Decimal("2000")
+#: A rescue or premedication dose, per unit: typing-error guards, no source (the largest rescue
+#: dose in use is 1 g of paracetamol; 5 g, 100 mg as mcg, 1 L of fluid are far above any).
+MAX_MEDICATION_DOSE = {
+    "mg": Decimal("5000"),
+    "g": Decimal("5"),
+    "mcg": Decimal("100000"),
+    "mL": Decimal("1000"),
+}
+#: A concentration recorded with a medicine other than ketamine: 1 g/mL (physical: a solution).
+MAX_CONC_MG_PER_ML = Decimal("1000")
+#: Weight today: the heaviest human recorded was about 635 kg (ketapath.clinical.plausibility).
+MIN_WEIGHT_KG, MAX_WEIGHT_KG = Decimal("0.5"), Decimal("650")
+#: Score totals: every flowsheet scale lies within -5 (RASS) and 100.
+MIN_SCORE_TOTAL, MAX_SCORE_TOTAL = Decimal("-10"), Decimal("100")
+#: Free-text limits (characters): notes and reasons 2000, discharge instructions 5000.
+NOTE_MAX = 2000
+INSTRUCTIONS_MAX = 5000
+EVENT_NOTE_MAX = 500
+
+
+def _between(name: str, low: Decimal | int, high: Decimal | int) -> models.Q:
+    return models.Q(**{f"{name}__isnull": True}) | models.Q(**{f"{name}__gte": low, f"{name}__lte": high})
+
+
+def _positive_at_most(name: str, high: Decimal) -> models.Q:
+    return models.Q(**{f"{name}__isnull": True}) | models.Q(**{f"{name}__gt": 0, f"{name}__lte": high})
 
 
 class SessionStatus(models.TextChoices):
@@ -48,6 +99,7 @@ class InfusionSession(ClinicalRecord):
     opened_at = models.DateTimeField(auto_now_add=True)
     status_changed_at = models.DateTimeField(null=True, blank=True)
     not_given_reason = models.TextField("why the session was not given", blank=True)
+    open_reason = models.TextField("why charting opened on another day than planned", blank=True, default="")
     nurse_signed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -170,6 +222,23 @@ class InfusionEventEntry(FlowsheetEntry, DrugRecord):
 
     class Meta(FlowsheetEntry.Meta):
         verbose_name_plural = "infusion event entries"
+        constraints = [
+            models.CheckConstraint(
+                name="infusion_event_rate_ml_bounded",
+                condition=_positive_at_most("rate_ml_per_h", MAX_RATE_ML_PER_H),
+            ),
+            models.CheckConstraint(
+                name="infusion_event_rate_mg_bounded",
+                condition=_positive_at_most("rate_mg_per_h", MAX_RATE_MG_PER_H),
+            ),
+            models.CheckConstraint(
+                name="infusion_event_dose_bounded", condition=_positive_at_most("dose_mg", MAX_BOLUS_MG)
+            ),
+            models.CheckConstraint(
+                name="infusion_event_conc_bounded",
+                condition=_positive_at_most("conc_mg_per_ml", MAX_KETAMINE_CONC_MG_PER_ML),
+            ),
+        ]
 
 
 class VitalsPhase(models.TextChoices):
@@ -194,6 +263,10 @@ class VitalsEntry(FlowsheetEntry):
 
     class Meta(FlowsheetEntry.Meta):
         verbose_name_plural = "vitals entries"
+        constraints = [
+            models.CheckConstraint(name=f"vitals_{name}_bounded", condition=_between(name, 0, high))
+            for name, high in VITAL_MAX.items()
+        ]
 
     @property
     def has_bp(self) -> bool:
@@ -220,6 +293,11 @@ class ScoreEntry(FlowsheetEntry):
 
     class Meta(FlowsheetEntry.Meta):
         verbose_name_plural = "score entries"
+        constraints = [
+            models.CheckConstraint(
+                name="score_total_bounded", condition=_between("total", MIN_SCORE_TOTAL, MAX_SCORE_TOTAL)
+            ),
+        ]
 
 
 class SideEffectKind(models.TextChoices):
@@ -299,6 +377,25 @@ class MedicationEntry(FlowsheetEntry, DrugRecord):
 
     class Meta(FlowsheetEntry.Meta):
         verbose_name_plural = "medication entries"
+        constraints = [
+            models.CheckConstraint(
+                name="medication_dose_bounded",
+                condition=models.Q(dose__isnull=True)
+                | (
+                    models.Q(dose__gt=0)
+                    & (
+                        models.Q(dose_unit="mg", dose__lte=MAX_MEDICATION_DOSE["mg"])
+                        | models.Q(dose_unit="g", dose__lte=MAX_MEDICATION_DOSE["g"])
+                        | models.Q(dose_unit="mcg", dose__lte=MAX_MEDICATION_DOSE["mcg"])
+                        | models.Q(dose_unit="mL", dose__lte=MAX_MEDICATION_DOSE["mL"])
+                    )
+                ),
+            ),
+            models.CheckConstraint(
+                name="medication_conc_bounded",
+                condition=_positive_at_most("conc_mg_per_ml", MAX_CONC_MG_PER_ML),
+            ),
+        ]
 
 
 class PreCheck(FlowsheetEntry):
@@ -331,6 +428,15 @@ class PreCheck(FlowsheetEntry):
     new_medications = models.TextField("new medicines", blank=True)
     checks = models.JSONField(default=dict, blank=True)
     history = HistoricalRecords()
+
+    class Meta(FlowsheetEntry.Meta):
+        constraints = [
+            models.CheckConstraint(
+                name="precheck_weight_bounded", condition=_between("weight_kg", MIN_WEIGHT_KG, MAX_WEIGHT_KG)
+            ),
+            models.CheckConstraint(name="precheck_pain_bounded", condition=_between("pain_nrs", 0, 10)),
+            models.CheckConstraint(name="precheck_mood_bounded", condition=_between("mood_0_10", 0, 10)),
+        ]
 
 
 class Decision(models.TextChoices):

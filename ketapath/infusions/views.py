@@ -22,6 +22,8 @@ from django.views.decorators.http import require_POST
 
 from ketapath.accounts.policy import requires
 from ketapath.alerts.models import Alert
+from ketapath.audit.actions import log_access
+from ketapath.audit.models import AccessAction
 from ketapath.clinical.instruments import get_instrument
 from ketapath.infusions import actions, flowsheet
 from ketapath.infusions.actions import ChartingRefused
@@ -100,7 +102,7 @@ def open_session(request: HttpRequest, mrn: str, planned_id: int) -> HttpRespons
     if planned is None:
         raise Http404("No such planned session for this patient.")
     try:
-        session = actions.open_session(planned, request.user)
+        session = actions.open_session(planned, request.user, reason=request.POST.get("reason", ""))
     except ChartingRefused as exc:
         messages.error(request, str(exc))
         return redirect("infusions:patient", mrn=patient.mrn)
@@ -139,6 +141,11 @@ def live(request: HttpRequest, mrn: str, session_id: int) -> HttpResponse:
     actions.check_overruns(session, sheet=sheet)
     context = page_context(request, sheet, {}, with_forms=False)
     context |= row_context(sheet, after)
+    # The access log: one row when the fragment brings chart rows or alerts the open page does
+    # not show yet (all of them, without a cursor); a poll that brings nothing new writes none, so
+    # a 5-second poll does not flood the log (the page wrote its own row when it was opened).
+    if context["any_new"] or context["replaced_blocks"] or context["alerts_changed"]:
+        log_access(request, patient, AccessAction.VIEW_LIVE)
     return render(request, "infusions/_live.html", context)
 
 
@@ -455,7 +462,7 @@ def addendum(request: HttpRequest, mrn: str, session_id: int) -> HttpResponse:
 @requires("infusions.chart")
 def correct(request: HttpRequest, mrn: str, session_id: int, kind: str, entry_id: int) -> HttpResponse:
     """Correct (or withdraw) an entry: a new row supersedes it; the original stays."""
-    patient = patient_for(request, mrn, permission="infusions.chart", action=None)
+    patient = patient_for(request, mrn, permission="infusions.chart", action=AccessAction.EDIT)
     session = session_for(patient, session_id)
     model = ENTRY_MODELS.get(kind)
     if model is None or kind not in CORRECTABLE:

@@ -45,6 +45,29 @@ class ReviewChanged(ReviewError):
         )
 
 
+# The review form's own limits, checked here too (the columns are TextFields): a page or two of text.
+DETAILS_MAX = 4000
+ASSESSMENT_MAX = 8000
+REASON_MAX = 2000
+
+KEY_USED = (
+    "This form was already used for another review, so nothing was saved. Reload the page: your "
+    "text must be entered again."
+)
+
+
+def _check_key(patient: Patient, user: Any, client_key: uuid.UUID) -> None:
+    """A form's key is scoped to its patient's review and its user: another's is an error."""
+    other = OutcomeReview.objects.filter(client_key=client_key).first()
+    if other is None:
+        return
+    # The draft is shared by the patient's prescribers (any of them may save it); a signed review
+    # answers a double submit only to its signer.
+    signer_differs = other.is_signed and other.signed_by_id != getattr(user, "pk", None)
+    if other.patient_id != patient.pk or signer_differs:
+        raise ReviewError(KEY_USED)
+
+
 STOP_FROM = frozenset({PathwayStage.TREATMENT, PathwayStage.MAINTENANCE})
 
 
@@ -85,11 +108,16 @@ def save_review(
     """
     today = today or timezone.localdate()
     if client_key is not None:
+        _check_key(patient, user, client_key)
         # A double submit of the signing form: signing moved "since the last review", so the data
         # differs now; the signed review is the answer, before any comparison of the data.
         done = OutcomeReview.objects.filter(patient=patient, client_key=client_key).first()
         if done is not None and done.is_signed:
             return done
+    if len(decision_details) > DETAILS_MAX:
+        raise ReviewError(f"Keep this to {DETAILS_MAX} characters.", "decision_details")
+    if len(assessment) > ASSESSMENT_MAX:
+        raise ReviewError(f"Keep the assessment to {ASSESSMENT_MAX} characters.", "assessment")
     if sign and safety_items(snapshot) and not safety_seen:
         raise ReviewError(
             "Confirm that you have seen the worsening scores and alerts listed before signing.", "safety_seen"
@@ -202,6 +230,8 @@ def start_amendment(review: OutcomeReview, user: Any, reason: str) -> OutcomeRev
     reason = reason.strip()
     if not reason:
         raise ReviewError("Give the reason for the amendment.", "reason")
+    if len(reason) > REASON_MAX:
+        raise ReviewError(f"Keep the reason to {REASON_MAX} characters.", "reason")
     with transaction.atomic():
         locked_patient = _lock(review.patient)
         signed = OutcomeReview.objects.select_for_update().get(pk=review.pk)

@@ -40,6 +40,12 @@ def lab_upper_key(test_id: str) -> str:
 
 
 REMIND_DAYS_BEFORE = "reminders.session_days_before"
+# Upper bounds of the ``days`` settings below (issue 13). Typing-error guards, no source: a
+# questionnaire due more than a year after a session, overdue more than a year after its due date,
+# or a session reminder more than 30 days ahead is nobody's intent.
+MAX_POST_SESSION_DAYS = Decimal(365)
+MAX_OVERDUE_DAYS = Decimal(365)
+MAX_REMIND_DAYS_BEFORE = Decimal(30)
 ORDINALS = ("First", "Second", "Third")
 
 
@@ -65,6 +71,7 @@ def setting_specs() -> tuple[OutcomeSetting, ...]:
             "days",
             "Post-session questionnaires are due this many days after each session",
             "days",
+            maximum=MAX_POST_SESSION_DAYS,
             help="0 = the same day. A new session closes the open items of the one before. "
             "Leave empty for not set: no post-session questionnaires are scheduled.",
         ),
@@ -119,6 +126,7 @@ def setting_specs() -> tuple[OutcomeSetting, ...]:
             "days",
             "A follow-up questionnaire counts as overdue this many days after its due date",
             "days",
+            maximum=MAX_OVERDUE_DAYS,
             help="Overdue items are listed on the nurses' dashboard. Not set: overdue from the day after.",
         ),
         OutcomeSetting(
@@ -126,6 +134,7 @@ def setting_specs() -> tuple[OutcomeSetting, ...]:
             "days",
             "E-mail a session reminder with the preparation instructions this many days before",
             "days",
+            maximum=MAX_REMIND_DAYS_BEFORE,
             help="0 = on the morning of the session. Not set: no session reminders are sent.",
         ),
     ]

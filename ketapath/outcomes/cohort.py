@@ -19,6 +19,13 @@ Definitions (each shown on the page with its source):
   responds, for the patients who relapsed (the others are counted as "still responding");
 - **side effects per session**: side effects charted in the infusion flowsheet, over sessions held;
   **BP alerts**: alerts raised by a blood-pressure threshold during sessions.
+
+Privacy (issue 13): a role that may not see individual patients' clinical data (the administrator:
+no ``clinical.view``) never sees a group of fewer than :data:`MIN_GROUP_SIZE` patients, on the
+page or in the CSV (:func:`suppress_small_groups`); both say so. Every CSV cell that a spreadsheet
+would read as a formula (one beginning with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return)
+is prefixed with a single quote (:func:`safe_cell`, the OWASP "CSV injection" advice): a condition
+in the patient's own words is free text.
 """
 
 from __future__ import annotations
@@ -27,7 +34,7 @@ import csv
 import io
 import statistics
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -41,6 +48,19 @@ from ketapath.outcomes.responders import statuses_for
 from ketapath.patients.models import Patient
 
 NOT_RECORDED = "Condition not recorded"
+# The smallest group shown to a role that may not see individuals. The project's choice (a common
+# small-cell suppression threshold; no disclosure-control rule was verified as its source): with
+# fewer than five, a rate is close to one person's result.
+MIN_GROUP_SIZE = 5
+SUPPRESSED_NOTE = f"Groups of fewer than {MIN_GROUP_SIZE} patients are not shown to your role."
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: Any) -> Any:
+    """A CSV cell no spreadsheet runs as a formula: text beginning with one is quoted with ``'``."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 @dataclass
@@ -147,6 +167,30 @@ class Report:
     protocol_id: str
     recomputed: int
     definitions: list[tuple[str, str]]
+    min_group_size: int | None = None  # set when groups smaller than this were taken out
+    suppressed_groups: int = 0
+    overall_suppressed: bool = False
+
+
+def suppress_small_groups(report: Report, minimum: int = MIN_GROUP_SIZE) -> Report:
+    """The report for a role that may not see individuals: groups under ``minimum`` removed."""
+
+    def small(group: Group) -> bool:
+        return 0 < group.patients < minimum
+
+    by_condition = [g for g in report.by_condition if not small(g)]
+    by_protocol = [g for g in report.by_protocol if not small(g)]
+    removed = len(report.by_condition) - len(by_condition) + len(report.by_protocol) - len(by_protocol)
+    overall_small = small(report.overall)
+    return replace(
+        report,
+        overall=Group(report.overall.label) if overall_small else report.overall,
+        by_condition=by_condition,
+        by_protocol=by_protocol,
+        min_group_size=minimum,
+        suppressed_groups=removed,
+        overall_suppressed=overall_small,
+    )
 
 
 def _sessions_held(ids: QuerySet[Any]) -> dict[int, int]:
@@ -311,7 +355,7 @@ def as_csv(report: Report) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     cols = columns()
-    writer.writerow([label for _, label in cols])
+    writer.writerow([safe_cell(label) for _, label in cols])
     sections = [
         ("All", [report.overall]),
         ("Condition", report.by_condition),
@@ -319,6 +363,9 @@ def as_csv(report: Report) -> str:
     ]
     for name, groups in sections:
         for group in groups:
+            if group is report.overall and report.overall_suppressed:
+                writer.writerow([name, group.label, f"fewer than {MIN_GROUP_SIZE} patients: not shown"])
+                continue
             row = []
             for key, _ in cols:
                 if key == "group":
@@ -326,5 +373,7 @@ def as_csv(report: Report) -> str:
                 else:
                     value = getattr(group, key)
                     row.append("" if value is None else value)
-            writer.writerow(row)
+            writer.writerow([safe_cell(cell) for cell in row])
+    if report.min_group_size is not None:
+        writer.writerow([safe_cell(f"Note: {SUPPRESSED_NOTE} Groups left out: {report.suppressed_groups}.")])
     return out.getvalue()

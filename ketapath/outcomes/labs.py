@@ -57,6 +57,8 @@ def _value(test: LabTest, raw: Decimal | str) -> Decimal:
         value = Decimal(str(raw))
     except InvalidOperation:
         raise LabError("Give the result as a number.", "value") from None
+    if not value.is_finite():  # NaN, sNaN and infinities: not a result (and NaN cannot be compared)
+        raise LabError("Give the result as a number.", "value")
     if not test.in_bounds(value):
         raise LabError(
             f"{test.short} must be between {test.entry_min:g} and {test.entry_max:g} {test.unit}: "
@@ -105,8 +107,14 @@ def record_liver_result(
         if locked.is_entered_in_error:
             raise LabError("This patient's record is marked entered in error.")
         if client_key is not None:
-            done = LiverTestResult.objects.filter(client_key=client_key, patient=locked).first()
+            done = LiverTestResult.objects.filter(client_key=client_key).first()
             if done is not None:
+                # A key is scoped to its patient and user: another's is an error, never a silent drop.
+                if done.patient_id != locked.pk or done.recorded_by_id != getattr(user, "pk", None):
+                    raise LabError(
+                        "This form was already used for another result, so nothing was saved. "
+                        "Reload the page and enter the result again."
+                    )
                 return done  # a double submit
         result = LiverTestResult(
             patient=locked,

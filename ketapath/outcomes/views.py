@@ -57,7 +57,7 @@ def _patient_side(patient: Patient) -> dict[str, Any]:
         JournalEntry.objects.active().filter(patient=patient).order_by("-entry_on")[:JOURNAL_SHOWN]
     )
     return {
-        "reports": [(r, [labels.get(c, c) for c in r.symptoms]) for r in reports],
+        "reports": [(r, [labels.get(c, c) for c in r.symptom_codes()]) for r in reports],
         "journal": journal,
     }
 
@@ -288,6 +288,9 @@ def _report(request: HttpRequest) -> tuple[CohortFilters, cohort.Report]:
         started_to=clean.get("started_to"),
         protocol_id=clean.get("protocol") or "",
     )
+    if not allowed(request.user, "clinical.view"):
+        # A role that may not see individuals (the administrator) sees no small group.
+        report = cohort.suppress_small_groups(report)
     return form, report
 
 
@@ -300,7 +303,7 @@ def cohort_page(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "report": report,
-            "overall_list": [report.overall],
+            "overall_list": [] if report.overall_suppressed else [report.overall],
             "columns": cohort.columns(),
             "response_keys": cohort.RESPONSE_KEYS,
             "safety_keys": cohort.SAFETY_KEYS,

@@ -31,11 +31,13 @@ def own_records(user: object) -> QuerySet[Patient]:
     return Patient.objects.select_related("clinic").active().filter(user=user)
 
 
-def own_patient(request: HttpRequest) -> Patient:
+def own_patient(request: HttpRequest, *, action: str | None = AccessAction.VIEW_CHART) -> Patient:
     """The signed-in patient's own record, or 404: the one access helper of every portal page.
 
     A record marked entered in error answers 404 like a missing one, so no portal page can show
-    any of it (name, MRN, journal, questionnaires, discharge instructions).
+    any of it (name, MRN, journal, questionnaires, discharge instructions). Every portal page
+    shows the patient's chart content, so the view is written to the access log (the patient is
+    the user) unless ``action`` is None.
     """
     user = request.user
     if getattr(user, "role", None) != Role.PATIENT:
@@ -43,6 +45,8 @@ def own_patient(request: HttpRequest) -> Patient:
     patient = own_records(user).first()
     if patient is None:
         raise Http404("No patient record is linked to this login.")
+    if action is not None:
+        log_access(request, patient, action)
     return patient
 
 

@@ -8,8 +8,8 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
-from ketapath.clinical.plausibility import height_problem, weight_problem
-from ketapath.patients.models import Patient
+from ketapath.clinical.plausibility import age_in_years, birth_date_problem, height_problem, weight_problem
+from ketapath.patients.models import LATEST_DATE, MRN_MAX_LENGTH, MRN_RULE, Patient, mrn_validator
 from ketapath.web.widgets import DateInput
 
 FIELDS = [
@@ -51,6 +51,10 @@ class PatientForm(forms.ModelForm):  # type: ignore[type-arg]
         mrn = str(self.cleaned_data["mrn"]).strip().upper()
         if not mrn:
             raise forms.ValidationError("Enter the medical record number.")
+        if len(mrn) > MRN_MAX_LENGTH:
+            raise forms.ValidationError(f"An MRN has at most {MRN_MAX_LENGTH} characters.")
+        if not mrn_validator.regex.match(mrn):
+            raise forms.ValidationError(f"An MRN may contain only {MRN_RULE}.")
         clash = Patient.objects.filter(clinic=self.clinic, mrn=mrn)
         if self.instance.pk:
             clash = clash.exclude(pk=self.instance.pk)
@@ -60,8 +64,8 @@ class PatientForm(forms.ModelForm):  # type: ignore[type-arg]
 
     def clean_date_of_birth(self) -> Any:
         born = self.cleaned_data["date_of_birth"]
-        if born > timezone.localdate():
-            raise forms.ValidationError("Date of birth cannot be in the future.")
+        if problem := birth_date_problem(born, timezone.localdate()):
+            raise forms.ValidationError(problem)
         return born
 
     def clean_weight_kg(self) -> Decimal | None:
@@ -78,7 +82,7 @@ class PatientForm(forms.ModelForm):  # type: ignore[type-arg]
 
     def clean_measured_on(self) -> Any:
         day = self.cleaned_data.get("measured_on")
-        if day is not None and day > timezone.localdate():
+        if day is not None and (day > timezone.localdate() or day >= LATEST_DATE):
             raise forms.ValidationError("The measurement date cannot be in the future.")
         return day
 
@@ -90,6 +94,13 @@ class PatientForm(forms.ModelForm):  # type: ignore[type-arg]
         born, day = data.get("date_of_birth"), data.get("measured_on")
         if born and day and day < born:
             self.add_error("measured_on", "The measurement date is before the date of birth.")
+        elif born and day:
+            # The adult extremes (plausibility.toml) apply by the age on the measurement day.
+            age = age_in_years(born, day)
+            for name, check in (("weight_kg", weight_problem), ("height_cm", height_problem)):
+                value = data.get(name)
+                if value is not None and name not in self.errors and (problem := check(value, age)):
+                    self.add_error(name, problem)
         return data
 
 

@@ -5,10 +5,28 @@ from __future__ import annotations
 from datetime import date
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models.functions import Length
+from django.db.models.lookups import LessThanOrEqual
 from simple_history.models import HistoricalRecords
 
 from ketapath.audit.records import ClinicalRecord
+
+#: The characters an MRN may hold: it is part of every chart URL (``/patients/<mrn>/``), so only
+#: letters, digits and hyphens, starting with a letter or digit, at most 40 (the form upper-cases).
+MRN_MAX_LENGTH = 40
+MRN_RULE = "letters A-Z, digits and hyphens, starting with a letter or digit, at most 40 characters"
+MRN_REGEX = r"^[A-Za-z0-9][A-Za-z0-9-]{0,39}$"
+mrn_validator = RegexValidator(r"\A[A-Za-z0-9][A-Za-z0-9-]{0,39}\Z", f"An MRN may contain only {MRN_RULE}.")
+
+#: Database guards for dates (the forms give the exact, rolling window with a message):
+#: nobody born before 1900 is alive (the longest verified life is 122 years, plausibility.toml),
+#: and no registry date lies beyond 2100 (a typing-error guard, no source).
+EARLIEST_BIRTH_DATE = date(1900, 1, 1)
+LATEST_DATE = date(2100, 1, 1)
+#: Free text of the registry (typing-error guard, no source: an address is a few lines).
+ADDRESS_MAX_LENGTH = 500
 
 
 class Sex(models.TextChoices):
@@ -32,7 +50,12 @@ class PathwayStage(models.TextChoices):
 
 class Patient(ClinicalRecord):
     clinic = models.ForeignKey("accounts.Clinic", on_delete=models.PROTECT, related_name="patients")
-    mrn = models.CharField("MRN", max_length=40, help_text="Medical record number, unique in the clinic.")
+    mrn = models.CharField(
+        "MRN",
+        max_length=MRN_MAX_LENGTH,
+        validators=[mrn_validator],
+        help_text=f"Medical record number, unique in the clinic: {MRN_RULE}.",
+    )
     given_name = models.CharField(max_length=100)
     family_name = models.CharField(max_length=100)
     date_of_birth = models.DateField()
@@ -42,7 +65,7 @@ class Patient(ClinicalRecord):
     measured_on = models.DateField("measured on", null=True, blank=True)
     phone = models.CharField(max_length=40, blank=True)
     email = models.EmailField(blank=True)
-    address = models.TextField(blank=True)
+    address = models.TextField(blank=True, max_length=ADDRESS_MAX_LENGTH)
     emergency_contact_name = models.CharField("emergency contact / escort", max_length=150, blank=True)
     emergency_contact_phone = models.CharField("their phone", max_length=40, blank=True)
     emergency_contact_relationship = models.CharField("relationship", max_length=60, blank=True)
@@ -68,6 +91,29 @@ class Patient(ClinicalRecord):
         ordering = ["family_name", "given_name", "mrn"]
         constraints = [
             models.UniqueConstraint(fields=["clinic", "mrn"], name="patient_mrn_unique_in_clinic"),
+            models.CheckConstraint(name="patient_mrn_charset", condition=models.Q(mrn__regex=MRN_REGEX)),
+            models.CheckConstraint(
+                name="patient_birth_date_plausible",
+                condition=models.Q(date_of_birth__gte=EARLIEST_BIRTH_DATE, date_of_birth__lt=LATEST_DATE),
+            ),
+            # plausibility.toml: weight (0, 650] kg, height [20, 275] cm.
+            models.CheckConstraint(
+                name="patient_weight_plausible",
+                condition=models.Q(weight_kg__isnull=True) | models.Q(weight_kg__gt=0, weight_kg__lte=650),
+            ),
+            models.CheckConstraint(
+                name="patient_height_plausible",
+                condition=models.Q(height_cm__isnull=True) | models.Q(height_cm__gte=20, height_cm__lte=275),
+            ),
+            models.CheckConstraint(
+                name="patient_measured_after_birth",
+                condition=models.Q(measured_on__isnull=True)
+                | models.Q(measured_on__gte=models.F("date_of_birth"), measured_on__lt=LATEST_DATE),
+            ),
+            models.CheckConstraint(
+                name="patient_address_length",
+                condition=LessThanOrEqual(Length("address"), ADDRESS_MAX_LENGTH),
+            ),
         ]
         indexes = [
             # The registry lists and searches one clinic's patients by name.

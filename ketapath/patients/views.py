@@ -16,7 +16,7 @@ from ketapath.audit.models import AccessAction
 from ketapath.patients.access import patient_for, patients_of
 from ketapath.patients.actions import register_patient, update_patient
 from ketapath.patients.forms import EnteredInErrorForm, PatientForm, PatientSearchForm
-from ketapath.patients.history import history_rows
+from ketapath.patients.history import history_rows, starts_late
 from ketapath.patients.overview import overview_panels
 
 PAGE_SIZE = 25
@@ -78,7 +78,9 @@ def patient_edit(request: HttpRequest, mrn: str) -> HttpResponse:
 @requires("patients.history")
 def patient_history(request: HttpRequest, mrn: str) -> HttpResponse:
     patient = patient_for(request, mrn, permission="patients.history", action=AccessAction.HISTORY)
-    return render(request, "patients/history.html", {"patient": patient, "rows": history_rows(patient)})
+    rows = history_rows(patient)
+    context = {"patient": patient, "rows": rows, "starts_late": starts_late(rows)}
+    return render(request, "patients/history.html", context)
 
 
 @require_POST

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -36,6 +36,7 @@ from ketapath.clinic_settings.readiness import PLAN, MissingSetting, missing_set
 from ketapath.clinic_settings.values import values_for
 from ketapath.clinical.dosing import DoseInputError, LimitCheck, Override, PlanBlocked, approve
 from ketapath.clinical.protocols import Protocol, ProtocolError, protocol_from_mapping, published_protocols
+from ketapath.clinical.protocols.model import MAX_START_AHEAD_DAYS
 from ketapath.clinical.schedule import ScheduleError
 from ketapath.consultations.readiness import plan_readiness
 from ketapath.patients.models import PathwayStage, Patient
@@ -53,6 +54,7 @@ from ketapath.plans.compute import (
 from ketapath.plans.library import Entry, clinic_library
 from ketapath.plans.limits import clinic_dosing
 from ketapath.plans.models import (
+    REASON_LENGTH,
     LocalProtocol,
     PlannedSession,
     PlanStatus,
@@ -112,7 +114,7 @@ class SettingsMissing(PlanError):
         super().__init__(
             f"The plan cannot be {doing}: {len(missing)} clinic safety setting"
             f"{'s are' if many else ' is'} not set ({names}). An unset limit is never read as "
-            f"\"no limit\": set {'them' if many else 'it'} in the clinic settings, {then}."
+            f'"no limit": set {"them" if many else "it"} in the clinic settings, {then}.'
         )
 
 
@@ -211,9 +213,61 @@ def _dose_field(message: str) -> str:
     return "__all__"
 
 
+#: Each decimal column of a planned session, with the snapshot key it is filled from: a course
+#: whose value does not fit its column is refused here (a sentence, never a database error).
+SESSION_COLUMNS = (
+    ("dose_mg", "dose"),
+    ("dose_mg_per_kg", "dose per kg"),
+    ("rate_mg_per_h", "rate"),
+    ("rate_ml_per_h", "pump rate"),
+    ("duration_min", "duration"),
+    ("conc_mg_per_ml", "concentration"),
+    ("volume_ml", "volume"),
+)
+
+
+def _column_ceiling(name: str) -> Decimal:
+    field = PlannedSession._meta.get_field(name)
+    return Decimal(10) ** (field.max_digits - field.decimal_places)  # type: ignore[attr-defined]
+
+
+def _check_fits(course: list[dict[str, Any]]) -> None:
+    """PlanError when a session's number is larger than the plan's record can hold."""
+    for name, label in SESSION_COLUMNS:
+        ceiling = _column_ceiling(name)
+        for row in course:
+            value = row.get(name)
+            if value is not None and not Decimal(value) < ceiling:
+                raise PlanError(
+                    f"Session {row['number']}'s {label} ({value}) is larger than a plan can hold "
+                    f"(below {ceiling}): check the weight, dose, rate, duration and concentration.",
+                    "__all__",
+                )
+
+
+def _check_window(patient: Patient, inputs: PlanInputs, on: date) -> None:
+    """The plan's dates in a plausible window (the form says the same at its fields)."""
+    latest = on + timedelta(days=MAX_START_AHEAD_DAYS)
+    if inputs.start_on > latest:
+        raise PlanError(
+            f"The first session must be within {MAX_START_AHEAD_DAYS} days ({latest.isoformat()} at the "
+            "latest): a plan rests on a recent weight and evaluation.",
+            "start_on",
+        )
+    born = patient.date_of_birth
+    if born is not None and inputs.weight_measured_on < born:
+        raise PlanError(
+            f"The weighing date cannot be before the patient's birth ({born.isoformat()}).",
+            "weight_measured_on",
+        )
+    if len(inputs.change_reason.strip()) > REASON_LENGTH:
+        raise PlanError(f"Write the reason in at most {REASON_LENGTH} characters.", "change_reason")
+
+
 def compute(patient: Patient, inputs: PlanInputs, *, on: date) -> Computed:
     """Run the dosing core for this patient (PlanError with the field it concerns on bad input)."""
     inputs = normalised(inputs)
+    _check_window(patient, inputs, on)
     entry = _entry(patient, inputs.protocol_id)
     protocol = entry.protocol
     dosing = clinic_dosing(values_for(patient.clinic_id))
@@ -229,10 +283,12 @@ def compute(patient: Patient, inputs: PlanInputs, *, on: date) -> Computed:
         ) from None
     except DoseInputError as exc:
         raise PlanError(f"{str(exc)[:1].upper()}{str(exc)[1:]}.", _dose_field(str(exc))) from None
+    shot = snapshot(course, protocol, inputs.pump)
+    _check_fits(shot.course)
     return Computed(
         protocol=protocol,
         entry=entry,
-        snapshot=snapshot(course, protocol, inputs.pump),
+        snapshot=shot,
         course=course,
         clinic_limits=limits_json(limits, dosing.min_gap_days),
         first_number=first,
@@ -407,6 +463,8 @@ def approve_plan(
         if unchecked:  # a clinic ceiling no gate names: still never "no limit"
             raise LimitsNotChecked(unchecked)
         reason = override_reason.strip()
+        if len(reason) > REASON_LENGTH:
+            raise PlanError(f"Write the reason in at most {REASON_LENGTH} characters.", "override_reason")
         override = Override(reason, user.display_name or user.username) if reason else None
         try:
             approval = approve(computed.course, override)
@@ -521,6 +579,8 @@ def discard_draft(plan: TreatmentPlan, user: Any, reason: str) -> None:
     reason = reason.strip()
     if not reason:
         raise PlanError("Give the reason the draft is discarded.", "reason")
+    if len(reason) > REASON_LENGTH:
+        raise PlanError(f"Write the reason in at most {REASON_LENGTH} characters.", "reason")
     with transaction.atomic():
         _lock_patient(plan.patient)
         locked = TreatmentPlan.objects.select_for_update().get(pk=plan.pk)
@@ -581,6 +641,8 @@ def retire_local_protocol(row: LocalProtocol, user: Any, reason: str) -> LocalPr
     reason = reason.strip()
     if not reason:
         raise PlanError("Give the reason the protocol is retired.", "reason")
+    if len(reason) > REASON_LENGTH:
+        raise PlanError(f"Write the reason in at most {REASON_LENGTH} characters.", "reason")
     with transaction.atomic():
         locked = LocalProtocol.objects.select_for_update().get(pk=row.pk)
         if locked.is_retired:

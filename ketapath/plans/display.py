@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from ketapath.clinic_settings.readiness import setting_url
@@ -33,7 +33,15 @@ PREVIEW_POINTS = 1000
 
 
 def D(value: Any) -> Decimal | None:
-    return None if value in (None, "") else Decimal(str(value))
+    """A stored decimal, or None when there is none or it is not a finite number (a snapshot is
+    JSON: whatever it holds, the page shows what it can and never fails)."""
+    if value is None or value == "" or isinstance(value, bool):
+        return None
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError, TypeError):
+        return None
+    return number if number.is_finite() else None
 
 
 def q(value: Any, places: str = "0.1") -> str:
@@ -41,7 +49,10 @@ def q(value: Any, places: str = "0.1") -> str:
     number = D(value)
     if number is None:
         return "—"
-    return fmt(number.quantize(Decimal(places), rounding=ROUND_HALF_UP))
+    try:
+        return fmt(number.quantize(Decimal(places), rounding=ROUND_HALF_UP))
+    except InvalidOperation:  # more digits than the context holds: shown as stored
+        return f"{number:E}"
 
 
 @dataclass
@@ -131,7 +142,7 @@ def limit_rows(plan: TreatmentPlan, protocol: Protocol | None) -> list[LimitRow]
         rows.append(
             LimitRow(
                 label,
-                f"{fmt(Decimal(limit))} {unit}",
+                f"{q(limit, '0.001')} {unit}",
                 "clinic's choice" if clinic_row else source,
                 _v(value, unit, places),
                 "exceeded" if hit else "ok",
@@ -325,14 +336,16 @@ def _base_factor(plan: TreatmentPlan) -> tuple[Decimal, str]:
 
 
 def _steps(row: dict[str, Any], factor: Decimal) -> list[Step]:
-    return [
-        Step(
-            float(Decimal(s["start_min"])),
-            float(Decimal(s["duration_min"])),
-            float(Decimal(s["dose_mg"]) * factor),
-        )
-        for s in row["steps"]
-    ]
+    """The session's infusion steps for the PK core (ValueError when a stored value is unreadable)."""
+    steps = []
+    for s in row.get("steps") or []:
+        start, duration, dose = D(s.get("start_min")), D(s.get("duration_min")), D(s.get("dose_mg"))
+        if start is None or duration is None or dose is None:
+            raise ValueError("a stored step is not a number")
+        steps.append(Step(float(start), float(duration), float(dose * factor)))
+    if not steps:
+        raise ValueError("no stored steps")
+    return steps
 
 
 def pk_previews(
@@ -358,14 +371,16 @@ def pk_previews(
         wanted.append((f"Session {later['number']} ({label})", later))
     views = []
     for index, (title, row) in enumerate(wanted):
-        steps = _steps(row, factor)
-        end = max(s.start_min + s.duration_min for s in steps)
-        until = end + min(max(180.0, end), 720.0)
-        step_min = max(1.0, round(until / PREVIEW_POINTS))
         notes = [note] if note else []
         try:
+            steps = _steps(row, factor)
+            end = max(s.start_min + s.duration_min for s in steps)
+            until = end + min(max(180.0, end), 720.0)
+            step_min = max(1.0, round(until / PREVIEW_POINTS))
             preview = pk_preview(model_id, patient, steps, until, step_min)
         except PKInputError as exc:
             preview, notes = None, [*notes, f"No preview: {exc}."]
+        except (ValueError, ArithmeticError, OverflowError):
+            preview, notes = None, [*notes, "No preview: the stored session cannot be read as numbers."]
         views.append(PKView(title, preview, f"pk-plan-{plan.pk}-{index}", notes))
     return views

@@ -8,12 +8,12 @@ rate in mg/h (``doseAndRate.rateQuantity``, ordered) and the pump's mL/h (calcul
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from ketapath.fhir.ids import full_url, resource_uuid
 from ketapath.fhir.patient import patient_reference
-from ketapath.plans.display import dose_groups
+from ketapath.plans.display import D, dose_groups, q
 from ketapath.plans.models import PlanStatus, TreatmentPlan
 from ketapath.plans.queries import patient_plans
 
@@ -42,10 +42,22 @@ REQUEST_STATUS = {
 }
 
 
-def _quantity(value: str | None, unit: str, places: str) -> dict[str, Any] | None:
-    if value is None:
+def _rounded(value: Any, places: str) -> Decimal | None:
+    """A stored decimal rounded to ``places``; None when it is missing or not a finite number that
+    fits (a snapshot is JSON: the export leaves out what it cannot read, and never fails)."""
+    number = D(value)
+    if number is None:
         return None
-    number = Decimal(value).quantize(Decimal(places))
+    try:
+        return number.quantize(Decimal(places))
+    except InvalidOperation:
+        return None
+
+
+def _quantity(value: str | None, unit: str, places: str) -> dict[str, Any] | None:
+    number = _rounded(value, places)
+    if number is None:
+        return None
     return {"value": float(number), "unit": unit, "system": UCUM, "code": unit}
 
 
@@ -60,19 +72,21 @@ def _ids(plan: TreatmentPlan) -> tuple[str, str]:
 def _dosage(plan: TreatmentPlan, index: int, group: Any) -> dict[str, Any]:
     row = group.row
     dates = [r["on"] for r in plan.course if group.first <= r["number"] <= group.last]
-    text = f"Sessions {group.numbers}: {Decimal(row['dose_mg']).quantize(Decimal('0.1'))} mg"
+    text = f"Sessions {group.numbers}: {q(row.get('dose_mg'), '0.1')} mg"
     code, display = ROUTES.get(plan.route, ("", plan.route))
     dose_rate: list[dict[str, Any]] = []
     ordered: dict[str, Any] = {
         "type": {"coding": [{"system": DOSE_RATE_TYPE, "code": "ordered", "display": "Ordered"}]},
         "doseQuantity": _quantity(row["dose_mg"], "mg", "0.001"),
     }
-    rate = _quantity(row["rate_mg_per_h"], "mg/h", "0.001")
+    if ordered["doseQuantity"] is None:
+        del ordered["doseQuantity"]
+    rate = _quantity(row.get("rate_mg_per_h"), "mg/h", "0.001")
     if rate is not None:
         ordered["rateQuantity"] = rate
-        text += f" over {Decimal(row['duration_min']).quantize(Decimal('1'))} min at {rate['value']} mg/h"
+        text += f" over {q(row.get('duration_min'), '1')} min at {rate['value']} mg/h"
     dose_rate.append(ordered)
-    pump = _quantity(row["rate_ml_per_h"], "mL/h", "0.001")
+    pump = _quantity(row.get("rate_ml_per_h"), "mL/h", "0.001")
     if pump is not None:
         dose_rate.append(
             {
@@ -82,7 +96,7 @@ def _dosage(plan: TreatmentPlan, index: int, group: Any) -> dict[str, Any]:
                 "rateQuantity": pump,
             }
         )
-        text += f" (pump {pump['value']} mL/h at {Decimal(row['conc_mg_per_ml']).normalize()} mg/mL)"
+        text += f" (pump {pump['value']} mL/h at {q(row.get('conc_mg_per_ml'), '0.001')} mg/mL)"
     if len(row["steps"]) > 1:
         text += f", titrated in {len(row['steps'])} steps (peak rate shown)"
     dosage: dict[str, Any] = {

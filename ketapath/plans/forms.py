@@ -9,7 +9,7 @@ the form (a deliberate departure): the dosing core flags it and approval then ne
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -31,13 +31,56 @@ from ketapath.clinical.protocols import (
     fmt,
     given_for,
 )
+from ketapath.clinical.protocols.model import (
+    MAX_EVERY_DAYS,
+    MAX_INFUSION_MIN,
+    MAX_PHASE_SESSIONS,
+    MAX_START_AHEAD_DAYS,
+    MAX_WEEKS,
+)
 from ketapath.clinical.schedule import PhaseChoice
 from ketapath.plans.compute import PlanInputs
 from ketapath.plans.library import CONDITION_GROUPS, Entry
-from ketapath.plans.limits import ROUNDING_CHOICES, ClinicDosing
+from ketapath.plans.limits import (
+    MAX_CONC_MG_PER_ML,
+    MAX_DOSE_MG_PER_SESSION,
+    MAX_PUMP_STEP_ML_PER_H,
+    MAX_RATE_MG_PER_H,
+    MAX_RATE_MG_PER_KG_PER_H,
+    ROUNDING_CHOICES,
+    ClinicDosing,
+)
 from ketapath.web.widgets import DateInput
 
 TEXT = forms.Textarea(attrs={"rows": 3})
+
+#: Upper bounds of the plan form's numbers (issue 13). The dosing core flags a value above the
+#: protocol's; these only catch what no one could mean. Rates and doses per session follow the
+#: clinic settings' guards (``plans.limits``: from the Ketalar label); the rest:
+#: - a dose per kg (or a bolus) of at most 13 mg/kg, the largest (IM) dose the Ketalar label gives;
+#: - a duration of at most 7 days (Mangnus 2021, the longest cited infusion);
+#: - a concentration between 0.1 mg/mL (typing-error guard: the most dilute bag in use is about
+#:   1 mg/mL) and 100 mg/mL (the most concentrated marketed solution, Ketalar label);
+#: - a pump step of at most 10 mL/h (as the clinic setting).
+MAX_DOSE_MG_PER_KG = Decimal(13)
+#: Minutes between nasal devices: typing-error guard, no source (the Spravato label gives 5).
+MAX_DEVICE_INTERVAL_MIN = Decimal(60)
+MIN_CONC_MG_PER_ML = Decimal("0.1")
+FORM_MAXIMA: dict[str, Decimal] = {
+    "dose_mg_per_kg": MAX_DOSE_MG_PER_KG,
+    "bolus_mg_per_kg": MAX_DOSE_MG_PER_KG,
+    "dose_mg": MAX_DOSE_MG_PER_SESSION,
+    "rate_mg_per_kg_per_h": MAX_RATE_MG_PER_KG_PER_H,
+    "rate_mg_per_h": MAX_RATE_MG_PER_H,
+    "duration_min": Decimal(MAX_INFUSION_MIN),
+    "titration_interval_min": Decimal(MAX_INFUSION_MIN),
+    "conc_mg_per_ml": MAX_CONC_MG_PER_ML,
+    "increment_ml_per_h": MAX_PUMP_STEP_ML_PER_H,
+}
+#: Titration rates are in mg/h or mg/kg/h as the protocol writes them.
+TITRATION_MAXIMA = {RateUnit.MG_PER_H: MAX_RATE_MG_PER_H, RateUnit.MG_PER_KG_PER_H: MAX_RATE_MG_PER_KG_PER_H}
+#: The longest free text of a plan (a change or override reason).
+REASON_LENGTH = 2000
 
 #: What each dose kind asks for (the protocol loader's rule, from the prescriber's side).
 KIND_FIELDS: dict[DoseKind, tuple[str, ...]] = {
@@ -75,16 +118,29 @@ SALT_LABELS = {
 }
 
 
-def _decimal_field(label: str, *, required: bool, help_text: str = "", places: int = 4) -> forms.DecimalField:
+def _decimal_field(
+    label: str,
+    *,
+    required: bool,
+    help_text: str = "",
+    places: int = 4,
+    maximum: Decimal | None = None,
+    minimum: Decimal = Decimal("0.0001"),
+) -> forms.DecimalField:
     field = forms.DecimalField(
         label=label,
         required=required,
         max_digits=10,
         decimal_places=places,
-        min_value=Decimal("0.0001"),
+        min_value=minimum,
+        max_value=maximum,
         help_text=help_text,
     )
-    field.error_messages["min_value"] = "Give a number more than 0."
+    field.error_messages["min_value"] = (
+        "Give a number more than 0." if minimum <= Decimal("0.001") else f"Give at least {fmt(minimum)}."
+    )
+    if maximum is not None:
+        field.error_messages["max_value"] = f"Give at most {fmt(maximum)}: a larger value cannot be meant."
     field.widget.attrs.update({"inputmode": "decimal", "step": "any"})
     return field
 
@@ -131,11 +187,13 @@ class PlanForm(forms.Form):
         dosing: ClinicDosing,
         today: date,
         revising: bool = False,
+        born_on: date | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.protocol = protocol
         self.today = today
+        self.born_on = born_on
         self.revising = revising
         self.weight_age_limit = dosing.max_weight_age_days
         source = protocol.source_label
@@ -143,7 +201,9 @@ class PlanForm(forms.Form):
         for name in KIND_FIELDS[protocol.dose.kind]:
             label, unit = DOSE_LABELS[name]
             required, help_text = _param_help(getattr(protocol.dose, name), unit, source)
-            self.fields[name] = _decimal_field(f"{label} ({unit})", required=required, help_text=help_text)
+            self.fields[name] = _decimal_field(
+                f"{label} ({unit})", required=required, help_text=help_text, maximum=FORM_MAXIMA[name]
+            )
             self.dose_fields.append(name)
         bolus = protocol.dose.bolus
         if bolus is not None and protocol.is_infusion:
@@ -155,6 +215,7 @@ class PlanForm(forms.Form):
                     f"Optional. Protocol: {bolus.mg_per_kg.describe('mg/kg')} ({cited}). Given by syringe "
                     "before the pump starts. Leave empty for no bolus."
                 ),
+                maximum=FORM_MAXIMA["bolus_mg_per_kg"],
             )
             self.dose_fields.append("bolus_mg_per_kg")
         self.min_duration: Decimal | None = None
@@ -182,8 +243,13 @@ class PlanForm(forms.Form):
                 unit = unit or titration.unit.value
                 required, help_text = _param_help(getattr(titration, part), unit, source)
                 name = f"titration_{part}"
+                maximum = (
+                    FORM_MAXIMA["titration_interval_min"]
+                    if part == "interval_min"
+                    else TITRATION_MAXIMA[titration.unit]
+                )
                 self.fields[name] = _decimal_field(
-                    f"{label} ({unit})", required=required, help_text=help_text
+                    f"{label} ({unit})", required=required, help_text=help_text, maximum=maximum
                 )
                 self.dose_fields.append(name)
         self.phase_fields: list[tuple[str, list[str]]] = []
@@ -204,7 +270,7 @@ class PlanForm(forms.Form):
                 self.fields[name] = forms.IntegerField(
                     label=f"{phase.label}: weeks",
                     min_value=1,
-                    max_value=phase.weeks,
+                    max_value=phase.weeks if phase.weeks is not None else MAX_WEEKS,
                     required=phase.weeks is None,
                     help_text=(
                         f"Protocol: up to {phase.weeks} weeks. Leave empty for all of them."
@@ -226,7 +292,7 @@ class PlanForm(forms.Form):
                 self.fields[name] = forms.IntegerField(
                     label=f"{phase.label}: sessions",
                     min_value=1,
-                    max_value=phase.sessions,
+                    max_value=phase.sessions if phase.sessions is not None else MAX_PHASE_SESSIONS,
                     required=phase.sessions is None,
                     help_text=(
                         f"Protocol: {phase.sessions} session{'s' if phase.sessions != 1 else ''}."
@@ -254,6 +320,8 @@ class PlanForm(forms.Form):
                 required=True,
                 places=3,
                 help_text="The clinic's choice." if dosing.conc_mg_per_ml is not None else not_set.strip(),
+                maximum=FORM_MAXIMA["conc_mg_per_ml"],
+                minimum=MIN_CONC_MG_PER_ML,
             )
             self.fields["conc_salt_basis"] = forms.ChoiceField(
                 label="Its milligrams are of", choices=[("", "Choose"), *CONC_SALT_CHOICES]
@@ -267,6 +335,8 @@ class PlanForm(forms.Form):
                     if dosing.increment_ml_per_h is not None
                     else "The smallest step the pump can be set in." + not_set
                 ),
+                maximum=FORM_MAXIMA["increment_ml_per_h"],
+                minimum=Decimal("0.001"),
             )
             self.fields["rounding"] = forms.ChoiceField(
                 label="Rounding to the pump's step", choices=[("", "Choose"), *ROUNDING_CHOICES]
@@ -276,7 +346,7 @@ class PlanForm(forms.Form):
             self.fields["change_reason"] = forms.CharField(
                 label="What this new version changes, and why",
                 widget=TEXT,
-                max_length=2000,
+                max_length=REASON_LENGTH,
                 help_text="The approved version stays on file; this reason is kept with the new one.",
             )
 
@@ -293,16 +363,36 @@ class PlanForm(forms.Form):
         value: date = self.cleaned_data["weight_measured_on"]
         if value > self.today:
             raise forms.ValidationError("The weighing date cannot be in the future.")
+        if self.born_on is not None and value < self.born_on:
+            raise forms.ValidationError(
+                f"The weighing date cannot be before the patient's birth ({self.born_on.isoformat()})."
+            )
         return value
 
     def clean_start_on(self) -> date:
         value: date = self.cleaned_data["start_on"]
         if value < self.today:
             raise forms.ValidationError("The first session cannot be in the past.")
+        latest = self.today + timedelta(days=MAX_START_AHEAD_DAYS)
+        if value > latest:
+            raise forms.ValidationError(
+                f"The first session must be within {MAX_START_AHEAD_DAYS} days ({latest.isoformat()} at the "
+                "latest): a plan rests on a recent weight and evaluation."
+            )
         return value
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        weight, weighed = data.get("weight_kg"), data.get("weight_measured_on")
+        if self.born_on is not None and weight is not None and weighed is not None:
+            age = (
+                weighed.year
+                - self.born_on.year
+                - ((weighed.month, weighed.day) < (self.born_on.month, self.born_on.day))
+            )
+            problem = weight_problem(weight, age_years=age)
+            if problem:
+                self.add_error("weight_kg", problem)
         dose = self.protocol.dose
         chosen = data.get("dose_mg")
         if dose.device_mg is not None and chosen is not None and chosen % dose.device_mg != 0:
@@ -433,13 +523,13 @@ class ApproveForm(forms.Form):
         label="Reason for exceeding the limits (prescriber override)",
         widget=TEXT,
         required=False,
-        max_length=2000,
+        max_length=REASON_LENGTH,
         help_text="Recorded with your name and the time, and shown with the plan.",
     )
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(label="Reason", widget=TEXT, max_length=2000)
+    reason = forms.CharField(label="Reason", widget=TEXT, max_length=REASON_LENGTH)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -473,6 +563,30 @@ def parse_param(text: str) -> Any:
     if m := _AT_LEAST.match(raw):
         return {"min": m.group(1)}
     raise forms.ValidationError("Write a number, a range such as 0.5-2, or a list such as 56, 84.")
+
+
+def _numbers(parsed: Any) -> list[Decimal]:
+    """The numbers in a parsed parameter ("0.5", {"min": .., "max": ..}, {"choices": [..]})."""
+    if isinstance(parsed, str):
+        return [Decimal(parsed)] if parsed != PRESCRIBER else []
+    if isinstance(parsed, dict):
+        values = [*parsed.get("choices", []), parsed.get("min"), parsed.get("max")]
+        return [Decimal(v) for v in values if v is not None]
+    return []
+
+
+def _check_maximum(parsed: Any, maximum: Decimal | None, unit: str) -> None:
+    if maximum is not None and any(n > maximum for n in _numbers(parsed)):
+        raise forms.ValidationError(f"At most {fmt(maximum)} {unit}: a larger value cannot be meant.")
+
+
+PARAM_UNITS = {
+    "dose_mg_per_kg": "mg/kg",
+    "dose_mg": "mg",
+    "rate_mg_per_kg_per_h": "mg/kg/h",
+    "rate_mg_per_h": "mg/h",
+    "duration_min": "min",
+}
 
 
 PARAM_FIELDS = ("dose_mg_per_kg", "dose_mg", "rate_mg_per_kg_per_h", "rate_mg_per_h", "duration_min")
@@ -558,12 +672,14 @@ class LocalProtocolForm(forms.Form):
         min_value=Decimal("0.001"),
         max_digits=8,
         decimal_places=3,
+        max_value=MAX_DOSE_MG_PER_SESSION,
         help_text="Only when session 1 differs from the dose above.",
     )
     device_mg = forms.DecimalField(
         label="One nasal device delivers (mg)",
         required=False,
         min_value=Decimal("0.001"),
+        max_value=MAX_DOSE_MG_PER_SESSION,
         max_digits=8,
         decimal_places=3,
     )
@@ -571,6 +687,7 @@ class LocalProtocolForm(forms.Form):
         label="Minutes between devices",
         required=False,
         min_value=Decimal("0.1"),
+        max_value=MAX_DEVICE_INTERVAL_MIN,
         max_digits=6,
         decimal_places=1,
     )
@@ -578,6 +695,7 @@ class LocalProtocolForm(forms.Form):
         label="Maximum rate per kg (mg/kg/h)",
         required=False,
         min_value=Decimal("0.0001"),
+        max_value=MAX_RATE_MG_PER_KG_PER_H,
         max_digits=10,
         decimal_places=4,
     )
@@ -585,6 +703,7 @@ class LocalProtocolForm(forms.Form):
         label="Maximum rate (mg/h)",
         required=False,
         min_value=Decimal("0.001"),
+        max_value=MAX_RATE_MG_PER_H,
         max_digits=10,
         decimal_places=3,
     )
@@ -592,6 +711,7 @@ class LocalProtocolForm(forms.Form):
         label="Maximum dose per session (mg)",
         required=False,
         min_value=Decimal("0.001"),
+        max_value=MAX_DOSE_MG_PER_SESSION,
         max_digits=10,
         decimal_places=3,
     )
@@ -599,6 +719,7 @@ class LocalProtocolForm(forms.Form):
         label="Minimum dose per session (mg, advisory)",
         required=False,
         min_value=Decimal("0.001"),
+        max_value=MAX_DOSE_MG_PER_SESSION,
         max_digits=10,
         decimal_places=3,
     )
@@ -619,12 +740,18 @@ class LocalProtocolForm(forms.Form):
     per_week_max = forms.IntegerField(
         label="Sessions a week: at most", required=False, min_value=1, max_value=7
     )
-    weeks = forms.IntegerField(label="Weeks", required=False, min_value=1, help_text="Empty: open-ended.")
+    weeks = forms.IntegerField(
+        label="Weeks", required=False, min_value=1, max_value=MAX_WEEKS, help_text="Empty: open-ended."
+    )
     every_days = forms.CharField(
         label="Every how many days", required=False, max_length=40, help_text='One number, or a list "7, 14".'
     )
     sessions = forms.IntegerField(
-        label="Sessions", required=False, min_value=1, help_text="Empty: open-ended."
+        label="Sessions",
+        required=False,
+        min_value=1,
+        max_value=MAX_PHASE_SESSIONS,
+        help_text="Empty: open-ended.",
     )
     notes = forms.CharField(
         required=False,
@@ -651,6 +778,7 @@ class LocalProtocolForm(forms.Form):
             if name in used:
                 try:
                     dose[name] = parse_param(text)
+                    _check_maximum(dose[name], FORM_MAXIMA[name], PARAM_UNITS[name])
                 except forms.ValidationError as exc:
                     self.add_error(name, exc)
             elif text.strip():
@@ -659,9 +787,15 @@ class LocalProtocolForm(forms.Form):
             if not data.get("titration_unit"):
                 self.add_error("titration_unit", "Choose the unit the titration is written in.")
             titration: dict[str, Any] = {"unit": data.get("titration_unit")}
+            unit = data.get("titration_unit") or RateUnit.MG_PER_H.value
             for name in TITRATION_FIELDS:
                 try:
-                    titration[name.removeprefix("titration_")] = parse_param(data.get(name, ""))
+                    parsed = parse_param(data.get(name, ""))
+                    if name == "titration_interval_min":
+                        _check_maximum(parsed, FORM_MAXIMA[name], "min")
+                    else:
+                        _check_maximum(parsed, TITRATION_MAXIMA[RateUnit(unit)], unit)
+                    titration[name.removeprefix("titration_")] = parsed
                 except forms.ValidationError as exc:
                     self.add_error(name, exc)
             dose["titration"] = titration
@@ -701,6 +835,8 @@ class LocalProtocolForm(forms.Form):
                 every = []
             if not every or any(v < 1 for v in every):
                 self.add_error("every_days", 'Give the spacing in days: "1" for daily, "7, 14" for either.')
+            elif any(v > MAX_EVERY_DAYS for v in every):
+                self.add_error("every_days", f"At most {MAX_EVERY_DAYS} days between sessions.")
             phase["every_days"] = every
             if data.get("sessions") is not None:
                 phase["sessions"] = data["sessions"]

@@ -55,6 +55,17 @@ INCREMENT = "pump.increment_ml_per_h"
 ROUNDING = "pump.rounding"
 MIN_FIXED_DOSE_DURATION = "dosing.iv.min_fixed_dose_duration_min"
 MINUTES_IN_A_DAY = Decimal(1440)  # the form's upper bound for a daily infusion; not a clinical number
+# Upper bounds of the settings form (issue 13: every number has one). Typing-error guards, well above
+# any clinical use, anchored where a source exists: the Ketalar label (ketamine hydrochloride
+# injection, US prescribing information) gives IV induction doses of 1-4.5 mg/kg, IM 6.5-13 mg/kg,
+# and vials of 10, 50 and 100 mg/mL. 200 kg is the heaviest adult the guards allow for.
+MAX_RATE_MG_PER_KG_PER_H = Decimal(10)  # above the label's largest IV induction dose, each hour
+MAX_RATE_MG_PER_H = Decimal(2000)  # 10 mg/kg/h for 200 kg
+MAX_DOSE_MG_PER_SESSION = Decimal(5000)  # above 13 mg/kg (label's largest IM dose) for 200 kg
+MAX_CONC_MG_PER_ML = Decimal(100)  # the most concentrated marketed solution (label)
+MAX_PUMP_STEP_ML_PER_H = Decimal(10)  # pumps step in 0.1 or 1 mL/h; typing-error guard, no source
+MAX_WEIGHT_AGE_DAYS = Decimal(365)  # typing-error guard, no source
+MAX_GAP_DAYS = Decimal(365)  # typing-error guard, no source
 
 
 def max_key(route: Route, what: str) -> str:
@@ -86,6 +97,7 @@ def setting_specs() -> tuple[DosingSetting, ...]:
             "days",
             "How old the weight used for dosing may be",
             "days",
+            maximum=MAX_WEIGHT_AGE_DAYS,
             help="A plan on an older weight needs a prescriber's override. Leave empty for not set.",
             gates=("plan",),
         ),
@@ -94,6 +106,7 @@ def setting_specs() -> tuple[DosingSetting, ...]:
             "days",
             "Minimum days between two sessions",
             "days",
+            maximum=MAX_GAP_DAYS,
             help="A schedule with sessions closer together is refused. Leave empty for not set.",
         ),
         DosingSetting(
@@ -124,6 +137,7 @@ def setting_specs() -> tuple[DosingSetting, ...]:
             "Intravenous: absolute maximum rate per kg",
             "mg/kg/h",
             minimum=POSITIVE,
+            maximum=MAX_RATE_MG_PER_KG_PER_H,
             gates=("plan@iv", "infusion@iv"),
         ),
         DosingSetting(
@@ -132,6 +146,7 @@ def setting_specs() -> tuple[DosingSetting, ...]:
             "Intravenous: absolute maximum rate",
             "mg/h",
             minimum=POSITIVE,
+            maximum=MAX_RATE_MG_PER_H,
             gates=("plan@iv", "infusion@iv"),
         ),
     ]
@@ -143,6 +158,7 @@ def setting_specs() -> tuple[DosingSetting, ...]:
                 f"{label.capitalize()}: absolute maximum dose per session",
                 "mg",
                 minimum=POSITIVE,
+                maximum=MAX_DOSE_MG_PER_SESSION,
                 gates=(f"plan@{route.value}", f"infusion@{route.value}"),
             )
         )
@@ -153,6 +169,7 @@ def setting_specs() -> tuple[DosingSetting, ...]:
             "Concentration of the clinic's infusion bag or syringe",
             "mg/mL",
             minimum=POSITIVE,
+            maximum=MAX_CONC_MG_PER_ML,
             help="Offered when a plan is written; the prescriber can give another. Leave empty for not set.",
         ),
         DosingSetting(
@@ -161,6 +178,7 @@ def setting_specs() -> tuple[DosingSetting, ...]:
             "Smallest step the infusion pump can be set in",
             "mL/h",
             minimum=POSITIVE,
+            maximum=MAX_PUMP_STEP_ML_PER_H,
         ),
         DosingSetting(
             ROUNDING, "choice", "Rounding of pump rates to the pump's step", choices=ROUNDING_CHOICES

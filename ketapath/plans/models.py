@@ -14,13 +14,51 @@
 
 from __future__ import annotations
 
+import datetime
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Length
+from django.db.models.lookups import LessThanOrEqual
 from simple_history.models import HistoricalRecords
 
 from ketapath.audit.records import ClinicalRecord, RecordStatus
 
 ACTIVE = models.Q(record_status=RecordStatus.ACTIVE)
+
+# Database bounds (issue 13), the same as the forms' and the core's; where each comes from is
+# written beside the constant it repeats (``plans.forms``, ``plans.limits``,
+# ``clinical.protocols.model``, ``clinical/data/plausibility.toml``). Literal here so that a
+# migration never changes when a constant is moved.
+REASON_LENGTH = 2000  # a change, override, retirement or cancellation reason
+MAX_WEIGHT_KG = Decimal(650)  # plausibility.toml: the heaviest human recorded was about 635 kg
+MAX_CONC_MG_PER_ML = Decimal(100)  # the most concentrated marketed solution (Ketalar label)
+MAX_PUMP_STEP_ML_PER_H = Decimal(10)  # as the clinic setting: typing-error guard
+MAX_COURSE_SESSIONS = 366  # clinical.protocols.model.MAX_COURSE_SESSIONS
+MAX_INFUSION_MIN = Decimal(10080)  # Mangnus 2021: 7 days, the longest cited infusion
+EARLIEST_WEIGHING = datetime.date(1900, 1, 1)  # no living patient was weighed before
+
+
+def _short(field: str, name: str) -> models.CheckConstraint:
+    """A text field's length limit (TextField has none of its own)."""
+    return models.CheckConstraint(name=name, condition=LessThanOrEqual(Length(field), REASON_LENGTH))
+
+
+def _between(
+    field: str,
+    low: Decimal | int,
+    high: Decimal | int,
+    name: str,
+    *,
+    null: bool = False,
+    strict_low: bool = True,
+) -> models.CheckConstraint:
+    lower = {f"{field}__gt": low} if strict_low else {f"{field}__gte": low}
+    condition = models.Q(**lower, **{f"{field}__lte": high})
+    if null:
+        condition |= models.Q(**{f"{field}__isnull": True})
+    return models.CheckConstraint(name=name, condition=condition)
 
 
 class LocalProtocol(models.Model):
@@ -47,6 +85,7 @@ class LocalProtocol(models.Model):
             models.UniqueConstraint(
                 fields=["clinic", "protocol_id"], name="local_protocol_id_unique_in_clinic"
             ),
+            _short("retired_reason", "local_protocol_retired_reason_length"),
         ]
 
     def __str__(self) -> str:
@@ -175,6 +214,21 @@ class TreatmentPlan(ClinicalRecord):
                 name="plan_revision_has_reason",
                 condition=models.Q(previous__isnull=True) | ~models.Q(change_reason=""),
             ),
+            _short("change_reason", "plan_change_reason_length"),
+            _short("override_reason", "plan_override_reason_length"),
+            _between("weight_kg", 0, MAX_WEIGHT_KG, "plan_weight_kg_range"),
+            _between("conc_mg_per_ml", 0, MAX_CONC_MG_PER_ML, "plan_conc_range", null=True),
+            _between("increment_ml_per_h", 0, MAX_PUMP_STEP_ML_PER_H, "plan_pump_step_range", null=True),
+            _between("session_count", 0, MAX_COURSE_SESSIONS, "plan_session_count_range", strict_low=False),
+            models.CheckConstraint(name="plan_version_from_one", condition=models.Q(version__gte=1)),
+            models.CheckConstraint(
+                name="plan_first_session_from_one", condition=models.Q(first_session_number__gte=1)
+            ),
+            models.CheckConstraint(
+                name="plan_weighed_before_planned",
+                condition=models.Q(weight_measured_on__lte=models.F("planned_on"))
+                & models.Q(weight_measured_on__gte=EARLIEST_WEIGHING),
+            ),
         ]
         indexes = [
             # The prescriber's dashboard lists a clinic's drafts; the chart the patient's versions.
@@ -245,6 +299,21 @@ class PlannedSession(ClinicalRecord):
         ordering = ["planned_on", "number"]
         constraints = [
             models.UniqueConstraint(fields=["plan", "number"], name="planned_session_once_per_plan"),
+            models.CheckConstraint(name="planned_session_number_from_one", condition=models.Q(number__gte=1)),
+            models.CheckConstraint(
+                name="planned_session_dose_positive",
+                condition=models.Q(dose_mg__gt=0) & models.Q(dose_mg_per_kg__gt=0),
+            ),
+            models.CheckConstraint(
+                name="planned_session_rates_not_negative",
+                condition=(models.Q(rate_mg_per_h__isnull=True) | models.Q(rate_mg_per_h__gte=0))
+                & (models.Q(rate_ml_per_h__isnull=True) | models.Q(rate_ml_per_h__gte=0))
+                & (models.Q(volume_ml__isnull=True) | models.Q(volume_ml__gte=0))
+                & (models.Q(devices__isnull=True) | models.Q(devices__gte=1)),
+            ),
+            _between("duration_min", 0, MAX_INFUSION_MIN, "planned_session_duration_range", null=True),
+            _between("conc_mg_per_ml", 0, MAX_CONC_MG_PER_ML, "planned_session_conc_range", null=True),
+            _short("cancelled_reason", "planned_session_cancelled_reason_length"),
         ]
         indexes = [
             # The chart and the day's list read a patient's sessions by date.

@@ -73,7 +73,9 @@ USER_FIELDS = {"approved by", "override by", "created by", "entered in error by"
 def readable_history(plan: TreatmentPlan) -> list[HistoryRow]:
     """The version's history with people's names for user ids, and without the stored snapshot
     (its changes show as the inputs that caused them)."""
-    rows = history_rows(plan)
+    # A record loaded without history rows (bulk-loaded, imported, from before history was kept)
+    # has none to show: the page says the history starts later, and never fails.
+    rows = history_rows(plan) if plan.history.exists() else []
     ids = {
         v for r in rows for c in r.changes if c.field in USER_FIELDS for v in (c.old, c.new) if v is not None
     }
@@ -134,6 +136,7 @@ def _plan_context(
     can_approve = allowed(request.user, "plans.approve") and plan.is_draft and not plan.is_entered_in_error
     if can_approve and approve_form is None:
         approve_form = ApproveForm(initial={"result_key": plan.result_key})
+    history = readable_history(plan)
     context |= {
         "protocol": protocol,
         "groups": dose_groups(plan.course),
@@ -144,7 +147,9 @@ def _plan_context(
         "pk": pk_previews(plan, sex=patient.sex, age_y=age, height_cm=patient.height_cm, model_id=model_id),
         "approve_form": approve_form if can_approve else None,
         "sessions": plan_sessions(plan) if plan.is_signed else [],
-        "history": readable_history(plan),
+        "history": history,
+        "history_incomplete": bool(history) and history[-1].kind != "Created",
+        "history_from": history[-1].when if history else None,
         "salt_label": SALT_LABELS.get(plan.salt_basis, plan.salt_basis),
         "conc_salt_label": SALT_LABELS.get(plan.conc_salt_basis, ""),
     }
@@ -231,6 +236,7 @@ def plan_edit(request: HttpRequest, mrn: str) -> HttpResponse:
             dosing=dosing,
             today=today,
             revising=revising,
+            born_on=patient.date_of_birth,
             initial=initial,
         )
         if editing and form.is_valid():

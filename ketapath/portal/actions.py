@@ -75,6 +75,16 @@ def _differs(old: Any, new: Any) -> bool:
     return bool(old != new)
 
 
+class KeyClash(ValueError):
+    """The form's one-time key already belongs to another patient's or user's record."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This form was already used for another report, so nothing was sent. Reload the page and "
+            "send it again."
+        )
+
+
 @dataclass(frozen=True)
 class SymptomInput:
     symptoms: tuple[str, ...]
@@ -91,9 +101,16 @@ def report_symptoms(patient: Patient, user: Any, data: SymptomInput) -> tuple[Sy
     if unknown or not data.symptoms:
         raise ValueError("Choose at least one symptom from the list.")
     key = data.client_key or uuid.uuid4()
+
+    def _same_form(found: SymptomReport) -> tuple[SymptomReport, bool]:
+        # A key is scoped to its patient and user: another's is a clash, never a silent "sent".
+        if found.patient_id != patient.pk or found.reported_by_id != getattr(user, "pk", None):
+            raise KeyClash()
+        return found, False
+
     existing = SymptomReport.objects.filter(client_key=key).first()
     if existing is not None:
-        return existing, False
+        return _same_form(existing)
     try:
         with transaction.atomic():
             report = SymptomReport(
@@ -125,7 +142,7 @@ def report_symptoms(patient: Patient, user: Any, data: SymptomInput) -> tuple[Sy
                     notify_oncall=symptom.urgent,
                 )
     except IntegrityError:  # the same form sent twice at the same moment
-        return SymptomReport.objects.get(client_key=key), False
+        return _same_form(SymptomReport.objects.get(client_key=key))
     return report, True
 
 

@@ -18,7 +18,7 @@ from ketapath.outcomes.charts import journal_chart, score_chart
 from ketapath.outcomes.responders import scores_for
 from ketapath.patients.models import Patient
 from ketapath.portal.access import own_patient
-from ketapath.portal.actions import report_symptoms, save_journal_entry
+from ketapath.portal.actions import KeyClash, report_symptoms, save_journal_entry
 from ketapath.portal.appointments import preparations
 from ketapath.portal.forms import JournalForm, SymptomForm
 from ketapath.portal.models import REPORTABLE, JournalEntry, SymptomReport
@@ -85,7 +85,7 @@ def journal(request: HttpRequest) -> HttpResponse:
                 "sleep_hours": entry.sleep_hours,
                 "mood": entry.mood,
                 "activity": entry.activity,
-                "side_effects": entry.side_effects,
+                "side_effects": entry.side_effect_codes(),
                 "notes": entry.notes,
             }
         form = JournalForm(initial=initial)
@@ -109,7 +109,7 @@ def journal(request: HttpRequest) -> HttpResponse:
 
 
 def _labels(entry: JournalEntry) -> list[tuple[str, str]]:
-    return list(zip(entry.side_effects, entry.side_effect_labels(), strict=True))
+    return list(zip(entry.side_effect_codes(), entry.side_effect_labels(), strict=True))
 
 
 @requires("portal.view")
@@ -133,8 +133,16 @@ def symptom_report(request: HttpRequest) -> HttpResponse:
     catalogue = symptoms()
     if request.method == "POST":
         form = SymptomForm(request.POST)
-        if form.is_valid():
-            report, created = report_symptoms(patient, request.user, form.symptom_input())
+        try:
+            report, created = (
+                report_symptoms(patient, request.user, form.symptom_input())
+                if form.is_valid()
+                else (None, False)
+            )
+        except KeyClash as exc:
+            form.add_error(None, str(exc))
+            report = None
+        if report is not None:
             urgent = any(catalogue[c].urgent for c in report.symptoms if c in catalogue)
             if created:
                 messages.success(request, "Sent to your care team. They will contact you.")
@@ -157,7 +165,7 @@ def symptom_report(request: HttpRequest) -> HttpResponse:
         {
             "patient": patient,
             "form": form,
-            "reports": [(r, [labels.get(c, c) for c in r.symptoms]) for r in reports],
+            "reports": [(r, [labels.get(c, c) for c in r.symptom_codes()]) for r in reports],
             "urgent_codes": [c for c, s in catalogue.items() if s.urgent],
         },
     )

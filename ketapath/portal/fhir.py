@@ -81,7 +81,7 @@ def journal_resources(patient: Any, entry: JournalEntry) -> list[JSON]:
             "code": "h",
         }
         found.append(sleep)
-    if entry.side_effects or entry.notes:
+    if entry.side_effect_codes() or entry.notes:
         words = _base(
             patient, ("journal", entry.pk, "notes"), _local("notes", "Side effects and notes (journal)"), day
         )
@@ -95,16 +95,20 @@ def symptom_resource(patient: Any, report: SymptomReport) -> JSON:
     catalogue = symptoms()
     coding = [
         {"system": SYMPTOM_SYSTEM, "code": c, "display": catalogue[c].label if c in catalogue else c}
-        for c in report.symptoms
+        for c in report.symptom_codes()
     ]
+    concept: JSON = {"text": "Symptoms reported by the patient after a session"}
+    if coding:  # a stored list with no code the catalogue reads: the text alone (FHIR: no empty arrays)
+        concept["coding"] = coding
     resource = _base(
         patient,
         ("symptom-report", report.pk),
-        {"coding": coding, "text": "Symptoms reported by the patient after a session"},
+        concept,
         report.reported_at.isoformat(timespec="seconds"),
     )
     labels = [c["display"] for c in coding]
-    resource["valueString"] = "; ".join(labels)
+    if labels:
+        resource["valueString"] = "; ".join(labels)
     notes = []
     if report.started_on:
         notes.append(f"Started on {report.started_on.isoformat()}.")

@@ -18,6 +18,9 @@ from ketapath.web.widgets import DateInput
 RATING = [(str(n), str(n)) for n in range(11)]
 # How far back a journal day may be written or corrected: a journal is written close to the day.
 JOURNAL_BACKDATE_DAYS = 14
+# How long ago a reported symptom may have started: the report is about symptoms since a session;
+# a start more than a year back is a typing error (a guard, no source). Never in the future.
+SYMPTOM_BACKDATE_DAYS = 365
 
 
 def _rating(label: str, help_text: str, *, required: bool) -> forms.TypedChoiceField:
@@ -109,8 +112,13 @@ class SymptomForm(forms.Form):
 
     def clean_started_on(self) -> date | None:
         day: date | None = self.cleaned_data.get("started_on")
-        if day is not None and day > timezone.localdate():
+        today = timezone.localdate()
+        if day is not None and day > today:
             raise forms.ValidationError("That date is in the future.")
+        if day is not None and day < today - timedelta(days=SYMPTOM_BACKDATE_DAYS):
+            raise forms.ValidationError(
+                "Give a date within the last year. For something older, tell us in your own words below."
+            )
         return day
 
     def symptom_input(self) -> SymptomInput:

@@ -10,14 +10,46 @@
 
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models.functions import Length
+from django.db.models.lookups import LessThanOrEqual
 from simple_history.models import HistoricalRecords
 
 from ketapath.audit.records import ClinicalRecord, RecordStatus
 
 ACTIVE = models.Q(record_status=RecordStatus.ACTIVE)
+
+# Bounds held by the database (issue 13). Dates: a calendar window, a typing-error guard (no
+# source); the forms use narrower windows around today. Free text: the forms' own limits.
+EARLIEST_DATE = date(2000, 1, 1)
+LATEST_DATE = date(2100, 12, 31)
+NOTES_MAX = 4000  # characters of a journal note or a symptom report (a page of text)
+
+
+def _codes(raw: Any) -> list[str]:
+    """The text codes of a JSON list as stored; anything else the database holds reads as none."""
+    if isinstance(raw, str):
+        raw = [raw]
+    if not isinstance(raw, list):
+        return []
+    return [code for code in raw if isinstance(code, str)]
+
+
+def _text_at_most(field: str, limit: int, name: str) -> models.CheckConstraint:
+    return models.CheckConstraint(condition=LessThanOrEqual(Length(field), limit), name=name)
+
+
+def _between(field: str, low: Any, high: Any, name: str, *, nullable: bool = False) -> models.CheckConstraint:
+    bounded = models.Q(**{f"{field}__gte": low, f"{field}__lte": high})
+    if nullable:
+        bounded |= models.Q(**{f"{field}__isnull": True})
+    return models.CheckConstraint(condition=bounded, name=name)
 
 
 def _rating(label: str, *, required: bool = False) -> models.PositiveSmallIntegerField:  # type: ignore[type-arg]
@@ -72,14 +104,23 @@ class JournalEntry(ClinicalRecord):
             models.UniqueConstraint(
                 fields=["patient", "entry_on"], condition=ACTIVE, name="journal_once_a_day"
             ),
+            _between("entry_on", EARLIEST_DATE, LATEST_DATE, "journal_entry_on_plausible"),
+            _between("pain_nrs", 0, 10, "journal_pain_0_10"),
+            _between("mood", 0, 10, "journal_mood_0_10", nullable=True),
+            _between("activity", 0, 10, "journal_activity_0_10", nullable=True),
+            _between("sleep_hours", Decimal(0), Decimal(24), "journal_sleep_0_24h", nullable=True),
+            _text_at_most("notes", NOTES_MAX, "journal_notes_length"),
         ]
 
     def __str__(self) -> str:
         return f"Journal {self.entry_on} of {self.patient_id}"
 
+    def side_effect_codes(self) -> list[str]:
+        return _codes(self.side_effects)
+
     def side_effect_labels(self) -> list[str]:
         labels = dict(JournalSideEffect.choices)
-        return [str(labels.get(code, code)) for code in self.side_effects]
+        return [str(labels.get(code, code)) for code in self.side_effect_codes()]
 
 
 class SymptomReport(ClinicalRecord):
@@ -100,9 +141,16 @@ class SymptomReport(ClinicalRecord):
     class Meta:
         ordering = ["-reported_at"]
         indexes = [models.Index(fields=["patient", "reported_at"], name="symptom_report_patient")]
+        constraints = [
+            _between("started_on", EARLIEST_DATE, LATEST_DATE, "symptom_started_on_plausible", nullable=True),
+            _text_at_most("details", NOTES_MAX, "symptom_details_length"),
+        ]
 
     def __str__(self) -> str:
         return f"Symptom report {self.pk} of {self.patient_id}"
+
+    def symptom_codes(self) -> list[str]:
+        return _codes(self.symptoms)
 
 
 class Tip(models.Model):

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ketapath.alerts.actions import raise_alert
@@ -46,7 +46,64 @@ def covariates_for(definition: Instrument, patient: Any) -> dict[str, str]:
     return found
 
 
-@transaction.atomic
+def _open_assignment(patient: Any, instrument_id: str) -> QuestionnaireAssignment | None:
+    return (
+        QuestionnaireAssignment.objects.active()
+        .filter(patient=patient, instrument_id=instrument_id, status=AssignmentStatus.ASSIGNED)
+        .order_by("due_on", "id")
+        .first()
+    )
+
+
+def assign_once(
+    *,
+    patient: Any,
+    instrument_id: str,
+    due_on: date,
+    respondent: str,
+    user: Any,
+    repeat_every_days: int | None = None,
+    repeat_until: date | None = None,
+) -> tuple[QuestionnaireAssignment, bool]:
+    """Assign, unless the patient has this instrument open already: then that one, not created.
+
+    At most one open assignment per patient and instrument: a double submit, a second tab or three
+    requests at once make one. The database holds it for staff assignments
+    (``one_open_staff_assignment``); a request that loses the race returns the winner's.
+    """
+    get_instrument(instrument_id)  # an unknown id fails here, before anything is written
+    existing = _open_assignment(patient, instrument_id)
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            schedule = None
+            if repeat_every_days:
+                schedule = QuestionnaireSchedule.objects.create(
+                    patient=patient,
+                    instrument_id=instrument_id,
+                    every_days=repeat_every_days,
+                    starts_on=due_on,
+                    ends_on=repeat_until,
+                    respondent=respondent,
+                    created_by=user,
+                )
+            made = QuestionnaireAssignment.objects.create(
+                patient=patient,
+                instrument_id=instrument_id,
+                due_on=due_on,
+                respondent=respondent,
+                assigned_by=user,
+                schedule=schedule,
+            )
+    except IntegrityError:
+        existing = _open_assignment(patient, instrument_id)
+        if existing is None:
+            raise
+        return existing, False
+    return made, True
+
+
 def assign(
     *,
     patient: Any,
@@ -57,26 +114,16 @@ def assign(
     repeat_every_days: int | None = None,
     repeat_until: date | None = None,
 ) -> QuestionnaireAssignment:
-    get_instrument(instrument_id)  # an unknown id fails here, before anything is written
-    schedule = None
-    if repeat_every_days:
-        schedule = QuestionnaireSchedule.objects.create(
-            patient=patient,
-            instrument_id=instrument_id,
-            every_days=repeat_every_days,
-            starts_on=due_on,
-            ends_on=repeat_until,
-            respondent=respondent,
-            created_by=user,
-        )
-    return QuestionnaireAssignment.objects.create(
+    """The patient's open assignment of this instrument (made now, or the one already open)."""
+    return assign_once(
         patient=patient,
         instrument_id=instrument_id,
         due_on=due_on,
         respondent=respondent,
-        assigned_by=user,
-        schedule=schedule,
-    )
+        user=user,
+        repeat_every_days=repeat_every_days,
+        repeat_until=repeat_until,
+    )[0]
 
 
 def assign_scheduled(today: date) -> int:

@@ -6,13 +6,22 @@ refused by the choice field with a message naming the item.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 
 from ketapath.clinical.instruments import Instrument
-from ketapath.questionnaires.models import Respondent
+from ketapath.questionnaires.models import MAX_EVERY_DAYS, Respondent
 from ketapath.web.widgets import DateInput
+
+# The window a due date is accepted in, around today (typing-error guards, no source): a little in
+# the past (a questionnaire the patient should already have filled), up to two years ahead (the
+# longest course follow-up setting is 104 weeks); a repeat runs at most two years.
+DUE_DAYS_BACK = 90
+DUE_DAYS_AHEAD = 730
+REPEAT_MAX_DAYS = 730
 
 
 def item_field_name(item_id: str) -> str:
@@ -55,7 +64,7 @@ class AssignForm(forms.Form):
         label="Repeat every (days)",
         required=False,
         min_value=1,
-        max_value=365,
+        max_value=MAX_EVERY_DAYS,
         help_text="Leave empty to assign once.",
     )
     repeat_until = forms.DateField(
@@ -69,6 +78,15 @@ class AssignForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         until, due = data.get("repeat_until"), data.get("due_on")
+        today = timezone.localdate()
+        if due and not today - timedelta(days=DUE_DAYS_BACK) <= due <= today + timedelta(days=DUE_DAYS_AHEAD):
+            self.add_error(
+                "due_on",
+                f"Give a date from {DUE_DAYS_BACK} days ago to {DUE_DAYS_AHEAD // 365} years ahead.",
+            )
+            due = None
+        if until and due and until > due + timedelta(days=REPEAT_MAX_DAYS):
+            self.add_error("repeat_until", f"A repeat runs at most {REPEAT_MAX_DAYS // 365} years.")
         if until and not data.get("repeat_every_days"):
             self.add_error("repeat_every_days", "Say how often it repeats, or leave 'Repeat until' empty.")
         if until and due and until < due:

@@ -10,6 +10,19 @@ from simple_history.models import HistoricalRecords
 
 from ketapath.audit.records import ClinicalRecord
 
+# The calendar window any questionnaire date must fall in, held by the database (issue 13: due
+# dates in year 1 or 9999 were accepted). A typing-error guard, no source; the forms use a narrower
+# window around today (``ketapath.questionnaires.forms``).
+EARLIEST_DATE = date(2000, 1, 1)
+LATEST_DATE = date(2100, 12, 31)
+MAX_EVERY_DAYS = 365  # a repeat interval of more than a year is a typing error (no source)
+
+
+def _date_window(field: str, name: str) -> models.CheckConstraint:
+    return models.CheckConstraint(
+        condition=models.Q(**{f"{field}__gte": EARLIEST_DATE, f"{field}__lte": LATEST_DATE}), name=name
+    )
+
 
 class Respondent(models.TextChoices):
     PATIENT = "patient", "The patient, in their own pages"
@@ -36,6 +49,20 @@ class QuestionnaireSchedule(ClinicalRecord):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            _date_window("starts_on", "schedule_starts_on_plausible"),
+            models.CheckConstraint(
+                condition=models.Q(ends_on__isnull=True)
+                | models.Q(ends_on__gte=models.F("starts_on"), ends_on__lte=LATEST_DATE),
+                name="schedule_ends_on_plausible",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(every_days__gte=1, every_days__lte=MAX_EVERY_DAYS),
+                name="schedule_every_days_bounded",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.instrument_id} every {self.every_days} days for {self.patient_id}"
@@ -85,6 +112,15 @@ class QuestionnaireAssignment(ClinicalRecord):
                 condition=models.Q(schedule__isnull=False),
                 name="assignment_once_per_schedule_date",
             ),
+            # At most one open staff assignment per patient and instrument: three requests at once
+            # make one (``actions.assign_once`` returns the one open). Schedules and follow-ups
+            # (no ``assigned_by``) keep their own once-per-date rules.
+            models.UniqueConstraint(
+                fields=["patient", "instrument_id"],
+                condition=models.Q(status="assigned", record_status="active", assigned_by__isnull=False),
+                name="one_open_staff_assignment",
+            ),
+            _date_window("due_on", "assignment_due_on_plausible"),
         ]
         indexes = [models.Index(fields=["patient", "status", "due_on"], name="assignment_patient_open")]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -11,6 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from ketapath.accounts.policy import requires
+from ketapath.audit.models import AccessAction
 from ketapath.clinical.instruments import (
     AnswerError,
     UnknownInstrumentError,
@@ -18,7 +20,13 @@ from ketapath.clinical.instruments import (
     get_instrument,
 )
 from ketapath.patients.access import patient_for
-from ketapath.questionnaires.actions import NotScorable, ResponseLocked, assign, review_response, save_answers
+from ketapath.questionnaires.actions import (
+    NotScorable,
+    ResponseLocked,
+    assign_once,
+    review_response,
+    save_answers,
+)
 from ketapath.questionnaires.forms import AssignForm, InstrumentForm
 from ketapath.questionnaires.models import (
     AssignmentStatus,
@@ -36,10 +44,7 @@ def instrument_or_404(instrument_id: str):  # type: ignore[no-untyped-def]
         raise Http404("No such questionnaire.") from None
 
 
-@requires("clinical.view")
-def patient_questionnaires(request: HttpRequest, mrn: str) -> HttpResponse:
-    patient = patient_for(request, mrn, permission="clinical.view")
-    form = AssignForm(instruments=all_instruments(), initial={"due_on": timezone.localdate()})
+def _patient_page(request: HttpRequest, patient: Any, form: AssignForm) -> HttpResponse:
     return render(
         request,
         "questionnaires/patient.html",
@@ -54,28 +59,40 @@ def patient_questionnaires(request: HttpRequest, mrn: str) -> HttpResponse:
     )
 
 
+@requires("clinical.view")
+def patient_questionnaires(request: HttpRequest, mrn: str) -> HttpResponse:
+    patient = patient_for(request, mrn, permission="clinical.view")
+    form = AssignForm(instruments=all_instruments(), initial={"due_on": timezone.localdate()})
+    return _patient_page(request, patient, form)
+
+
 @require_POST
 @requires("clinical.chart")
 def assign_questionnaire(request: HttpRequest, mrn: str) -> HttpResponse:
     patient = patient_for(request, mrn, permission="clinical.chart", action=None)
     form = AssignForm(request.POST, instruments=all_instruments())
-    if form.is_valid():
-        data = form.cleaned_data
-        assignment = assign(
-            patient=patient,
-            instrument_id=data["instrument_id"],
-            due_on=data["due_on"],
-            respondent=data["respondent"],
-            user=request.user,
-            repeat_every_days=data.get("repeat_every_days"),
-            repeat_until=data.get("repeat_until"),
-        )
+    if not form.is_valid():
+        # The page again, with each message at its field; nothing was saved.
+        messages.error(request, "Not assigned: correct the fields marked below.")
+        return _patient_page(request, patient, form)
+    data = form.cleaned_data
+    assignment, created = assign_once(
+        patient=patient,
+        instrument_id=data["instrument_id"],
+        due_on=data["due_on"],
+        respondent=data["respondent"],
+        user=request.user,
+        repeat_every_days=data.get("repeat_every_days"),
+        repeat_until=data.get("repeat_until"),
+    )
+    if created:
         messages.success(request, f"Assigned {assignment.instrument_id}, due {assignment.due_on:%d %b %Y}.")
     else:
-        errors = "; ".join(
-            f"{form.fields[f].label if f in form.fields else ''}: {e[0]}" for f, e in form.errors.items()
+        messages.info(
+            request,
+            f"Not assigned again: {assignment.instrument_id} is already open for this patient, "
+            f"due {assignment.due_on:%d %b %Y}.",
         )
-        messages.error(request, f"Not assigned. {errors}")
     return redirect("questionnaires:patient", mrn=patient.mrn)
 
 
@@ -148,7 +165,7 @@ def _response_url(patient, response) -> str:  # type: ignore[no-untyped-def]
 
 @requires("clinical.chart")
 def fill_questionnaire(request: HttpRequest, mrn: str, instrument_id: str) -> HttpResponse:
-    patient = patient_for(request, mrn, permission="clinical.chart", action=None)
+    patient = patient_for(request, mrn, permission="clinical.chart", action=AccessAction.EDIT)
     definition = instrument_or_404(instrument_id)
     assignment = None
     if request.GET.get("assignment"):

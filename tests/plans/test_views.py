@@ -201,7 +201,8 @@ def test_a_draft_cannot_schedule(personas, ready_patient, login):
         ({"weekdays": ["0", "2", "4"]}, "weekdays", "Tick 2 weekdays, one per session."),
         ({"conc_mg_per_ml": ""}, "conc_mg_per_ml", "This field is required."),
         ({"dose_mg_per_kg": "-1"}, "dose_mg_per_kg", "Give a number more than 0."),
-        ({"increment_ml_per_h": "200"}, "increment_ml_per_h", "below the pump's step"),
+        ({"conc_mg_per_ml": "100", "increment_ml_per_h": "1"}, "increment_ml_per_h", "below the pump's step"),
+        ({"increment_ml_per_h": "200"}, "increment_ml_per_h", "Give at most 10"),
     ],
 )
 def test_errors_are_shown_next_to_their_field_and_nothing_is_saved(personas, login, changes, field, message):

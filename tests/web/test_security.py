@@ -44,8 +44,11 @@ def test_right_password_signs_in_before_lock_out(personas):
 
 
 def test_session_expires_after_inactivity():
-    assert settings.SESSION_SAVE_EVERY_REQUEST is True
-    assert 5 * 60 <= settings.SESSION_COOKIE_AGE <= 24 * 3600
+    # Inactivity is measured by IdleSignOutMiddleware (polls do not count: tests/web/test_idle_signout.py);
+    # saving on every request would let the flowsheet's poll keep a session alive.
+    assert "ketapath.accounts.middleware.IdleSignOutMiddleware" in settings.MIDDLEWARE
+    assert settings.SESSION_SAVE_EVERY_REQUEST is False
+    assert 5 * 60 <= settings.SESSION_COOKIE_AGE == settings.KETAPATH_IDLE_SECONDS <= 24 * 3600
 
 
 def test_csrf_is_enforced(personas):

@@ -31,7 +31,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import Final
 
@@ -40,6 +40,8 @@ from ketapath.clinical.dosing.limits import CheckBuilder, ClinicLimits, LimitChe
 from ketapath.clinical.dosing.salt import comparable
 from ketapath.clinical.pharmacokinetics.regimen import Step
 from ketapath.clinical.protocols.model import (
+    MAX_INFUSION_MIN,
+    MAX_TITRATION_STEPS,
     DoseKind,
     Drug,
     Param,
@@ -334,6 +336,13 @@ def _titration_rates(
     )
     if start > ceiling:
         raise DoseInputError("the titration starts above its ceiling")
+    to_ceiling = ((ceiling - start) / step).to_integral_value(rounding=ROUND_CEILING)
+    to_end = (duration / interval).to_integral_value(rounding=ROUND_CEILING)
+    if min(to_ceiling, to_end) + 1 > MAX_TITRATION_STEPS:
+        raise DoseInputError(
+            f"the titration would take more than {MAX_TITRATION_STEPS} steps: give a larger step or "
+            "a longer interval between steps"
+        )
     departed = any(
         _departs_above(param, value)
         for param, value in (
@@ -474,6 +483,11 @@ def plan_session(
     bolus_mg: Decimal | None = None
     if protocol.is_infusion:
         duration = resolve(rule.duration_min, choices.duration_min, "duration_min", "duration", "min")
+        if duration > MAX_INFUSION_MIN:
+            raise DoseInputError(
+                f"the duration of an infusion is at most {MAX_INFUSION_MIN} min (7 days, the longest a "
+                f"cited protocol gives), not {duration}"
+            )
         _check_min_duration(protocol, clinic, duration, check)
         bolus_mg = _bolus_mg(protocol, choices.bolus_mg_per_kg, weight_kg, check, notes)
         if kind is DoseKind.PER_KG_OVER_DURATION:

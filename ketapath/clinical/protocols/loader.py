@@ -27,6 +27,10 @@ from typing import Any, Final, TypeVar
 from ketapath.clinical.datafiles import DataFileError, read_toml, toml_files
 from ketapath.clinical.protocols.model import (
     INFUSED_KINDS,
+    MAX_EVERY_DAYS,
+    MAX_PHASE_SESSIONS,
+    MAX_PHASES,
+    MAX_WEEKS,
     OPEN,
     Bolus,
     DoseKind,
@@ -51,6 +55,9 @@ from ketapath.clinical.protocols.model import (
 from ketapath.clinical.sources import Cited, Source, require_source
 
 PRESCRIBER: Final = "prescriber"
+#: The longest text a protocol field may hold: typing-error guard, no source (the longest line of a
+#: published protocol file is under 700 characters).
+MAX_TEXT_LENGTH: Final = 5000
 
 _KIND_PARAMS: Final[Mapping[DoseKind, tuple[str, ...]]] = {
     DoseKind.PER_KG_OVER_DURATION: ("dose_mg_per_kg", "duration_min"),
@@ -121,6 +128,8 @@ class _Reader:
             raise self.fail(f"{where}{key} must be text")
         if required and not value.strip():
             raise self.fail(f"{where}{key} is missing")
+        if len(value) > MAX_TEXT_LENGTH:
+            raise self.fail(f"{where}{key} must be at most {MAX_TEXT_LENGTH} characters")
         return value.strip()
 
     def enum(self, kind: type[E], raw: Mapping[str, Any], key: str, where: str = "") -> E:
@@ -338,6 +347,8 @@ def _schedule(reader: _Reader, raw: Mapping[str, Any]) -> Schedule:
     phases_raw = raw.get("phase")
     if not isinstance(phases_raw, list) or not phases_raw:
         raise reader.fail("[schedule] needs at least one [[schedule.phase]]")
+    if len(phases_raw) > MAX_PHASES:
+        raise reader.fail(f"[schedule] has at most {MAX_PHASES} phases, not {len(phases_raw)}")
     phases = []
     for index, item in enumerate(phases_raw, start=1):
         where = f"[[schedule.phase]] {index}"
@@ -367,6 +378,13 @@ def _schedule(reader: _Reader, raw: Mapping[str, Any]) -> Schedule:
             raise reader.fail(f"{where}: a per_week phase is measured in weeks, not sessions")
         if every and weeks is not None:
             raise reader.fail(f"{where}: an every_days phase is measured in sessions, not weeks")
+        for what, value, ceiling in (
+            ("weeks", weeks, MAX_WEEKS),
+            ("sessions", sessions, MAX_PHASE_SESSIONS),
+            ("every_days", max(every, default=None), MAX_EVERY_DAYS),
+        ):
+            if value is not None and value > ceiling:
+                raise reader.fail(f"{where}.{what} must be at most {ceiling}, not {value}")
         phases.append(
             Phase(
                 label=reader.text(item, "label", f"{where}."),
@@ -501,6 +519,8 @@ def protocol_from_mapping(raw: Mapping[str, Any], origin: Path | str = "database
     notes = raw.get("notes", [])
     if not isinstance(notes, list) or not all(isinstance(n, str) for n in notes):
         raise reader.fail("notes must be a list of text")
+    if sum(len(n) for n in notes) > MAX_TEXT_LENGTH:
+        raise reader.fail(f"notes must be at most {MAX_TEXT_LENGTH} characters in all")
     schedule_raw = reader.table(raw, "schedule", required=True)
     evidence_raw = reader.table(raw, "evidence", required=not local)
     evidence = _evidence(reader, evidence_raw) if evidence_raw else Evidence(design="local clinic protocol")

@@ -259,6 +259,31 @@ class SessionLimits:
     note: str = ""
 
 
+#: Ceilings on every size that multiplies work in a course (the schedule core, the protocol
+#: loader, the plan forms and the plan's database constraints all read these).
+#: - MAX_PHASES: typing-error guard, no source (the cited protocols have at most 3 phases: Spravato).
+#: - MAX_WEEKS / MAX_PHASE_SESSIONS: two years of weekly sessions. Typing-error guard: the longest
+#:   fixed course a cited protocol gives is 12 sessions over 8 weeks (Spravato induction and
+#:   maintenance) and the open-ended Spravato maintenance is revised, not planned for years.
+#: - MAX_EVERY_DAYS: 13 weeks between sessions. Typing-error guard (the longest cited spacing is
+#:   14 days, Spravato maintenance).
+#: - MAX_COURSE_SESSIONS: sessions in one plan version, daily for a year. Typing-error guard.
+#: - MAX_COURSE_DAYS: from the first session to the day after the last, two years.
+#: - MAX_START_AHEAD_DAYS: a plan's first session at most a year after it is written
+#:   (a plan rests on a recent weight and evaluation). Typing-error guard, no source.
+#: - MAX_INFUSION_MIN: 7 days, the longest infusion a cited protocol gives (Mangnus 2021: 10080 min).
+#: - MAX_TITRATION_STEPS: typing-error guard (Sigtermans 2009 over 4.2 days with hourly steps: ~100).
+MAX_PHASES = 12
+MAX_WEEKS = 104
+MAX_PHASE_SESSIONS = 104
+MAX_EVERY_DAYS = 91
+MAX_COURSE_SESSIONS = 366
+MAX_COURSE_DAYS = 731
+MAX_START_AHEAD_DAYS = 366
+MAX_INFUSION_MIN = 10080
+MAX_TITRATION_STEPS = 200
+
+
 @dataclass(frozen=True, slots=True)
 class Phase:
     """A stretch of a course with one frequency.
