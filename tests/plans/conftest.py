@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from ketapath.clinic_settings.values import set_values
@@ -134,3 +135,28 @@ def singh(
         pump=pump,
         change_reason=reason,
     )
+
+
+# The plan pages' URLs and a valid Singh 2016 draft form, for the view tests.
+def url(name, patient, **kwargs):
+    return reverse(f"plans:{name}", kwargs={"mrn": patient.mrn, **kwargs})
+
+
+def singh_post(**changes):
+    today = timezone.localdate()
+    data = {
+        "protocol": "singh-2016-trd",
+        "weight_kg": "70",
+        "weight_measured_on": today.isoformat(),
+        "start_on": (today + timedelta(days=1)).isoformat(),
+        "dose_mg_per_kg": "",
+        "duration_min": "",
+        "phase_0_per_week": "2",
+        "phase_0_weeks": "",
+        "conc_mg_per_ml": "1",
+        "conc_salt_basis": "hydrochloride",
+        "increment_ml_per_h": "0.1",
+        "rounding": "down",
+    }
+    data.update(changes)
+    return data

@@ -16,31 +16,7 @@ from ketapath.clinic_settings.values import set_values
 from ketapath.plans.actions import approve_plan, save_draft, schedule_sessions
 from ketapath.plans.models import LocalProtocol, PlannedSession, PlanStatus, TreatmentPlan
 from tests.factories import PatientFactory
-from tests.plans.conftest import singh
-
-
-def url(name, patient, **kwargs):
-    return reverse(f"plans:{name}", kwargs={"mrn": patient.mrn, **kwargs})
-
-
-def singh_post(**changes):
-    today = timezone.localdate()
-    data = {
-        "protocol": "singh-2016-trd",
-        "weight_kg": "70",
-        "weight_measured_on": today.isoformat(),
-        "start_on": (today + timedelta(days=1)).isoformat(),
-        "dose_mg_per_kg": "",
-        "duration_min": "",
-        "phase_0_per_week": "2",
-        "phase_0_weeks": "",
-        "conc_mg_per_ml": "1",
-        "conc_salt_basis": "hydrochloride",
-        "increment_ml_per_h": "0.1",
-        "rounding": "down",
-    }
-    data.update(changes)
-    return data
+from tests.plans.conftest import singh, singh_post, url
 
 
 def page(client, patient, **query):
