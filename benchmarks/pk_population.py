@@ -46,8 +46,13 @@ TIMES = time_grid(24 * 60, 1.0)
 def ketapath_run() -> tuple[float, dict[float, np.ndarray]]:
     start = time.perf_counter()
     result = simulate_population(
-        "domino-1984", Patient(WEIGHT_KG), [Step(0, INFUSION_MIN, DOSE_MG)], TIMES, N_PATIENTS,
-        seed=SEED, assumed_cv_percent=ASSUMED_CV,
+        "domino-1984",
+        Patient(WEIGHT_KG),
+        [Step(0, INFUSION_MIN, DOSE_MG)],
+        TIMES,
+        N_PATIENTS,
+        seed=SEED,
+        assumed_cv_percent=ASSUMED_CV,
     )
     return time.perf_counter() - start, result.plasma_ng_per_ml
 
@@ -77,16 +82,35 @@ def solve_ivp_patient(p: dict[str, float]) -> np.ndarray:
     k10, k12, k13, k21, k31, v1 = p["k10"], p["k12"], p["k13"], p["k21"], p["k31"], p["V1"]
 
     def rhs(_t: float, x: np.ndarray, rate: float) -> list[float]:
-        return [rate - (k10 + k12 + k13) * x[0] + k21 * x[1] + k31 * x[2],
-                k12 * x[0] - k21 * x[1], k13 * x[0] - k31 * x[2]]
+        return [
+            rate - (k10 + k12 + k13) * x[0] + k21 * x[1] + k31 * x[2],
+            k12 * x[0] - k21 * x[1],
+            k13 * x[0] - k31 * x[2],
+        ]
 
     rate = DOSE_MG / INFUSION_MIN
     on = TIMES[TIMES <= INFUSION_MIN]
-    first = solve_ivp(rhs, (0, INFUSION_MIN), [0.0, 0.0, 0.0], method="LSODA", t_eval=on,
-                      args=(rate,), rtol=1e-8, atol=1e-10)
+    first = solve_ivp(
+        rhs,
+        (0, INFUSION_MIN),
+        [0.0, 0.0, 0.0],
+        method="LSODA",
+        t_eval=on,
+        args=(rate,),
+        rtol=1e-8,
+        atol=1e-10,
+    )
     off = TIMES[TIMES >= INFUSION_MIN]
-    second = solve_ivp(rhs, (INFUSION_MIN, TIMES[-1]), first.y[:, -1], method="LSODA", t_eval=off,
-                       args=(0.0,), rtol=1e-8, atol=1e-10)
+    second = solve_ivp(
+        rhs,
+        (INFUSION_MIN, TIMES[-1]),
+        first.y[:, -1],
+        method="LSODA",
+        t_eval=off,
+        args=(0.0,),
+        rtol=1e-8,
+        atol=1e-10,
+    )
     return 1000 * np.concatenate([first.y[0], second.y[0, 1:]]) / v1
 
 
@@ -130,9 +154,27 @@ def percentile_seconds() -> float:
 
 def command_seconds(repeat: int) -> float:
     regimen = json.dumps({"steps": [{"start_min": 0, "duration_min": INFUSION_MIN, "dose_mg": DOSE_MG}]})
-    args = [sys.executable, "-m", "ketapath", "pk", "population", "--model", "domino-1984",
-            "--n", str(N_PATIENTS), "--seed", str(SEED), "--weight", str(WEIGHT_KG),
-            "--assume-cv", "V1=30,k10=30", "--regimen", regimen, "--until", "1440"]
+    args = [
+        sys.executable,
+        "-m",
+        "ketapath",
+        "pk",
+        "population",
+        "--model",
+        "domino-1984",
+        "--n",
+        str(N_PATIENTS),
+        "--seed",
+        str(SEED),
+        "--weight",
+        str(WEIGHT_KG),
+        "--assume-cv",
+        "V1=30,k10=30",
+        "--regimen",
+        regimen,
+        "--until",
+        "1440",
+    ]
     runs = []
     for _ in range(repeat + 1):  # the first run warms the byte-code cache and is discarded
         start = time.perf_counter()
@@ -149,16 +191,20 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3, help="repeats of the KetaPath timings")
     args = parser.parse_args()
 
-    print(f"{N_PATIENTS} patients x {len(TIMES)} time points (24 h at 1 min), Domino 1984, "
-          f"0.5 mg/kg over 40 min, 70 kg; {os.cpu_count()} CPU cores")
+    print(
+        f"{N_PATIENTS} patients x {len(TIMES)} time points (24 h at 1 min), Domino 1984, "
+        f"0.5 mg/kg over 40 min, 70 kg; {os.cpu_count()} CPU cores"
+    )
     ketapath_runs = []
     for _ in range(args.repeat):
         seconds, percentiles = ketapath_run()
         ketapath_runs.append(seconds)
     ours = statistics.median(ketapath_runs)
-    print(f"KetaPath simulate_population:       {ours:8.3f} s  (median of {args.repeat}; "
-          f"p5/p50/p95 at 40 min: {percentiles[5.0][40]:.1f} / {percentiles[50.0][40]:.1f} / "
-          f"{percentiles[95.0][40]:.1f} ng/mL)")
+    print(
+        f"KetaPath simulate_population:       {ours:8.3f} s  (median of {args.repeat}; "
+        f"p5/p50/p95 at 40 min: {percentiles[5.0][40]:.1f} / {percentiles[50.0][40]:.1f} / "
+        f"{percentiles[95.0][40]:.1f} ng/mL)"
+    )
 
     params = patient_parameters()
     index = np.linspace(0, N_PATIENTS - 1, args.sample).astype(int)
@@ -166,8 +212,10 @@ def main() -> int:
     scale = N_PATIENTS / args.sample
     pct = percentile_seconds()
     results = {}
-    baselines = (("scipy solve_ivp (LSODA) loop", solve_ivp_patient),
-                 ("PyTCI exact, in-process", pytci_patient))
+    baselines = (
+        ("scipy solve_ivp (LSODA) loop", solve_ivp_patient),
+        ("PyTCI exact, in-process", pytci_patient),
+    )
     for label, fn in baselines:
         try:
             seconds, curves = timed_loop(fn, params, index)
@@ -178,9 +226,11 @@ def main() -> int:
         peak = reference.max(axis=1, keepdims=True)
         deviation = float(np.max(np.abs(curves - reference) / peak))
         results[label] = total
-        print(f"{label:34s} {total:8.1f} s  ({seconds / args.sample * 1e3:.2f} ms/patient on "
-              f"{args.sample}, x{scale:g}, + {pct:.2f} s percentiles; max deviation from KetaPath "
-              f"{deviation:.1e} of peak)")
+        print(
+            f"{label:34s} {total:8.1f} s  ({seconds / args.sample * 1e3:.2f} ms/patient on "
+            f"{args.sample}, x{scale:g}, + {pct:.2f} s percentiles; max deviation from KetaPath "
+            f"{deviation:.1e} of peak)"
+        )
     command = command_seconds(args.repeat)
     print(f"ketapath pk population (process):   {command:8.3f} s  (median of {args.repeat}, whole command)")
     print()

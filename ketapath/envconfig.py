@@ -10,6 +10,7 @@ import ipaddress
 import os
 import re
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
 
 TRUE = {"1", "true", "yes", "on"}
@@ -82,7 +83,7 @@ _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _HOST = re.compile(rf"^(?=.{{1,253}}$){_LABEL}(?:\.{_LABEL})*$")
 
 
-def check_database(db: dict[str, object]) -> None:
+def check_database(db: Mapping[str, object]) -> None:
     """Refuse a parsed DATABASE_URL that cannot be meant, before anything connects with it."""
     engine = db.get("ENGINE")
     name = str(db.get("NAME") or "")

@@ -219,15 +219,23 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-# Production may run ``collectstatic`` into STATIC_ROOT; unset, files come from the packages.
-STATIC_ROOT = env_str("STATIC_ROOT") or None
-STATICFILES_DIRS = [
-    # Plotly's own bundled JavaScript, served from the installed package (no CDN).
-    ("plotly", str(Path(__import__("plotly").__file__).parent / "package_data")),
+# `ketapath serve` and `ketapath demo` collect the static files here before listening (see
+# ketapath.web.static_files); another WSGI server needs `ketapath manage collectstatic` once.
+STATIC_ROOT = env_str("STATIC_ROOT") or str(DATA_DIR / "static")
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    # Plotly's minified bundle from the installed package (no CDN), and nothing else of it.
+    "ketapath.web.static_files.PlotlyFinder",
 ]
-# Serve straight from the installed packages, so the demo works with DEBUG off and no
-# collectstatic step; production may run collectstatic for compressed, cached files.
-WHITENOISE_USE_FINDERS = True
+# Hashed names with gzip and brotli copies: WhiteNoise sends them compressed, with a far-future
+# "immutable" cache header, so a phone fetches Plotly's bundle once per upgrade.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "ketapath.web.static_files.StaticStorage"},
+}
+# In development (DEBUG) files come straight from the packages, re-read as they change.
+WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -21,7 +21,7 @@ urlpatterns = [
     path("pk/", include("ketapath.pk.urls")),
     path("audit/", include("ketapath.audit.urls")),
     path("portal/", include("ketapath.portal.urls")),
-    path("patients/<mrn:mrn>/outcomes/", include("ketapath.outcomes.urls")),
+    path("patients/<mrn:mrn>/outcomes/", include("ketapath.portal.outcome_urls")),
     path("outcomes/cohort/", include("ketapath.outcomes.report_urls")),
     path("clinic/tips/", include("ketapath.portal.tips_urls")),
 ]

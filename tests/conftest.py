@@ -14,13 +14,22 @@ from hypothesis import settings as hypothesis_settings
 
 from ketapath.accounts.models import Role
 from tests.factories import ClinicFactory, PatientFactory, UserFactory
+from tests.flush import cheaper_flush
 from tests.safety import configure_safety
+from tests.snapshot import Snapshot, take
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 # Property tests check results, not speed: a loaded 2-core CI machine must not fail them on time.
 hypothesis_settings.register_profile("ketapath", deadline=None, print_blob=True)
 hypothesis_settings.load_profile("ketapath")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cheaper_flush():
+    """Transactional tests flush with DELETE, keeping content types (tests/flush.py)."""
+    with cheaper_flush():
+        yield
 
 
 @dataclass
@@ -41,8 +50,8 @@ class Personas:
         return getattr(self, name)
 
 
-@pytest.fixture
-def personas(db) -> Personas:
+def build_personas() -> Personas:
+    """The personas, built through the factories and the clinic-settings action."""
     a = ClinicFactory(name="Clinic A", slug="clinic-a")
     b = ClinicFactory(name="Clinic B", slug="clinic-b")
     prescriber = UserFactory(username="pres.a", clinic=a, role=Role.PRESCRIBER)
@@ -77,6 +86,72 @@ def personas(db) -> Personas:
     return Personas(a, b, prescriber, nurse, admin, nurse_b, one, two, pb)
 
 
+def _personas_from_database() -> Personas:
+    from ketapath.accounts.models import Clinic, User
+    from ketapath.patients.models import Patient
+
+    users = {u.username: u for u in User.objects.filter(username__in=PERSONA_LOGINS)}
+    patients = {p.mrn: p for p in Patient.objects.select_related("user").filter(mrn__in=PERSONA_MRNS)}
+    return Personas(
+        Clinic.objects.get(slug="clinic-a"),
+        Clinic.objects.get(slug="clinic-b"),
+        users["pres.a"],
+        users["nurse.a"],
+        users["admin.a"],
+        users["nurse.b"],
+        patients["A-0001"],
+        patients["A-0002"],
+        patients["B-0001"],
+    )
+
+
+PERSONA_LOGINS = ("pres.a", "nurse.a", "admin.a", "nurse.b")
+PERSONA_MRNS = ("A-0001", "A-0002", "B-0001")
+
+
+@pytest.fixture(scope="session")
+def personas_snapshot(django_db_setup, django_db_blocker) -> Snapshot:
+    """The personas' rows, built once per test process through the factories and the settings
+    action (about 0.2 s of CPU, two hundred rows with their history), then copied into each test
+    that asks for them: most of the suite's tests start from the personas."""
+    with django_db_blocker.unblock():
+        return take(build_personas)
+
+
+@pytest.fixture
+def personas(db, personas_snapshot) -> Personas:
+    from ketapath.accounts.models import Clinic
+
+    if Clinic.objects.exists():
+        # Something (the demo copy, a test's own clinic) is already there: the copy keeps its
+        # primary keys and could clash, so build the personas the slow way.
+        return build_personas()
+    personas_snapshot.restore()
+    return _personas_from_database()
+
+
+@pytest.fixture(scope="session")
+def demo_snapshot(django_db_setup, django_db_blocker) -> Snapshot:
+    """The demo clinic's rows, built once per test process through ``load_demo`` (its actions),
+    in a transaction rolled back at once, so that no other test ever sees them."""
+    from ketapath.demo.load import load_demo
+
+    with django_db_blocker.unblock():
+        return take(load_demo)
+
+
+@pytest.fixture
+def demo(db, demo_snapshot) -> Snapshot:
+    """The demo clinic, in this test's own transaction (a copy: changes are rolled back).
+
+    Request it before any fixture that creates rows: the copy keeps the demo's primary keys.
+    A transactional test (the browser tests) gets the same with
+    ``demo(transactional_db, demo_snapshot)``: ``demo_snapshot.restore()``.
+    """
+    demo_snapshot.restore()
+    return demo_snapshot
+
+
 @pytest.fixture
 def login(client):
     """``login(user)`` signs the test client in as that user (bypassing the lock-out backend)."""
@@ -86,6 +161,35 @@ def login(client):
         return client
 
     return _login
+
+
+# The slowest tests (measured), run first: with two xdist workers the long ones then spread over
+# both at the start and the many short ones even out the end, instead of one worker finishing a
+# long test alone. Longest first; a test may appear under a prefix (a file or a folder).
+SLOW_FIRST = (
+    "tests/test_cli_hardening.py::test_every_readme_command_works_on_the_demo_data",
+    "tests/test_infrastructure.py::test_migrations_build_the_schema_the_models_declare",
+    "tests/test_cli_hardening.py::test_a_fresh_demo_database_has_the_schema_of_the_migrations",
+    "tests/browser/test_infusion_browser.py",
+    "tests/browser/test_consultation_browser.py",
+    "tests/browser/",
+    "tests/web/test_form_fuzz.py",
+)
+
+
+def _slowness(item: pytest.Item) -> int:
+    for rank, prefix in enumerate(SLOW_FIRST):
+        if item.nodeid.startswith(prefix):
+            return rank
+    return len(SLOW_FIRST)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    # After pytest-django's own order (database tests, then transactional, then the rest), which
+    # stays as it is for the others. A transactional test may run first: its flush leaves the
+    # same empty database (tests/flush.py) that a database test starts from.
+    items.sort(key=_slowness)
 
 
 def pytest_report_header(config):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import re
 import selectors
 import socket
 import subprocess
@@ -17,8 +18,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.db import migrations, models
 
 from ketapath.cli import main
+from ketapath.commands.fresh_database import blockers
 
 ROOT = Path(__file__).resolve().parent.parent
 # Variables the test process sets (pytest-django, settings_test) that a real shell would not have.
@@ -69,7 +72,7 @@ def small_bundle(request, monkeypatch):
     """The export tests are about the file, not the bundle (tests/web/test_fhir_export.py is)."""
     if request.node.name.startswith("test_export"):
         monkeypatch.setattr(
-            "ketapath.fhir.export.patient_bundle",
+            "ketapath.web.fhir_export.patient_bundle",
             lambda patient: {"resourceType": "Bundle", "type": "collection"},
         )
 
@@ -318,6 +321,18 @@ def test_serve_behind_a_tls_proxy_does_not_redirect_forever(tmp_path):
 # ---------------------------------------------------------------------------------------------
 # after `ketapath demo`, every command the README shows works with no further variable
 
+DEMO_STEPS = [
+    "Clinic and staff",
+    "Clinic settings",
+    "Patients",
+    "Questionnaire history",
+    "Completed courses",
+    "Evaluations",
+    "Plans",
+    "Sessions",
+    "Follow-up",
+    "Journal",
+]
 README_COMMANDS: list[tuple[list[str], int]] = [
     (["export", "fhir", "--patient", "DEMO-0001"], 0),
     (["readiness", "--clinic", "demo"], 0),
@@ -333,12 +348,19 @@ README_COMMANDS: list[tuple[list[str], int]] = [
 
 
 def test_every_readme_command_works_on_the_demo_data(tmp_path_factory):
-    """One demo load (about 45 s), then each README command, with only KETAPATH_DATA_DIR set."""
+    """One demo load from a fresh folder, then each README command, with only KETAPATH_DATA_DIR set."""
     data = tmp_path_factory.mktemp("demo-data")
     env = clean_env(KETAPATH_DATA_DIR=str(data))
     loaded = ketapath("demo", "--no-serve", env=env, timeout=600)
     assert loaded.returncode == 0, loaded.stderr
     assert (data / "secret_key").exists()
+    # Its progress: the database made at once (a fresh folder), then a line per step with its count.
+    lines = loaded.stdout.splitlines()
+    assert re.fullmatch(r"Migrating the database… created at once \(\d+\.\d s\)", lines[0]), lines[0]
+    steps = lines[1 : lines.index(next(line for line in lines if line.startswith("Demo clinic ready")))]
+    assert [line.split(":")[0] for line in steps] == DEMO_STEPS, steps
+    assert all(re.search(r": \d+.* \(\d+\.\d s\)$", line) for line in steps), steps
+    assert "Patients: 20 (20 added now)" in loaded.stdout
     failures = []
     for args, status in README_COMMANDS:
         result = ketapath(*args, env=env)
@@ -386,3 +408,82 @@ def test_commands_find_the_key_the_demo_left_in_the_data_folder(tmp_path):
     empty.mkdir()
     (empty / "secret_key").write_text("short")
     assert _settings(clean_env(KETAPATH_DATA_DIR=str(empty)), code).returncode == 1
+
+
+# ---------------------------------------------------------------------------------------------
+# the demo's fresh database: made at once from the migrations' end state, the same schema
+
+FRESH_SCHEMAS = """
+import json, os
+from ketapath.commands.django_setup import setup_django
+setup_django()
+from django.apps import apps
+from django.db import connection, connections
+from ketapath.commands.fresh_database import create_fresh_schema
+from tests.schema import schema
+made = create_fresh_schema()
+fresh = schema(connection)
+again = create_fresh_schema()  # a database with tables is left to migrate
+settings = {**connection.settings_dict, "NAME": os.environ["MODELS_DB"]}
+connections.settings["models"] = settings
+models = connections["models"]
+with models.schema_editor() as editor:  # as the test databases are built: from the models
+    for model in apps.get_models():
+        if model._meta.managed and not model._meta.proxy and not model._meta.swapped:
+            editor.create_model(model)
+print(json.dumps({"made": made, "again": again, "fresh": fresh, "models": schema(models)}))
+"""
+
+
+def test_a_fresh_demo_database_has_the_schema_of_the_migrations(tmp_path):
+    """The demo's one-pass build gives the schema the models declare (which
+    tests/test_infrastructure.py proves the migrations build), and only on an empty database."""
+    env = clean_env(
+        KETAPATH_DATA_DIR=str(tmp_path / "data"),
+        MODELS_DB=str(tmp_path / "models.sqlite3"),
+        DJANGO_SETTINGS_MODULE="ketapath.settings",
+        SECRET_KEY="fresh-schema-test-key-not-secret-" + "x" * 30,
+    )
+    (tmp_path / "data").mkdir()
+    done = subprocess.run(
+        [sys.executable, "-c", FRESH_SCHEMAS], env=env, cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(done.stdout)
+    assert result["made"] is True and result["again"] is False
+    assert len(result["fresh"]) > 60
+    assert sorted(result["fresh"]) == sorted(result["models"])
+    differ = [t for t in result["fresh"] if result["fresh"][t] != result["models"][t]]
+    assert differ == [], {t: (result["fresh"][t], result["models"][t]) for t in differ[:3]}
+
+
+def test_a_data_migration_that_may_seed_rows_falls_back_to_migrate():
+    """Data code is skipped on a fresh database only when Django's ``elidable`` or the reviewed
+    list says it changes existing rows only; any other is a reason to replay the migrations."""
+
+    def seed(apps, schema_editor):  # pragma: no cover - never run
+        pass
+
+    class Seeds(migrations.Migration):
+        operations = [migrations.RunPython(seed), migrations.RunPython(seed, elidable=True)]
+
+    class Reviewed(migrations.Migration):
+        operations = [migrations.RunPython(seed)]
+
+    class Mixed(migrations.Migration):
+        operations = [
+            migrations.SeparateDatabaseAndState(state_operations=[], database_operations=[]),
+            migrations.AddIndex("patient", models.Index(fields=["mrn"], name="patient_mrn_test")),
+        ]
+
+    found = blockers(
+        [
+            Seeds("0099_seed", "patients"),
+            Reviewed("0002_registry_bounds", "patients"),
+            Mixed("0100_mixed", "plans"),
+        ]
+    )
+    assert found == [
+        "patients.0099_seed: Raw Python operation",
+        "plans.0100_mixed: Custom state/database change combination",
+    ]

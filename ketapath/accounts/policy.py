@@ -16,10 +16,10 @@ from urllib.parse import urlencode, urlsplit
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import resolve_url
 
-from ketapath.accounts.models import Role
+from ketapath.accounts.models import Clinic, Role, User
 
 P, N, A, PT = Role.PRESCRIBER, Role.NURSE, Role.ADMIN, Role.PATIENT
 STAFF = frozenset({P, N, A})
@@ -80,7 +80,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "portal.write": frozenset({PT}),
 }
 
-ViewFunc = TypeVar("ViewFunc", bound=Callable[..., HttpResponse])
+ViewFunc = TypeVar("ViewFunc", bound=Callable[..., HttpResponseBase])
 
 
 def allowed(user: Any, permission: str) -> bool:
@@ -103,7 +103,7 @@ def requires(permission: str) -> Callable[[ViewFunc], ViewFunc]:
 
     def decorate(view: ViewFunc) -> ViewFunc:
         @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if not request.user.is_authenticated:
                 if request.headers.get("HX-Request") == "true":
                     # htmx would follow a redirect and swap the sign-in page into a fragment.
@@ -132,6 +132,30 @@ def htmx_sign_in(request: HttpRequest) -> HttpResponse:
     response = HttpResponse("Signed out: sign in again.", status=401, content_type="text/plain")
     response["HX-Redirect"] = target
     return response
+
+
+def signed_in_user(request: HttpRequest) -> User:
+    """The signed-in user of a view behind :func:`requires`; anyone else is refused (403)."""
+    user = request.user
+    if not isinstance(user, User):
+        raise PermissionDenied("Sign in to use this page.")
+    return user
+
+
+def user_clinic(request: HttpRequest) -> Clinic:
+    """The clinic of the signed-in user (staff or patient); a user with none is refused (403)."""
+    clinic = signed_in_user(request).clinic
+    if clinic is None:
+        raise PermissionDenied("Your account belongs to no clinic.")
+    return clinic
+
+
+def user_clinic_id(request: HttpRequest) -> int:
+    """The id of the signed-in user's clinic, without loading it; none is refused (403)."""
+    clinic_id = signed_in_user(request).clinic_id
+    if clinic_id is None:
+        raise PermissionDenied("Your account belongs to no clinic.")
+    return int(clinic_id)
 
 
 def public(view: ViewFunc) -> ViewFunc:

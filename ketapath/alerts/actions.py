@@ -12,6 +12,8 @@ from django.utils import timezone
 
 from ketapath.alerts import notifications
 from ketapath.alerts.models import Alert, AlertStatus, Audience, Severity
+from ketapath.audit.history import note_change
+from ketapath.audit.refusals import ActionRefused
 
 # The clinical data names who must see an alert in its own words; "clinician" means whoever
 # treats the patient, so prescribers and nurses both see it.
@@ -46,13 +48,16 @@ def raise_alert(
     message: str,
     source_label: str = "",
     notify_oncall: bool = False,
+    now: datetime | None = None,
 ) -> Alert:
     """Raise an alert once per (origin record, rule): a repeat returns the existing alert.
 
     ``notify_oncall``: the alert was raised outside the clinic (the patient's own submission), so
     a critical or high one e-mails the on-call prescriber once the transaction commits, and
     escalates to the second contact if not acknowledged in time (``ketapath remind``).
+    ``now`` is when it was raised (default: the current time).
     """
+    now = now or timezone.now()
     origin_type = ContentType.objects.get_for_model(origin)
     existing = Alert.objects.filter(origin_type=origin_type, origin_id=origin.pk, rule_id=rule_id).first()
     if existing is not None:
@@ -60,7 +65,7 @@ def raise_alert(
     tell = notify_oncall and severity in ONCALL_SEVERITIES
     try:
         with transaction.atomic():
-            alert = Alert.objects.create(
+            alert = Alert(
                 clinic_id=patient.clinic_id,
                 patient=patient,
                 rule_id=rule_id,
@@ -73,12 +78,14 @@ def raise_alert(
                 origin_id=origin.pk,
                 origin_label=origin_label,
                 notify_oncall=tell,
+                raised_at=now,
             )
+            note_change(alert, "Raised", when=now).save(force_insert=True)
     except IntegrityError:  # raised at the same moment by another request
         return Alert.objects.get(origin_type=origin_type, origin_id=origin.pk, rule_id=rule_id)
     if tell:
         # After the commit: never e-mail about an alert whose transaction was rolled back.
-        transaction.on_commit(partial(notifications.notify_oncall_after_commit, alert.pk), robust=True)
+        transaction.on_commit(partial(notifications.notify_oncall_after_commit, alert.pk, now), robust=True)
     return alert
 
 
@@ -89,18 +96,23 @@ def escalate_due_alerts(now: datetime | None = None) -> notifications.Sent:
     return notifications.escalate_due_alerts(now)
 
 
-def acknowledge_alert(alert: Alert, user: Any, action_taken: str) -> Alert:
+class AcknowledgeRefused(ActionRefused):
+    """An alert cannot be closed: no action recorded, or one was recorded already."""
+
+
+def acknowledge_alert(alert: Alert, user: Any, action_taken: str, *, now: datetime | None = None) -> Alert:
+    now = now or timezone.now()
     action_taken = action_taken.strip()
     if not action_taken:
-        raise ValueError("Record what was done before closing the alert.")
+        raise AcknowledgeRefused("Record what was done before closing the alert.", field="action_taken")
     with transaction.atomic():
         locked = Alert.objects.select_for_update().get(pk=alert.pk)
         if locked.status != AlertStatus.OPEN:
-            raise ValueError("This alert already has an action recorded.")
+            raise AcknowledgeRefused("This alert already has an action recorded.")
         locked.status = AlertStatus.ACKNOWLEDGED
         locked.acknowledged_by = user
-        locked.acknowledged_at = timezone.now()
+        locked.acknowledged_at = now
         locked.action_taken = action_taken
-        locked._change_reason = "Action recorded"  # type: ignore[attr-defined]
+        note_change(locked, "Action recorded", user, when=now)
         locked.save()
     return locked

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from ketapath.alerts.links import answer_url
 from ketapath.audit.records import ClinicalRecord, HardDeleteRefused
 
 
@@ -24,7 +28,12 @@ class Severity(models.TextChoices):
     LOW = "low", "Low"
 
 
-SEVERITY_ORDER = {Severity.CRITICAL: 0, Severity.HIGH: 1, Severity.MODERATE: 2, Severity.LOW: 3}
+SEVERITY_ORDER: dict[str, int] = {
+    Severity.CRITICAL: 0,
+    Severity.HIGH: 1,
+    Severity.MODERATE: 2,
+    Severity.LOW: 3,
+}
 
 
 class AlertStatus(models.TextChoices):
@@ -46,7 +55,7 @@ class Alert(ClinicalRecord):
     origin_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, null=True, blank=True)
     origin_id = models.PositiveBigIntegerField(null=True, blank=True)
     origin = GenericForeignKey("origin_type", "origin_id")
-    raised_at = models.DateTimeField(auto_now_add=True)
+    raised_at = models.DateTimeField(default=timezone.now, editable=False)
     status = models.CharField(max_length=14, choices=AlertStatus.choices, default=AlertStatus.OPEN)
     acknowledged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -73,9 +82,9 @@ class Alert(ClinicalRecord):
             models.Index(fields=["clinic", "status", "severity_rank"], name="alert_clinic_open"),
         ]
 
-    def save(self, *args: object, **kwargs: object) -> None:
-        self.severity_rank = SEVERITY_ORDER.get(self.severity, 9)  # type: ignore[call-overload]
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.severity_rank = SEVERITY_ORDER.get(str(self.severity), 9)
+        super().save(*args, **kwargs)
 
     def __str__(self) -> str:
         return f"{self.get_severity_display()}: {self.message}"
@@ -87,8 +96,6 @@ class Alert(ClinicalRecord):
     @property
     def answer_url(self) -> str:
         """The exact place where this alert is answered (its origin's page), else the chart."""
-        from ketapath.alerts.links import answer_url
-
         return answer_url(self)
 
 

@@ -38,6 +38,7 @@ from ketapath.alerts.settings_specs import (
     SECOND_CONTACT_EMAIL,
     setting_specs,
 )
+from ketapath.clinic_settings.values import values_for
 
 log = logging.getLogger(__name__)
 
@@ -85,8 +86,6 @@ def not_set_text(keys: list[str]) -> str:
 
 
 def _values(clinic_id: int) -> dict[str, Any]:
-    from ketapath.clinic_settings.values import values_for  # clinic settings read the app's specs
-
     return values_for(clinic_id)
 
 
@@ -173,10 +172,10 @@ def notify_oncall(alert_id: int, now: datetime | None = None) -> Sent:
     return result
 
 
-def notify_oncall_after_commit(alert_id: int) -> None:
+def notify_oncall_after_commit(alert_id: int, now: datetime | None = None) -> None:
     """The on-commit hook: whatever goes wrong is logged and recorded, never shown to the patient."""
     try:
-        notify_oncall(alert_id)
+        notify_oncall(alert_id, now)
     except Exception:  # the patient's submission has succeeded: never undo it
         log.exception("Alert %s: the on-call notification could not be processed", alert_id)
 

@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 
 from ketapath.alerts.queries import open_alerts_for
+from ketapath.patients.overview import register_overview_panel
 
 #: More open alerts than this on one chart: the panel says how many and links to the list.
 SHOWN = 20
@@ -21,6 +22,4 @@ def overview_context(patient: Any, user: Any, today: date) -> dict[str, Any]:
 
 
 def register_panels() -> None:
-    from ketapath.patients.overview import register_overview_panel
-
     register_overview_panel(10, "alerts/_overview.html", overview_context)

@@ -8,8 +8,9 @@ every dashboard, but nobody is e-mailed, and the alert says so.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
+
+from ketapath.clinic_settings.specs import Spec
 
 GROUP = "Critical alerts: who is told, and when"
 
@@ -18,40 +19,35 @@ SECOND_CONTACT_EMAIL = "alerts.second_contact_email"
 ESCALATE_AFTER_MIN = "alerts.escalate_after_min"
 
 
-@dataclass(frozen=True)
-class AlertSetting:
-    """One clinic setting, in the shape the clinic-settings registry reads."""
-
-    name: str
-    kind: str
-    label: str
-    unit: str = ""
-    minimum: Decimal | None = None
-    maximum: Decimal | None = None
-    group: str = GROUP
-    help: str = ""
-    gates: tuple[str, ...] = ("escalation",)
+# While any of these is unset, critical alerts cannot be escalated (see the readiness page).
+GATES = ("escalation",)
 
 
-def setting_specs() -> tuple[AlertSetting, ...]:
+def setting_specs() -> tuple[Spec, ...]:
     return (
-        AlertSetting(
+        Spec(
             ONCALL_EMAIL,
             "email",
             "On-call prescriber's e-mail: told at once of a critical alert raised outside the clinic",
+            group=GROUP,
             help="The message carries no clinical detail, only a link to sign in.",
+            gates=GATES,
         ),
-        AlertSetting(
+        Spec(
             SECOND_CONTACT_EMAIL,
             "email",
             "Second contact's e-mail: told when the on-call prescriber has not acknowledged in time",
+            group=GROUP,
+            gates=GATES,
         ),
-        AlertSetting(
+        Spec(
             ESCALATE_AFTER_MIN,
             "integer",
             "Escalate to the second contact when not acknowledged within",
             "min",
             minimum=Decimal(1),
             maximum=Decimal(1440),
+            group=GROUP,
+            gates=GATES,
         ),
     )

@@ -7,12 +7,14 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from ketapath.accounts.policy import requires
+from ketapath.accounts.policy import requires, user_clinic_id
 from ketapath.alerts.actions import acknowledge_alert
 from ketapath.alerts.forms import AcknowledgeForm
 from ketapath.alerts.models import Alert
 from ketapath.alerts.queries import open_alerts_for
 from ketapath.audit.actions import log_access
+from ketapath.audit.refusals import ActionRefused
+from ketapath.clinic_settings.readiness import ESCALATION, missing_settings
 
 LIMIT = 100
 
@@ -22,7 +24,7 @@ def alert_for(request: HttpRequest, alert_id: int) -> Alert:
         Alert.objects.select_related("patient", "clinic", "acknowledged_by")
         .filter(
             pk=alert_id,
-            clinic_id=request.user.clinic_id,  # type: ignore[union-attr]
+            clinic_id=user_clinic_id(request),
         )
         .first()
     )
@@ -40,8 +42,6 @@ def alert_list(request: HttpRequest) -> HttpResponse:
 @requires("clinical.view")
 def alert_detail(request: HttpRequest, alert_id: int) -> HttpResponse:
     """One alert: where it is answered, who was told (and what could not be sent), what was done."""
-    from ketapath.clinic_settings.readiness import ESCALATION, missing_settings
-
     alert = alert_for(request, alert_id)
     log_access(request, alert.patient)  # one patient's alert is chart content
     notifications = list(alert.notifications.all())
@@ -69,8 +69,7 @@ def alert_acknowledge(request: HttpRequest, alert_id: int) -> HttpResponse:
         try:
             acknowledge_alert(alert, request.user, form.cleaned_data["action_taken"])
             messages.success(request, f"Action recorded for {alert.patient.full_name}.")
-        except ValueError as exc:
-            messages.info(request, str(exc))
-    return redirect(
-        request.POST.get("next") if request.POST.get("next", "").startswith("/") else "alerts:list"
-    )
+        except ActionRefused as exc:
+            messages.info(request, exc.message)
+    back = request.POST.get("next", "")
+    return redirect(back if back.startswith("/") else "alerts:list")

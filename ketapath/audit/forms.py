@@ -1,6 +1,6 @@
 from django import forms
 
-from ketapath.web.widgets import DateInput
+from ketapath.ui.widgets import DateInput
 
 
 class AccessLogFilterForm(forms.Form):

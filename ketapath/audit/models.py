@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
+
+from ketapath.audit.refusals import ActionRefused
 
 
-class AppendOnly(ValueError):
+class AppendOnly(ActionRefused):
     """Access-log rows are written once and never changed or deleted, also not from code."""
 
 
@@ -57,7 +60,7 @@ class AccessLog(models.Model):
     actor = models.CharField(
         max_length=150, blank=True, help_text="Who, when no user signed in (a command run by an operator)."
     )
-    accessed_at = models.DateTimeField(auto_now_add=True)
+    accessed_at = models.DateTimeField(default=timezone.now, editable=False)
 
     objects = AccessLogQuerySet.as_manager()
 
@@ -73,7 +76,9 @@ class AccessLog(models.Model):
         return f"{self.accessed_at:%Y-%m-%d %H:%M} {self.user_id} {self.action} {self.patient_id}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None or kwargs.get("force_update") or kwargs.get("update_fields"):
+        # The stubs type ``pk`` as always set; before the first save it is None.
+        saved_before = cast("int | None", self.pk) is not None
+        if saved_before or kwargs.get("force_update") or kwargs.get("update_fields"):
             raise AppendOnly("access-log rows are append-only")
         super().save(*args, **kwargs)
 

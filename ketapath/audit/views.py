@@ -6,7 +6,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from ketapath.accounts.policy import requires
+from ketapath.accounts.policy import requires, user_clinic_id
 from ketapath.audit.forms import AccessLogFilterForm
 from ketapath.audit.models import AccessLog
 
@@ -15,9 +15,7 @@ PAGE_SIZE = 50
 
 @requires("audit.access_log")
 def access_log(request: HttpRequest) -> HttpResponse:
-    rows = AccessLog.objects.filter(clinic_id=request.user.clinic_id).select_related(  # type: ignore[union-attr]
-        "user", "patient"
-    )
+    rows = AccessLog.objects.filter(clinic_id=user_clinic_id(request)).select_related("user", "patient")
     form = AccessLogFilterForm(request.GET or None)
     if form.is_valid():
         data = form.cleaned_data

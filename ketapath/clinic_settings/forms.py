@@ -4,7 +4,7 @@ from typing import Any
 
 from django import forms
 
-from ketapath.clinic_settings.registry import POLICY_CHOICES, Spec
+from ketapath.clinic_settings.specs import POLICY_CHOICES, Spec
 
 
 def field_name(key: str) -> str:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 
@@ -12,7 +13,8 @@ class ClinicSetting(models.Model):
     key = models.CharField(max_length=80)
     value = models.CharField(max_length=200)
     set_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    set_at = models.DateTimeField(auto_now=True)
+    # Set by ``values.set_values`` from its ``now`` (a setting recorded for a past time keeps it).
+    set_at = models.DateTimeField(default=timezone.now, editable=False)
     history = HistoricalRecords()
 
     class Meta:

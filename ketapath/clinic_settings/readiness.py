@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from django.urls import reverse
 
 from ketapath.clinic_settings.forms import field_name
-from ketapath.clinic_settings.registry import Spec, all_specs
+from ketapath.clinic_settings.registry import all_specs
+from ketapath.clinic_settings.specs import Spec
 from ketapath.clinic_settings.values import values_for
 
 PLAN = "plan"

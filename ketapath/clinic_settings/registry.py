@@ -1,7 +1,10 @@
-"""Every clinic setting the clinical core reads, gathered from the modules that declare them.
+"""Every clinic setting the clinical core reads, gathered from the apps that declare them.
 
-A provider is a zero-argument function returning objects with ``name``, ``kind`` and ``label``
-(and optionally ``unit``, ``minimum``, ``maximum``, ``choices``, ``group``, ``help``, ``gates``).
+Each app registers its provider in its ``AppConfig.ready()`` with :func:`register_settings` (this
+base app never imports the apps above it): a zero-argument function returning
+:class:`~ketapath.clinic_settings.specs.Spec` values (the pure core's eligibility rule book gives
+its own name-kind-label records, read the same), the group they are listed under unless a spec
+names its own, and a number that orders the groups on the settings page.
 ``gates`` names what the setting is a safety setting for: while it is unset, each gated step stops
 (``"plan"``: a plan cannot be approved; ``"infusion"``: an infusion cannot start;
 ``"escalation"``: critical alerts cannot be escalated). A gate may be limited to one route with
@@ -12,7 +15,7 @@ A provider is a zero-argument function returning objects with ``name``, ``kind``
   give every ``integer`` and ``decimal`` setting a finite ``maximum``: one without is refused when
   the registry loads (issue 13: an unbounded setting let ``1e308`` or a lead of 99999999999 days
   through and crashed the reminder run). A ``decimal`` is finite (no NaN, sNaN or infinity) with at
-  most :data:`MAX_DIGITS` digits, :data:`MAX_PLACES` of them after the point;
+  most ``specs.MAX_DIGITS`` digits, ``specs.MAX_PLACES`` of them after the point;
 - ``policy``: what the clinic does when a rule applies: blocks, caution or info;
 - ``choice``: one of ``choices``;
 - ``email``: an e-mail address (for example the on-call prescriber's).
@@ -20,91 +23,41 @@ A provider is a zero-argument function returning objects with ``name``, ``kind``
 
 from __future__ import annotations
 
-import importlib
-import re
-from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from decimal import Decimal
 from functools import cache
 from typing import Any
 
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
+from django.apps import apps
 
-PROVIDERS: list[tuple[str, str]] = [
-    ("Eligibility", "ketapath.clinical.eligibility.setting_specs"),
-    ("Treatment plans", "ketapath.plans.limits.setting_specs"),
-    ("Infusion sessions", "ketapath.infusions.settings_specs.setting_specs"),
-    ("Follow-up and reminders", "ketapath.outcomes.clinic_choices.setting_specs"),
-    ("Critical alerts", "ketapath.alerts.settings_specs.setting_specs"),
-]
+from ketapath.clinic_settings.specs import Spec
+
+
+@dataclass(frozen=True)
+class Provider:
+    """One app's clinic settings: listed in ``order``, under ``group`` unless a spec names one."""
+
+    order: int
+    group: str
+    specs: Callable[[], Iterable[Any]]
+
+
+# The registered providers by group (``register_settings``); ``all_specs`` reads them in order.
+PROVIDERS: dict[str, Provider] = {}
+
+
+def register_settings(order: int, group: str, specs: Callable[[], Iterable[Any]]) -> None:
+    """Add (or replace: ``ready()`` may run twice) an app's provider of clinic settings."""
+    PROVIDERS[group] = Provider(order, group, specs)
+    all_specs.cache_clear()
+
 
 # A ``days`` setting with no maximum of its own (the eligibility rule book's recency settings) is
 # capped at ten years: every ``days`` setting here is an age, a gap or a lead time within a course
 # of care. A typing-error guard, no source.
 DAYS_CEILING = Decimal(3650)
-MAX_DIGITS = 12  # digits in a setting's number; far more than any clinical setting needs
-MAX_PLACES = 4  # digits after the point; the smallest step any setting uses is 0.001
-_INTEGER = re.compile(r"-?[0-9]{1,12}")  # ASCII digits only: int() would also take "1_0" or "٣"
-_DECIMAL = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")  # plain notation: no NaN, inf or 1e308
 NUMERIC_KINDS = frozenset({"days", "integer", "decimal"})
-
-POLICY_CHOICES = (
-    ("blocks", "Not eligible now"),
-    ("caution", "Eligible with a caution"),
-    ("info", "Note only"),
-)
-
-
-@dataclass(frozen=True)
-class Spec:
-    key: str
-    kind: str
-    label: str
-    group: str
-    unit: str = ""
-    minimum: Decimal | None = None
-    maximum: Decimal | None = None
-    choices: tuple[tuple[str, str], ...] = ()
-    help: str = ""
-    gates: tuple[str, ...] = ()
-
-    def parse(self, raw: str) -> int | Decimal | str:
-        """The stored text as a value of this kind; ValueError with a sentence when it is not."""
-        text = raw.strip()
-        if self.kind in {"days", "integer"}:
-            if not _INTEGER.fullmatch(text):
-                raise ValueError(f"{self.label}: give a whole number.")
-            value: int | Decimal = int(text)
-            if self.kind == "days" and value < 0:
-                raise ValueError(f"{self.label}: give 0 or more days.")
-        elif self.kind == "decimal":
-            if not _DECIMAL.fullmatch(text):
-                raise ValueError(f"{self.label}: give a number, like 12.5.")
-            try:
-                value = Decimal(text)
-            except InvalidOperation:  # pragma: no cover - the pattern admits only plain numbers
-                raise ValueError(f"{self.label}: give a number.") from None
-            digits, _, places = text.lstrip("-").partition(".")
-            if not value.is_finite() or len((digits + places).lstrip("0")) > MAX_DIGITS:
-                raise ValueError(f"{self.label}: give a number of at most {MAX_DIGITS} digits.")
-            if len(places) > MAX_PLACES:
-                raise ValueError(f"{self.label}: give at most {MAX_PLACES} digits after the point.")
-        elif self.kind == "email":
-            try:
-                validate_email(text)
-            except ValidationError:
-                raise ValueError(f"{self.label}: give an e-mail address.") from None
-            return text
-        else:
-            allowed = {c for c, _ in (POLICY_CHOICES if self.kind == "policy" else self.choices)}
-            if text not in allowed:
-                raise ValueError(f"{self.label}: choose one of the options.")
-            return text
-        if self.minimum is not None and value < self.minimum:
-            raise ValueError(f"{self.label}: at least {self.minimum} {self.unit}".rstrip() + ".")
-        if self.maximum is not None and value > self.maximum:
-            raise ValueError(f"{self.label}: at most {self.maximum} {self.unit}".rstrip() + ".")
-        return value
 
 
 def _maximum(key: str, kind: str, raw: Any) -> Decimal | None:
@@ -127,24 +80,35 @@ def _decimal(value: Any) -> Decimal | None:
 
 @cache
 def all_specs() -> dict[str, Spec]:
+    """Every provider's specs by key, in the providers' order; a key declared twice is refused.
+
+    Read only once every app is ready (each registers its provider then): before, it would list
+    too few settings and a safety setting could go unchecked, so it refuses.
+    """
+    apps.check_apps_ready()
     specs: dict[str, Spec] = {}
-    for group, path in PROVIDERS:
-        module, _, name = path.rpartition(".")
-        for raw in getattr(importlib.import_module(module), name)():
+    for provider in sorted(PROVIDERS.values(), key=lambda p: (p.order, p.group)):
+        for raw in provider.specs():
             key = str(raw.name)
             if key in specs:
                 raise ValueError(f"clinic setting {key!r} is declared twice")
-            kind = str(raw.kind)
-            specs[key] = Spec(
-                key=key,
-                kind=kind,
-                label=str(raw.label),
-                group=getattr(raw, "group", "") or group,
-                unit=getattr(raw, "unit", ""),
-                minimum=_decimal(getattr(raw, "minimum", None)),
-                maximum=_maximum(key, kind, raw),
-                choices=tuple(getattr(raw, "choices", ()) or ()),
-                help=getattr(raw, "help", ""),
-                gates=tuple(getattr(raw, "gates", ()) or ()),
-            )
+            specs[key] = _complete(raw if isinstance(raw, Spec) else _from_core(raw), provider.group)
     return specs
+
+
+def _from_core(raw: Any) -> Spec:
+    """A setting the pure core declares in its own record (the eligibility rule book's
+    ``SettingSpec``: name, kind, label), as the one spec type."""
+    return Spec(str(raw.name), str(raw.kind), str(raw.label))
+
+
+def _complete(spec: Spec, group: str) -> Spec:
+    """The spec with its provider's group when it names none, and its bounds checked."""
+    return replace(
+        spec,
+        group=spec.group or group,
+        minimum=_decimal(spec.minimum),
+        maximum=_maximum(spec.name, spec.kind, spec),
+        choices=tuple(spec.choices),
+        gates=tuple(spec.gates),
+    )

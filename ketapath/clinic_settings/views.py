@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from ketapath.accounts.policy import allowed, requires
+from ketapath.accounts.policy import allowed, requires, user_clinic
 from ketapath.clinic_settings.forms import ClinicSettingsForm, field_name
 from ketapath.clinic_settings.readiness import (
     GATE_LABELS,
@@ -18,7 +20,7 @@ from ketapath.clinic_settings.values import set_values, values_for
 
 @requires("clinic.settings.view")
 def settings_page(request: HttpRequest) -> HttpResponse:
-    clinic = request.user.clinic  # type: ignore[union-attr]
+    clinic = user_clinic(request)
     specs = all_specs()
     current = values_for(clinic.pk)
     can_edit = allowed(request.user, "clinic.settings.edit")
@@ -32,7 +34,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
             changed = set_values(clinic, request.user, form.changes())
             messages.success(request, f"Saved ({len(changed)} changed)." if changed else "Nothing changed.")
             return redirect("clinic_settings:page")
-    groups: dict[str, list] = {}
+    groups: dict[str, list[Any]] = {}
     for key, spec in specs.items():
         stops = ", ".join(dict.fromkeys(GATE_LABELS.get(g.partition("@")[0], g) for g in spec.gates))
         groups.setdefault(spec.group, []).append((form[field_name(key)], key in current, stops))
@@ -47,7 +49,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
 @requires("clinic.readiness.view")
 def readiness_page(request: HttpRequest) -> HttpResponse:
     """Every safety setting the clinic has not set yet, what each stops and where to set it."""
-    clinic = request.user.clinic  # type: ignore[union-attr]
+    clinic = user_clinic(request)
     current = values_for(clinic.pk)
     missing = first_infusion_missing(clinic.pk, values=current)
     listed = {m.key for m in missing}
@@ -56,7 +58,7 @@ def readiness_page(request: HttpRequest) -> HttpResponse:
         extra = [m for m in items if m.key not in listed]
         if extra:
             routes.append({"route": route, "name": route_name(route), "missing": extra})
-    groups: dict[str, list] = {}
+    groups: dict[str, list[Any]] = {}
     for item in missing:
         groups.setdefault(item.group, []).append(item)
     return render(

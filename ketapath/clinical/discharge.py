@@ -48,7 +48,7 @@ class ClinicDischargeSettings:
 
 @dataclass(frozen=True, slots=True)
 class DischargeAssessment:
-    score_id: str  # "padss" or "modified-aldrete"
+    score_id: str  # "padss" or "aldrete-modified"
     score_total: int
     minutes_since_dose: int  # since the end of the infusion or the last device
     escort_present: bool | None = None  # None: not recorded
@@ -102,7 +102,7 @@ def discharge_scores() -> dict[str, DischargeScore]:
 def score_ready(score_id: str, total: int) -> Criterion:
     """Whether a discharge-score total reaches its cited cut-off.
 
-    >>> score_ready("modified-aldrete", 8).met
+    >>> score_ready("aldrete-modified", 8).met
     False
     """
     score = discharge_scores()[score_id]

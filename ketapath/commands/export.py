@@ -117,8 +117,8 @@ def run_fhir(args: argparse.Namespace) -> int:
 
     out = None if args.out is None else check_out(args.out, args.force)
     setup_django()
-    from ketapath.fhir.export import patient_bundle
     from ketapath.patients.models import Patient
+    from ketapath.web.fhir_export import patient_bundle
 
     matches = Patient.objects.select_related("clinic").filter(mrn=args.patient.strip().upper())
     if args.clinic:

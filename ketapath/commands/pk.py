@@ -26,9 +26,7 @@ from ketapath.cli import CommandError
 EXAMPLE_REGIMEN = '{"steps": [{"start_min": 0, "duration_min": 40, "dose_mg": 35}]}'
 
 
-def register(
-    sub: argparse._SubParsersAction[argparse.ArgumentParser], name: str, help_text: str
-) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], name: str, help_text: str) -> None:
     parser = sub.add_parser(name, help=help_text, description=help_text)
     actions = parser.add_subparsers(dest="pk_command", metavar="ACTION")
     actions.required = True
@@ -38,9 +36,10 @@ def register(
     models.set_defaults(handler=run_models)
 
     simulate = actions.add_parser(
-        "simulate", help="concentrations for one typical patient",
+        "simulate",
+        help="concentrations for one typical patient",
         epilog=f"Example: ketapath pk simulate --model domino-1984 --weight 70 "
-               f"--regimen '{EXAMPLE_REGIMEN}' --until 240",
+        f"--regimen '{EXAMPLE_REGIMEN}' --until 240",
     )
     _model_and_covariates(simulate)
     _regimen_and_grid(simulate)
@@ -53,7 +52,10 @@ def register(
     population.add_argument("--n", type=int, required=True, metavar="N", help="virtual patients")
     population.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default 0)")
     population.add_argument(
-        "--assume-cv", action="append", default=[], metavar="PARAM=PERCENT",
+        "--assume-cv",
+        action="append",
+        default=[],
+        metavar="PARAM=PERCENT",
         help="assumed inter-individual CV for a model that publishes none (repeat or comma-separate)",
     )
     _regimen_and_grid(population)
@@ -63,12 +65,22 @@ def register(
     _model_and_covariates(tci)
     tci.add_argument("--target", type=float, required=True, metavar="NG_PER_ML", help="target, ng/mL")
     tci.add_argument("--duration", type=float, required=True, metavar="MIN", help="length of the plan")
-    tci.add_argument("--site", choices=("plasma", "effect"), default="plasma",
-                     help="target plasma (default) or effect site (models with a ke0)")
-    tci.add_argument("--max-rate", type=float, default=None, metavar="MG_PER_MIN",
-                     help="maximum pump rate in mg/min (default: no limit)")
-    tci.add_argument("--interval", type=float, default=10.0, metavar="S",
-                     help="update interval in seconds (default 10)")
+    tci.add_argument(
+        "--site",
+        choices=("plasma", "effect"),
+        default="plasma",
+        help="target plasma (default) or effect site (models with a ke0)",
+    )
+    tci.add_argument(
+        "--max-rate",
+        type=float,
+        default=None,
+        metavar="MG_PER_MIN",
+        help="maximum pump rate in mg/min (default: no limit)",
+    )
+    tci.add_argument(
+        "--interval", type=float, default=10.0, metavar="S", help="update interval in seconds (default 10)"
+    )
     tci.add_argument("--format", choices=("csv", "json"), default="csv", help="output format")
     tci.set_defaults(handler=run_tci)
 
@@ -82,8 +94,12 @@ def _model_and_covariates(parser: argparse.ArgumentParser) -> None:
 
 
 def _regimen_and_grid(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--regimen", required=True, metavar="REGIMEN",
-                        help="JSON file or inline JSON: {\"steps\": [{start_min, duration_min, dose_mg}]}")
+    parser.add_argument(
+        "--regimen",
+        required=True,
+        metavar="REGIMEN",
+        help='JSON file or inline JSON: {"steps": [{start_min, duration_min, dose_mg}]}',
+    )
     parser.add_argument("--until", type=float, required=True, metavar="MIN", help="last time, min")
     parser.add_argument("--step", type=float, default=1.0, metavar="MIN", help="time step (default 1)")
     parser.add_argument("--format", choices=("csv", "json"), default="csv", help="output format")
@@ -146,14 +162,24 @@ def run_models(args: argparse.Namespace) -> int:
     def action() -> int:
         models = list_models()
         if args.json:
-            print(json.dumps([
-                {"id": m.id, "drug": m.drug, "population": m.population_description,
-                 "sampling_site": m.sampling_site, "citation": m.citation(),
-                 "effect_site": m.effect_site is not None,
-                 "metabolite": m.metabolite.analyte if m.metabolite else None,
-                 "variability": m.has_variability}
-                for m in models
-            ], indent=2))
+            print(
+                json.dumps(
+                    [
+                        {
+                            "id": m.id,
+                            "drug": m.drug,
+                            "population": m.population_description,
+                            "sampling_site": m.sampling_site,
+                            "citation": m.citation(),
+                            "effect_site": m.effect_site is not None,
+                            "metabolite": m.metabolite.analyte if m.metabolite else None,
+                            "variability": m.has_variability,
+                        }
+                        for m in models
+                    ],
+                    indent=2,
+                )
+            )
             return 0
         print("id\tdrug\tpopulation\tsampling_site\tcitation")
         for m in models:
@@ -168,8 +194,7 @@ def run_simulate(args: argparse.Namespace) -> int:
 
     def action() -> int:
         model = get_model(args.model)
-        prediction = simulate(model, _patient(args), _regimen(args.regimen),
-                              time_grid(args.until, args.step))
+        prediction = simulate(model, _patient(args), _regimen(args.regimen), time_grid(args.until, args.step))
         _warn(prediction.warnings)
         _emit(prediction.columns(), args.format)
         return 0
@@ -197,17 +222,27 @@ def run_population(args: argparse.Namespace) -> int:
     def action() -> int:
         model = get_model(args.model)
         result = simulate_population(
-            model, _patient(args), _regimen(args.regimen), time_grid(args.until, args.step),
-            args.n, seed=args.seed, assumed_cv_percent=_assumed_cv(args.assume_cv) or None,
+            model,
+            _patient(args),
+            _regimen(args.regimen),
+            time_grid(args.until, args.step),
+            args.n,
+            seed=args.seed,
+            assumed_cv_percent=_assumed_cv(args.assume_cv) or None,
         )
         _warn(result.warnings)
         columns: dict[str, Any] = {"time_min": result.time_min}
         for q in result.percentiles:
             columns[f"plasma_p{q:g}_ng_per_ml"] = result.plasma_ng_per_ml[q]
-        _emit(columns, args.format, {
-            "n": result.n_patients, "seed": result.seed,
-            "variability_assumed": result.variability_assumed,
-        })
+        _emit(
+            columns,
+            args.format,
+            {
+                "n": result.n_patients,
+                "seed": result.seed,
+                "variability_assumed": result.variability_assumed,
+            },
+        )
         return 0
 
     return _guarded(action)
@@ -220,9 +255,13 @@ def run_tci(args: argparse.Namespace) -> int:
         model = get_model(args.model)
         patient = _patient(args)
         plan = plan_tci(
-            model, patient, args.target, args.duration,
+            model,
+            patient,
+            args.target,
+            args.duration,
             site="effect_site" if args.site == "effect" else "plasma",
-            max_rate_mg_per_min=args.max_rate, interval_min=args.interval / 60.0,
+            max_rate_mg_per_min=args.max_rate,
+            interval_min=args.interval / 60.0,
         )
         _warn(plan.warnings)
         columns: dict[str, Any] = {
@@ -234,8 +273,15 @@ def run_tci(args: argparse.Namespace) -> int:
         }
         if plan.effect_site_ng_per_ml is not None:
             columns["effect_site_ng_per_ml"] = plan.effect_site_ng_per_ml
-        _emit(columns, args.format, {"target_ng_per_ml": plan.target_ng_per_ml, "site": plan.site,
-                                     "total_dose_mg": plan.total_dose_mg})
+        _emit(
+            columns,
+            args.format,
+            {
+                "target_ng_per_ml": plan.target_ng_per_ml,
+                "site": plan.site,
+                "total_dose_mg": plan.total_dose_mg,
+            },
+        )
         return 0
 
     return _guarded(action)

@@ -27,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
     assigned = assign_scheduled(today)
     sent = remind_due_questionnaires(today)
     print(f"remind: {assigned} questionnaire(s) assigned by schedule, {sent} reminder(s) sent")
-    from ketapath.outcomes.commands import run_outcomes
+    from ketapath.portal.reminders import run_outcomes
 
     for line in run_outcomes(today):
         print(line)

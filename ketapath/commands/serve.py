@@ -97,10 +97,15 @@ def make_server(host: str, port: int, threads: int) -> Any:
     from waitress import create_server
 
     from ketapath.cli import CommandError, CommandFailure
-    from ketapath.wsgi import application
+    from ketapath.web.static_files import collect_static
 
     options = proxy_options()
     check_host(host, port)
+    # Hashed, compressed static files in STATIC_ROOT before WhiteNoise (loaded with the WSGI
+    # application) lists them: ~10 s the first time, under one when up to date.
+    collect_static()
+    from ketapath.wsgi import application
+
     try:
         return create_server(application, host=host, port=port, threads=threads, ident="KetaPath", **options)
     except ValueError as exc:  # Waitress: "Invalid host/port specified."

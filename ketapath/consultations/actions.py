@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -16,6 +16,8 @@ from django.utils import timezone
 
 from ketapath.accounts.models import Clinic
 from ketapath.audit.actions import mark_entered_in_error
+from ketapath.audit.history import note_change
+from ketapath.audit.refusals import ActionRefused
 from ketapath.consultations.models import (
     EARLIEST_SINCE,
     MEDICINE_DOSE_LENGTH,
@@ -43,8 +45,8 @@ from ketapath.questionnaires.models import (
 )
 
 
-class ConsultationError(ValueError):
-    """A change the rules refuse; the message is a sentence for the user."""
+class ConsultationError(ActionRefused):
+    """A consultation change the rules refuse; the message is a sentence for the user."""
 
 
 class IntakeLocked(ConsultationError):
@@ -78,26 +80,18 @@ STAGE_AFTER_DECISION = {
 }
 
 
-#: django-simple-history keeps a change reason in 100 characters.
-REASON_LENGTH = 100
-
-
-def why(text: str) -> str:
-    """A history change reason that fits its column (cut with an ellipsis when longer)."""
-    text = " ".join(text.split())
-    return text if len(text) <= REASON_LENGTH else text[: REASON_LENGTH - 1] + "…"
-
-
 def _lock_patient(patient: Patient) -> Patient:
     return Patient.objects.select_for_update().get(pk=patient.pk)
 
 
-def _move_stage(patient: Patient, stage: str, reason: str, *, only_from: Iterable[str]) -> None:
+def _move_stage(
+    patient: Patient, stage: str, reason: str, *, only_from: Iterable[str], user: Any, now: datetime
+) -> None:
     """Move the (locked) patient to ``stage`` if they are in one of ``only_from``."""
     if patient.pathway_stage == stage or patient.pathway_stage not in set(only_from):
         return
     patient.pathway_stage = stage
-    patient._change_reason = why(reason)  # type: ignore[attr-defined]
+    note_change(patient, reason, user, when=now)
     patient.save(update_fields=["pathway_stage", "updated_at"])
 
 
@@ -127,15 +121,16 @@ class IntakeChanges:
     medicines: tuple[RowChange, ...] = ()
 
 
-def open_intake(patient: Patient) -> Intake:
+def open_intake(patient: Patient, *, now: datetime | None = None) -> Intake:
     """The patient's intake, created empty if there is none (safe under double submit)."""
     existing = Intake.objects.active().filter(patient=patient).first()
     if existing is not None:
         return existing
+    now = now or timezone.now()
     try:
         with transaction.atomic():
-            intake = Intake(patient=patient)
-            intake._change_reason = why("Intake opened")  # type: ignore[attr-defined]
+            intake = Intake(patient=patient, created_at=now)
+            note_change(intake, "Intake opened", when=now)
             intake.save()
             return intake
     except IntegrityError:  # opened at the same moment by another request
@@ -149,6 +144,7 @@ def _apply_rows(
     user: Any,
     label: str,
     *,
+    now: datetime,
     own_rows_only: bool = False,
 ) -> list[str]:
     done: list[str] = []
@@ -164,18 +160,18 @@ def _apply_rows(
                     f"A {label} your care team recorded cannot be changed here: tell them what is different."
                 )
             if change.remove:
-                mark_entered_in_error(row, user, f"Removed from the intake by {user}")
+                mark_entered_in_error(row, user, f"Removed from the intake by {user}", now=now)
                 done.append(f"removed a {label}")
                 continue
             if changed:
                 for k in changed:
                     setattr(row, k, change.values[k])
-                row._change_reason = why(f"Edited: {', '.join(changed)}")  # type: ignore[attr-defined]
+                note_change(row, f"Edited: {', '.join(changed)}", user, when=now)
                 row.save()
                 done.append(f"edited a {label}")
         elif not change.remove:
-            row = model(intake=intake, recorded_by=user, **change.values)
-            row._change_reason = why(f"Added to the intake by {user}")  # type: ignore[attr-defined]
+            row = model(intake=intake, recorded_by=user, recorded_at=now, **change.values)
+            note_change(row, f"Added to the intake by {user}", user, when=now)
             row.save()
             done.append(f"added a {label}")
     return done
@@ -197,7 +193,9 @@ def check_medicine(values: Mapping[str, Any], patient: Patient, today: date) -> 
         raise ConsultationError("The date a medicine was started is before the date of birth.")
 
 
-def _apply_treatments(intake: Intake, treatments: Mapping[str, Mapping[str, str]], user: Any) -> list[str]:
+def _apply_treatments(
+    intake: Intake, treatments: Mapping[str, Mapping[str, str]], user: Any, now: datetime
+) -> list[str]:
     done: list[str] = []
     existing = {
         t.kind: t for t in PreviousTreatment.objects.active().select_for_update().filter(intake=intake)
@@ -215,13 +213,13 @@ def _apply_treatments(intake: Intake, treatments: Mapping[str, Mapping[str, str]
             continue
         else:
             row.outcome, row.details, row.updated_by = outcome, details, user
-        row._change_reason = why(f"Previous treatment ({kind}) recorded")  # type: ignore[attr-defined]
+        note_change(row, f"Previous treatment ({kind}) recorded", user, when=now)
         row.save()
         done.append(f"treatment {kind}")
     return done
 
 
-def _copy_measurements(patient: Patient, intake: Intake) -> None:
+def _copy_measurements(patient: Patient, intake: Intake, user: Any, now: datetime) -> None:
     """Keep the registry's weight and height current from the visit's measurements."""
     if intake.vitals_on is None or (intake.weight_kg is None and intake.height_cm is None):
         return
@@ -235,7 +233,7 @@ def _copy_measurements(patient: Patient, intake: Intake) -> None:
             changed.append(name)
     if changed or patient.measured_on != intake.vitals_on:
         patient.measured_on = intake.vitals_on
-        patient._change_reason = why("Weight and height from the intake visit")  # type: ignore[attr-defined]
+        note_change(patient, "Weight and height from the intake visit", user, when=now)
         patient.save(update_fields=[*changed, "measured_on", "updated_at"])
 
 
@@ -246,15 +244,17 @@ def save_intake(
     *,
     by_patient: bool,
     submit: bool = False,
+    now: datetime | None = None,
 ) -> Intake:
     """Save an intake form (the patient's home part or the staff's) in one transaction.
 
     The patient can no longer change their part once they sent it to the clinic (IntakeLocked);
     staff can, and every change is in the history. ``submit`` (patient only) sends it.
     """
+    now = now or timezone.now()
     with transaction.atomic():
         locked_patient = _lock_patient(patient)
-        intake = Intake.objects.select_for_update().get(pk=open_intake(locked_patient).pk)
+        intake = Intake.objects.select_for_update().get(pk=open_intake(locked_patient, now=now).pk)
         if by_patient and intake.patient_submitted_at is not None:
             raise IntakeLocked(
                 "You already sent this form to your clinic, so it can no longer be changed here. "
@@ -264,63 +264,71 @@ def save_intake(
         for k in changed:
             setattr(intake, k, changes.fields[k])
         done = _apply_rows(
-            IntakeCondition, intake, changes.conditions, user, "condition", own_rows_only=by_patient
+            IntakeCondition, intake, changes.conditions, user, "condition", now=now, own_rows_only=by_patient
         )
-        done += _apply_treatments(intake, changes.treatments, user)
-        today = timezone.localdate()
+        done += _apply_treatments(intake, changes.treatments, user, now)
+        today = timezone.localdate(now)
         for change in changes.medicines:
             if not change.remove:
                 check_medicine(change.values, locked_patient, today)
         done += _apply_rows(
-            IntakeMedicine, intake, changes.medicines, user, "medicine", own_rows_only=by_patient
+            IntakeMedicine, intake, changes.medicines, user, "medicine", now=now, own_rows_only=by_patient
         )
-        done += _apply_rows(TestOnFile, intake, changes.tests, user, "test")
+        done += _apply_rows(TestOnFile, intake, changes.tests, user, "test", now=now)
         if by_patient and submit:
-            intake.patient_submitted_at = timezone.now()
+            intake.patient_submitted_at = now
             changed.append("sent to the clinic")
         if changed or done:
             who = "the patient" if by_patient else str(user)
-            intake._change_reason = why(f"Intake saved by {who}: " + ", ".join(changed + done))  # type: ignore[attr-defined]
+            note_change(intake, f"Intake saved by {who}: " + ", ".join(changed + done), user, when=now)
             intake.save()
         if not by_patient:
-            _copy_measurements(locked_patient, intake)
+            _copy_measurements(locked_patient, intake, user, now)
         _move_stage(
             locked_patient,
             PathwayStage.EVALUATION,
             "Consultation started",
             only_from=[PathwayStage.REFERRED],
+            user=user,
+            now=now,
         )
     return intake
 
 
-def complete_visit(patient: Patient, user: Any) -> bool:
+def complete_visit(patient: Patient, user: Any, *, now: datetime | None = None) -> bool:
     """Mark the nurse's visit done; False when it already was (a double submit)."""
+    now = now or timezone.now()
     with transaction.atomic():
-        intake = Intake.objects.select_for_update().get(pk=open_intake(patient).pk)
+        intake = Intake.objects.select_for_update().get(pk=open_intake(patient, now=now).pk)
         if intake.visit_completed_at is not None:
             return False
-        intake.visit_completed_at = timezone.now()
+        intake.visit_completed_at = now
         intake.visit_completed_by = user
-        intake._change_reason = why("Visit completed")  # type: ignore[attr-defined]
+        note_change(intake, "Visit completed", user, when=now)
         intake.save()
         _move_stage(
             _lock_patient(patient),
             PathwayStage.EVALUATION,
             "Visit completed",
             only_from=[PathwayStage.REFERRED],
+            user=user,
+            now=now,
         )
     return True
 
 
-def assign_intake_questionnaires(patient: Patient, user: Any, due_on: date) -> list[str]:
+def assign_intake_questionnaires(
+    patient: Patient, user: Any, due_on: date, *, now: datetime | None = None
+) -> list[str]:
     """Assign the intake's questionnaires the patient has not done since the intake opened.
 
     Skipped: an instrument already assigned and open, or completed since the intake was opened.
     Patient-reported instruments go to the patient's pages, clinician-rated ones to the chart.
     """
+    now = now or timezone.now()
     with transaction.atomic():
         _lock_patient(patient)  # two clicks at once cannot assign twice
-        intake = open_intake(patient)
+        intake = open_intake(patient, now=now)
         open_ids = set(
             QuestionnaireAssignment.objects.active()
             .filter(patient=patient, status=AssignmentStatus.ASSIGNED, instrument_id__in=INTAKE_INSTRUMENTS)
@@ -346,6 +354,7 @@ def assign_intake_questionnaires(patient: Patient, user: Any, due_on: date) -> l
                 due_on=due_on,
                 respondent=respondent_for(instrument_id),
                 user=user,
+                now=now,
             )
             assigned.append(instrument_id)
     return assigned
@@ -391,9 +400,15 @@ def signing_problems(evaluation: Evaluation, decision: Decision, intake: Intake 
 
 
 class SigningRefused(ConsultationError):
-    def __init__(self, problems: dict[str, str]) -> None:
-        self.problems = problems
-        super().__init__(" ".join(problems.values()))
+    """The evaluation cannot be signed yet; ``errors`` maps each form field to what is missing."""
+
+    def __init__(self, problems: Mapping[str, str]) -> None:
+        super().__init__(" ".join(problems.values()), list(problems.values()))
+        self.field_problems = dict(problems)
+
+    @property
+    def errors(self) -> Mapping[str, str]:
+        return self.field_problems
 
 
 def save_evaluation(
@@ -404,6 +419,7 @@ def save_evaluation(
     proposal_key: str,
     sign: bool,
     today: date | None = None,
+    now: datetime | None = None,
 ) -> Evaluation:
     """Save the draft evaluation (creating version 1 if none exists), or sign it.
 
@@ -411,7 +427,8 @@ def save_evaluation(
     proposal that changed since the page showed it (ProposalChanged), and to sign an incomplete
     note (SigningRefused, with a message per field).
     """
-    today = today or timezone.localdate()
+    now = now or timezone.now()
+    today = today or timezone.localdate(now)
     with transaction.atomic():
         locked_patient = _lock_patient(patient)
         evaluations = Evaluation.objects.active().select_for_update().filter(patient=locked_patient)
@@ -421,7 +438,12 @@ def save_evaluation(
                 raise EvaluationLocked(
                     "This evaluation is signed and locked. To change it, write an amendment."
                 )
-            draft = Evaluation(patient=locked_patient, version=1, created_by=user)
+            draft = Evaluation(
+                patient=locked_patient,
+                version=Evaluation.next_version(locked_patient),
+                created_by=user,
+                created_at=now,
+            )
         intake = Intake.objects.active().filter(patient=locked_patient).first()
         proposal = build_proposal(locked_patient, today, intake=intake)
         if proposal.error:
@@ -440,9 +462,9 @@ def save_evaluation(
                 raise SigningRefused(problems)
             draft.status = EvaluationStatus.SIGNED
             draft.signed_by = user
-            draft.signed_at = timezone.now()
+            draft.signed_at = now
             reason = f"Signed: {draft.get_final_decision_display()}"
-        draft._change_reason = why(reason)  # type: ignore[attr-defined]
+        note_change(draft, reason, user, when=now)
         draft.save()
         if sign:
             stage = STAGE_AFTER_DECISION[FinalDecision(draft.final_decision)]
@@ -451,13 +473,18 @@ def save_evaluation(
                 stage,
                 f"Evaluation v{draft.version} signed: {draft.get_final_decision_display()}",
                 only_from=PRE_TREATMENT,
+                user=user,
+                now=now,
             )
     return draft
 
 
-def amend_evaluation(patient: Patient, user: Any, today: date | None = None) -> Evaluation:
+def amend_evaluation(
+    patient: Patient, user: Any, today: date | None = None, *, now: datetime | None = None
+) -> Evaluation:
     """Open a new draft version amending the latest signed evaluation (or return the open draft)."""
-    today = today or timezone.localdate()
+    now = now or timezone.now()
+    today = today or timezone.localdate(now)
     with transaction.atomic():
         locked_patient = _lock_patient(patient)
         evaluations = Evaluation.objects.active().filter(patient=locked_patient)
@@ -467,18 +494,18 @@ def amend_evaluation(patient: Patient, user: Any, today: date | None = None) -> 
         signed = evaluations.filter(status=EvaluationStatus.SIGNED).order_by("-version").first()
         if signed is None:
             raise ConsultationError("There is no signed evaluation to amend.")
-        top = Evaluation.objects.filter(patient=locked_patient).aggregate(v=Max("version"))["v"] or 0
         amendment = Evaluation(
             patient=locked_patient,
-            version=top + 1,
+            version=Evaluation.next_version(locked_patient),
             previous=signed,
             created_by=user,
+            created_at=now,
             final_decision=signed.final_decision,
             decision_reason=signed.decision_reason,
             assessment=signed.assessment,
         )
         _snapshot(amendment, build_proposal(locked_patient, today))
-        amendment._change_reason = why(f"Amendment of version {signed.version} opened")  # type: ignore[attr-defined]
+        note_change(amendment, f"Amendment of version {signed.version} opened", user, when=now)
         amendment.save()
     return amendment
 
@@ -496,8 +523,10 @@ def publish_consent_version(
     body: str,
     sources: list[str],
     change_note: str = "",
+    now: datetime | None = None,
 ) -> ConsentVersion:
     """Publish a new version of the clinic's consent text; it becomes the current one."""
+    now = now or timezone.now()
     with transaction.atomic():
         Clinic.objects.select_for_update().get(pk=clinic.pk)  # versions are numbered one at a time
         top = ConsentVersion.objects.filter(clinic=clinic).aggregate(v=Max("version"))["v"] or 0
@@ -509,19 +538,27 @@ def publish_consent_version(
             sources=sources,
             change_note=change_note.strip(),
             created_by=user,
+            created_at=now,
         )
-        version._change_reason = why(f"Version {top + 1} published")  # type: ignore[attr-defined]
+        note_change(version, f"Version {top + 1} published", user, when=now)
         version.save()
     return version
 
 
 def record_consent(
-    patient: Patient, user: Any, *, version: ConsentVersion, signed_on: date, method: str
+    patient: Patient,
+    user: Any,
+    *,
+    version: ConsentVersion,
+    signed_on: date,
+    method: str,
+    now: datetime | None = None,
 ) -> Consent:
     """Record that the patient signed ``version`` on ``signed_on``; refuses a duplicate."""
+    now = now or timezone.now()
     if version.clinic_id != patient.clinic_id:
         raise ConsultationError("That consent text belongs to another clinic.")
-    if signed_on > timezone.localdate():
+    if signed_on > timezone.localdate(now):
         raise ConsultationError("The signature date cannot be in the future.")
     if signed_on < timezone.localdate(version.created_at):
         raise ConsultationError(
@@ -532,9 +569,14 @@ def record_consent(
         with transaction.atomic():
             _lock_patient(patient)
             consent = Consent(
-                patient=patient, version=version, signed_on=signed_on, method=method, recorded_by=user
+                patient=patient,
+                version=version,
+                signed_on=signed_on,
+                method=method,
+                recorded_by=user,
+                recorded_at=now,
             )
-            consent._change_reason = why(f"Signed consent version {version.version} recorded")  # type: ignore[attr-defined]
+            note_change(consent, f"Signed consent version {version.version} recorded", user, when=now)
             consent.save()
     except IntegrityError:
         raise ConsultationError(
@@ -543,11 +585,15 @@ def record_consent(
     return consent
 
 
-def withdraw_consent(consent: Consent, user: Any, *, withdrawn_on: date, reason: str) -> Consent:
+def withdraw_consent(
+    consent: Consent, user: Any, *, withdrawn_on: date, reason: str, now: datetime | None = None
+) -> Consent:
+    """Record that the patient withdrew a signed consent on ``withdrawn_on`` (the record stays)."""
+    now = now or timezone.now()
     reason = reason.strip()
     if not reason:
         raise ConsultationError("Give the reason the consent was withdrawn.")
-    if withdrawn_on > timezone.localdate():
+    if withdrawn_on > timezone.localdate(now):
         raise ConsultationError("The withdrawal date cannot be in the future.")
     with transaction.atomic():
         locked = Consent.objects.select_for_update().get(pk=consent.pk)
@@ -558,6 +604,6 @@ def withdraw_consent(consent: Consent, user: Any, *, withdrawn_on: date, reason:
         locked.withdrawn_on = withdrawn_on
         locked.withdrawn_reason = reason
         locked.withdrawn_recorded_by = user
-        locked._change_reason = why(f"Consent withdrawn: {reason}")  # type: ignore[attr-defined]
+        note_change(locked, f"Consent withdrawn: {reason}", user, when=now)
         locked.save()
     return locked

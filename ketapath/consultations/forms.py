@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils import timezone
@@ -40,7 +40,8 @@ from ketapath.consultations.models import (
     TreatmentKind,
     TreatmentOutcome,
 )
-from ketapath.web.widgets import DateInput
+from ketapath.consultations.purposes import PAIN_INTENSITY, instrument_for
+from ketapath.ui.widgets import DateInput
 
 TEXT = forms.Textarea(attrs={"rows": 2})
 NRS_FIELDS = ("pain_now_nrs", "pain_worst_nrs", "pain_average_nrs")
@@ -57,7 +58,7 @@ VITAL_FIELDS = (
 
 def nrs_choices() -> list[tuple[str, str]]:
     """0-10 with the anchors of the pain NRS definition (e.g. "0 – no pain")."""
-    item = get_instrument("nrs-pain").items[0]
+    item = get_instrument(instrument_for(PAIN_INTENSITY)).items[0]
     return [("", "Not answered")] + [(str(o.value), o.display) for o in item.options]
 
 
@@ -84,7 +85,7 @@ class _IntakeFormBase(forms.ModelForm):  # type: ignore[type-arg]
         for name, field in self.fields.items():
             model_field = Intake._meta.get_field(name)
             choices = getattr(model_field, "choices", None)
-            if choices:
+            if choices and isinstance(field, forms.ChoiceField):
                 # Radio buttons with the blank ("not recorded / not sure") option last.
                 field.widget = forms.RadioSelect(attrs={"class": "inline-radios"})
                 field.choices = [*choices, ("", self.UNKNOWN_LABEL)]
@@ -379,7 +380,7 @@ class ConditionForm(forms.Form):
     def __init__(self, *args: Any, patient: Any, staff: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.patient, self.staff = patient, staff
-        self.fields["condition_id"].choices = condition_choices(
+        cast(forms.ChoiceField, self.fields["condition_id"]).choices = condition_choices(
             "Choose the condition" if staff else "Not sure / other (describe it)"
         )
         if not staff:
@@ -471,7 +472,8 @@ class TreatmentForm(forms.Form):
     details = forms.CharField(label="Which, when, for how long", required=False, max_length=500)
 
     def __init__(self, *args: Any, kind: TreatmentKind, **kwargs: Any) -> None:
-        super().__init__(*args, prefix=f"treatment-{kind.value}", **kwargs)
+        kwargs["prefix"] = f"treatment-{kind.value}"
+        super().__init__(*args, **kwargs)
         self.kind = kind
 
 
@@ -575,7 +577,8 @@ class TestForm(forms.Form):
     def __init__(self, *args: Any, patient: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.patient = patient
-        self.fields["kind"].choices = [("", "Choose the test"), *rule_book().tests.items()]
+        kind = cast(forms.ChoiceField, self.fields["kind"])
+        kind.choices = [("", "Choose the test"), *rule_book().tests.items()]
 
     def clean_done_on(self) -> date | None:
         day = self.cleaned_data.get("done_on")
@@ -653,7 +656,7 @@ class IntakePage:
     def disable(self) -> None:
         """Show what was entered without letting it be changed (the patient's sent form)."""
         self.read_only = True
-        forms_: list[forms.Form] = [
+        forms_: list[forms.BaseForm] = [
             self.form,
             *self.conditions,
             *self.treatments,
@@ -804,4 +807,5 @@ class ConsentVersionForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["sources"].choices = [(s.id, f"{s.short}: {s.title}") for s in all_sources().values()]
+        sources = cast(forms.ChoiceField, self.fields["sources"])
+        sources.choices = [(s.id, f"{s.short}: {s.title}") for s in all_sources().values()]

@@ -4,12 +4,16 @@ The rule: a blank intake field is *not recorded* and becomes ``None`` (never "no
 reports missing information instead of assuming an answer. Questionnaire facts come from the
 latest completed response of each instrument:
 
-- ASQ: ``asq_positive`` is the screen's own result (yes to any of questions 1-4, from the
-  instrument's cut-off); ``asq_acute_positive`` is the acuity question (q5), asked only after a
-  yes: a negative screen means it was not asked and is recorded as not positive.
-- PHQ-9: ``phq9_item9`` is the answer to item 9 (0-3), when answered.
-- AUDIT-C and DAST-10: the screen's own positive result (AUDIT-C's cut-off depends on sex; with
-  no usable sex the engine gets None).
+- ASQ (the suicide-risk screen): ``asq_positive`` is the screen's own result (yes to any of
+  questions 1-4, from the instrument's cut-off); ``asq_acute_positive`` is the acuity question
+  (q5), asked only after a yes: a negative screen means it was not asked and is recorded as not
+  positive.
+- PHQ-9 (the depression severity scale): ``phq9_item9`` is the answer to item 9 (0-3), when
+  answered.
+- AUDIT-C and DAST-10 (the alcohol and drug use screens): the screen's own positive result
+  (AUDIT-C's cut-off depends on sex; with no usable sex the engine gets None).
+
+Each instrument is found by the purpose its data file lists, never by its id.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from typing import Any
 
 from ketapath.clinical.eligibility import ConditionEntry, EligibilityInput, TestOnFile
 from ketapath.clinical.interactions import Medicine
+from ketapath.consultations.purposes import ALCOHOL_USE, DEPRESSION, DRUG_USE, SUICIDE_RISK, instrument_for
 
 YES_NO = {"yes": True, "no": False}
 
@@ -91,8 +96,8 @@ def eligibility_input(
             facts[name] = yes_no(getattr(intake, name))
         for name in CHOICE_FIELDS:
             facts[name] = getattr(intake, name) or None
-    asq_positive, asq_acute = _asq(scores.get("asq"))
-    phq9 = scores.get("phq-9")
+    asq_positive, asq_acute = _asq(scores.get(instrument_for(SUICIDE_RISK)))
+    phq9 = scores.get(instrument_for(DEPRESSION))
     item9 = phq9.answers.get(PHQ9_ITEM9) if phq9 is not None else None
     return EligibilityInput(
         assessed_on=assessed_on,
@@ -110,8 +115,8 @@ def eligibility_input(
         asq_positive=asq_positive,
         asq_acute_positive=asq_acute,
         phq9_item9=item9,
-        audit_c_positive=_positive(scores.get("audit-c")),
-        dast10_positive=_positive(scores.get("dast-10")),
+        audit_c_positive=_positive(scores.get(instrument_for(ALCOHOL_USE))),
+        dast10_positive=_positive(scores.get(instrument_for(DRUG_USE))),
         **facts,
     )
 

@@ -21,9 +21,10 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Length
 from django.db.models.lookups import LessThanOrEqual
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from ketapath.audit.records import ClinicalRecord, RecordStatus
+from ketapath.audit.records import ClinicalRecord, RecordStatus, SignedNote
 from ketapath.clinical.interactions import MAX_NAME_LENGTH
 
 ACTIVE = models.Q(record_status=RecordStatus.ACTIVE)
@@ -219,7 +220,7 @@ class Intake(ClinicalRecord):
     visit_notes = models.TextField("visit notes", blank=True, max_length=LONG_TEXT)
 
     # Who did what, when.
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
     patient_submitted_at = models.DateTimeField("sent by the patient", null=True, blank=True)
     visit_completed_at = models.DateTimeField("visit completed", null=True, blank=True)
@@ -282,7 +283,7 @@ class IntakeCondition(ClinicalRecord):
     description = models.CharField("in the patient's words", max_length=300, blank=True)
     onset_on = models.DateField("began on", null=True, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    recorded_at = models.DateTimeField(auto_now_add=True)
+    recorded_at = models.DateTimeField(default=timezone.now, editable=False)
     history = HistoricalRecords()
 
     class Meta:
@@ -347,7 +348,7 @@ class TestOnFile(ClinicalRecord):
     done_on = models.DateField("done on")
     result = models.CharField("result", max_length=300, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    recorded_at = models.DateTimeField(auto_now_add=True)
+    recorded_at = models.DateTimeField(default=timezone.now, editable=False)
     history = HistoricalRecords()
 
     class Meta:
@@ -376,7 +377,7 @@ class IntakeMedicine(ClinicalRecord):
     dose = models.CharField("dose and how often", max_length=MEDICINE_DOSE_LENGTH, blank=True)
     since = models.DateField("taking it since", null=True, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    recorded_at = models.DateTimeField(auto_now_add=True)
+    recorded_at = models.DateTimeField(default=timezone.now, editable=False)
     history = HistoricalRecords()
 
     class Meta:
@@ -413,7 +414,7 @@ class EvaluationStatus(models.TextChoices):
     SIGNED = "signed", "Signed"
 
 
-class Evaluation(ClinicalRecord):
+class Evaluation(SignedNote):
     """The prescriber's evaluation note, one version per row.
 
     Snapshots (``facts``, ``reasons``, ``scores``, ``conditions``, ``intake_summary``) keep what
@@ -421,15 +422,6 @@ class Evaluation(ClinicalRecord):
     """
 
     patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="evaluations")
-    version = models.PositiveSmallIntegerField(default=1)
-    previous = models.OneToOneField(
-        "self",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="amended_by",
-        help_text="The signed version this one amends.",
-    )
     status = models.CharField(max_length=10, choices=EvaluationStatus.choices, default=EvaluationStatus.DRAFT)
     assessed_on = models.DateField()
     proposed_decision = models.CharField(max_length=30, choices=FinalDecision.choices)
@@ -446,14 +438,10 @@ class Evaluation(ClinicalRecord):
     )
     assessment = models.TextField("assessment and comments", blank=True, max_length=LONG_TEXT)
     amendment_reason = models.TextField("reason for the amendment", blank=True, max_length=NOTE_TEXT)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    signed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    signed_at = models.DateTimeField(null=True, blank=True)
     history = HistoricalRecords()
+
+    DRAFT = EvaluationStatus.DRAFT.value
+    SIGNED = frozenset({EvaluationStatus.SIGNED.value})
 
     class Meta:
         ordering = ["-version"]
@@ -488,10 +476,6 @@ class Evaluation(ClinicalRecord):
         return f"Evaluation v{self.version} of {self.patient_id} ({self.status})"
 
     @property
-    def is_signed(self) -> bool:
-        return self.status == EvaluationStatus.SIGNED
-
-    @property
     def differs_from_proposal(self) -> bool:
         return bool(self.final_decision) and self.final_decision != self.proposed_decision
 
@@ -511,7 +495,7 @@ class ConsentVersion(models.Model):
     )
     change_note = models.CharField("what changed", max_length=300, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
     history = HistoricalRecords()
 
     class Meta:
@@ -525,7 +509,7 @@ class ConsentVersion(models.Model):
         return f"{self.title} (version {self.version})"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
+        if not self._state.adding:
             raise ValueError("a consent version is never changed: publish a new version")
         super().save(*args, **kwargs)
 
@@ -548,7 +532,7 @@ class Consent(ClinicalRecord):
     signed_on = models.DateField("signed on")
     method = models.CharField("how it was signed", max_length=12, choices=ConsentMethod.choices)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    recorded_at = models.DateTimeField(auto_now_add=True)
+    recorded_at = models.DateTimeField(default=timezone.now, editable=False)
     withdrawn_on = models.DateField("withdrawn on", null=True, blank=True)
     withdrawn_reason = models.TextField(blank=True, max_length=SHORT_TEXT)
     withdrawn_recorded_by = models.ForeignKey(

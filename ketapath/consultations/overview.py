@@ -10,12 +10,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from ketapath.consultations.proposal import condition_name
 from ketapath.consultations.queries import intake_conditions, intake_for, latest_signed_evaluation
+from ketapath.patients.overview import register_overview_panel
 
 
 def overview_context(patient: Any, user: Any, today: date) -> dict[str, Any]:
-    from ketapath.consultations.proposal import condition_name
-
     evaluation = latest_signed_evaluation(patient)
     intake = intake_for(patient)
     if evaluation is not None:
@@ -39,6 +39,4 @@ def overview_context(patient: Any, user: Any, today: date) -> dict[str, Any]:
 
 
 def register_panels() -> None:
-    from ketapath.patients.overview import register_overview_panel
-
     register_overview_panel(20, "consultations/_overview.html", overview_context)

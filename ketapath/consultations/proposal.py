@@ -15,7 +15,13 @@ from datetime import date
 from typing import Any
 
 from ketapath.clinic_settings.values import values_for
-from ketapath.clinical.conditions import chronicity, chronicity_source, get_condition, match_icd10
+from ketapath.clinical.conditions import (
+    chronic_after_months,
+    chronicity,
+    chronicity_source,
+    get_condition,
+    match_icd10,
+)
 from ketapath.clinical.eligibility import (
     ClinicSettings,
     Effect,
@@ -378,8 +384,6 @@ def build_proposal(patient: Any, assessed_on: date, *, intake: Any = None, score
 
 def chronic_rule_text() -> str:
     """E.g. "more than 3 months (Treede 2019, Abstract)", from the conditions data."""
-    from ketapath.clinical.conditions import chronic_after_months
-
     return f"more than {chronic_after_months()} months ({chronicity_source().label()})"
 
 

@@ -19,6 +19,7 @@ from ketapath.consultations.models import (
     PreviousTreatment,
     TestOnFile,
 )
+from ketapath.consultations.purposes import INTAKE_PURPOSES, instruments_for
 from ketapath.questionnaires.models import (
     AssignmentStatus,
     QuestionnaireAssignment,
@@ -26,10 +27,8 @@ from ketapath.questionnaires.models import (
     ResponseStatus,
 )
 
-#: The questionnaires an intake asks for, in the order the evaluation shows them: pain and its
-#: neuropathic features, mood and anxiety, suicide risk, alcohol and drugs. Who answers each one
-#: comes from the instrument's own definition (patient-reported or clinician-rated).
-INTAKE_INSTRUMENTS: tuple[str, ...] = ("peg", "dn4", "phq-9", "gad-7", "asq", "audit-c", "dast-10")
+#: The questionnaires an intake asks for, in the order the evaluation shows them (by purpose).
+INTAKE_INSTRUMENTS: tuple[str, ...] = instruments_for(*INTAKE_PURPOSES)
 
 
 def respondent_for(instrument_id: str) -> str:
@@ -96,7 +95,8 @@ def latest_scores(
     )
     latest: dict[str, LatestScore] = {}
     for row in rows:
-        if row["instrument_id"] in latest:
+        completed_at = row["completed_at"]
+        if row["instrument_id"] in latest or completed_at is None:  # the filter leaves none out
             continue
         try:
             name = get_instrument(row["instrument_id"]).name
@@ -106,7 +106,7 @@ def latest_scores(
             instrument_id=row["instrument_id"],
             name=name,
             response_id=row["id"],
-            completed_at=row["completed_at"],
+            completed_at=completed_at,
             total=row["total"],
             band=row["band"] or "",
             positive=row["positive"],

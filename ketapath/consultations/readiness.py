@@ -13,6 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ketapath.consultations.models import ConsentVersion, FinalDecision
+from ketapath.consultations.queries import latest_signed_consent, latest_signed_evaluation
+
 
 @dataclass(frozen=True)
 class Readiness:
@@ -27,8 +30,6 @@ class Readiness:
 def plan_readiness(patient: Any) -> Readiness:
     """Whether ``patient`` has what a plan needs, with a sentence for every missing piece."""
     # Imported here so that importing this module never needs the app registry to be ready.
-    from ketapath.consultations.models import ConsentVersion, FinalDecision
-    from ketapath.consultations.queries import latest_signed_consent, latest_signed_evaluation
 
     reasons: list[str] = []
     evaluation = latest_signed_evaluation(patient)

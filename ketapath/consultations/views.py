@@ -14,8 +14,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from ketapath.accounts.policy import allowed, requires
+from ketapath.accounts.policy import allowed, requires, user_clinic, user_clinic_id
 from ketapath.audit.models import AccessAction
+from ketapath.clinical.instruments import get_instrument
 from ketapath.clinical.sources import UnknownSourceError, get_source
 from ketapath.consultations.actions import (
     ConsultationError,
@@ -73,7 +74,6 @@ def questionnaire_rows(patient: Any) -> list[dict[str, Any]]:
     """Each intake questionnaire: its latest result and any open assignment (two queries)."""
     scores = latest_scores(patient)
     open_ = open_intake_assignments(patient)
-    from ketapath.clinical.instruments import get_instrument
 
     rows = []
     for instrument_id in INTAKE_INSTRUMENTS:
@@ -252,8 +252,8 @@ def evaluation_save(request: HttpRequest, mrn: str) -> HttpResponse:
         fresh.add_error(None, str(exc))
         return _evaluation_page(request, patient, form=fresh, proposal=exc.proposal)
     except SigningRefused as exc:
-        for field, message in exc.problems.items():
-            form.add_error(None if field == "__all__" or field not in form.fields else field, message)
+        for field, message in exc.errors.items():
+            form.add_error(field if field in form.fields else None, message)
         return _evaluation_page(request, patient, form=form)
     except EvaluationLocked as exc:
         messages.info(request, str(exc))
@@ -360,7 +360,8 @@ def consent_record(request: HttpRequest, mrn: str) -> HttpResponse:
                 method=data["method"],
             )
         except ConsultationError as exc:
-            form.add_error(None, str(exc))
+            for field, message in exc.errors.items():
+                form.add_error(field if field in form.fields else None, message)
         else:
             messages.success(request, f"Signed consent (version {data['version'].version}) recorded.")
             return redirect("consultations:consent", mrn=patient.mrn)
@@ -400,7 +401,7 @@ def consent_withdraw(request: HttpRequest, mrn: str, consent_id: int) -> HttpRes
 @requires("consent.text.view")
 def consent_text_list(request: HttpRequest) -> HttpResponse:
     versions = list(
-        ConsentVersion.objects.filter(clinic_id=request.user.clinic_id)  # type: ignore[union-attr]
+        ConsentVersion.objects.filter(clinic_id=user_clinic_id(request))
         .select_related("created_by")
         .order_by("-version")
     )
@@ -420,7 +421,7 @@ def consent_text_list(request: HttpRequest) -> HttpResponse:
 def consent_text_detail(request: HttpRequest, version_id: int) -> HttpResponse:
     version = (
         ConsentVersion.objects.select_related("created_by")
-        .filter(pk=version_id, clinic_id=request.user.clinic_id)  # type: ignore[union-attr]
+        .filter(pk=version_id, clinic_id=user_clinic_id(request))
         .first()
     )
     if version is None:
@@ -434,7 +435,7 @@ def consent_text_detail(request: HttpRequest, version_id: int) -> HttpResponse:
 
 @requires("consent.text.edit")
 def consent_text_new(request: HttpRequest) -> HttpResponse:
-    clinic = request.user.clinic  # type: ignore[union-attr]
+    clinic = user_clinic(request)
     current = ConsentVersion.current_for(clinic.pk)
     if request.method == "POST":
         form = ConsentVersionForm(request.POST)

@@ -14,9 +14,11 @@ Idempotent: a value already set (for example changed by hand in the demo) is kep
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import Any
 
 from ketapath.clinic_settings.readiness import first_infusion_missing, route_missing
+from ketapath.clinic_settings.registry import all_specs
 from ketapath.clinic_settings.values import set_values, values_for
 
 log = logging.getLogger(__name__)
@@ -92,17 +94,15 @@ ESCALATION = {
 DEMO_SETTINGS = {**DOSING_LIMITS, **EQUIPMENT, **MONITORING, **ESCALATION}
 
 
-def load_demo_clinic_settings(clinic: Any, prescriber: Any) -> int:
+def load_demo_clinic_settings(clinic: Any, prescriber: Any, *, now: datetime | None = None) -> int:
     """Set the demo clinic's settings that are not set yet; return how many were set.
 
     Runs first, before any demo plan is approved or infusion charted."""
-    from ketapath.clinic_settings.registry import all_specs
-
     specs = all_specs()
     current = values_for(clinic.pk)
     missing = {k: v for k, v in DEMO_SETTINGS.items() if k in specs and k not in current}
     if missing:
-        set_values(clinic, prescriber, missing)
+        set_values(clinic, prescriber, missing, now=now)
     still = [m.key for m in first_infusion_missing(clinic.pk)]
     still += [m.key for items in route_missing(clinic.pk).values() for m in items]
     if still:  # a safety setting added since this list was written: the demo says so, loudly

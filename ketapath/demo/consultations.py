@@ -21,26 +21,22 @@ sertraline only, and DEMO-0001 entered their own medicines at home.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.utils import timezone
 
 from ketapath.clinical.instruments import get_instrument
 from ketapath.consultations.actions import (
-    Decision,
     IntakeChanges,
     RowChange,
     assign_intake_questionnaires,
     complete_visit,
-    publish_consent_version,
-    record_consent,
-    save_evaluation,
     save_intake,
 )
 from ketapath.consultations.consent_text import load_consent_text
-from ketapath.consultations.models import Consent, ConsentMethod, ConsentVersion, Intake
-from ketapath.consultations.proposal import build_proposal
+from ketapath.consultations.models import Consent, ConsentVersion, Intake
+from ketapath.demo.builders import consent_text, signed_consent, signed_evaluation
 from ketapath.patients.models import Patient
 from ketapath.questionnaires.actions import save_answers
 
@@ -286,7 +282,7 @@ def _intake_changes(s: Scenario, today: date, *, part: str) -> IntakeChanges:
     )
 
 
-def _code_patient_condition(patient: Patient, nurse: Any, code: str) -> None:
+def _code_patient_condition(patient: Patient, nurse: Any, code: str, now: datetime) -> None:
     intake = Intake.objects.active().get(patient=patient)
     row = intake.conditions.active().first()
     if row is None:
@@ -297,32 +293,42 @@ def _code_patient_condition(patient: Patient, nurse: Any, code: str) -> None:
         "description": row.description,
         "onset_on": row.onset_on,
     }
-    save_intake(patient, nurse, IntakeChanges(conditions=(RowChange(row.pk, values),)), by_patient=False)
+    save_intake(
+        patient, nurse, IntakeChanges(conditions=(RowChange(row.pk, values),)), by_patient=False, now=now
+    )
 
 
-def _consent_version(clinic: Any, prescriber: Any) -> ConsentVersion:
-    current = ConsentVersion.current_for(clinic.pk)
-    if current is not None:
-        return current
+def consent_version(clinic: Any, prescriber: Any, *, now: datetime | None = None) -> ConsentVersion:
+    """The demo clinic's consent text (the shipped one), published once."""
     text = load_consent_text()
-    return publish_consent_version(
+    return consent_text(
         clinic,
         prescriber,
         title=text.title,
         body=text.body,
         sources=list(text.sources),
         change_note="First version (demo clinic, synthetic).",
+        now=now,
     )
 
 
-def _run(s: Scenario, patient: Patient, users: dict[str, Any], version: ConsentVersion, today: date) -> None:
+def run_scenario(
+    s: Scenario, patient: Patient, users: dict[str, Any], version: ConsentVersion, *, now: datetime
+) -> None:
+    """The scenario's consultation, every step written at ``now``."""
     nurse, prescriber = users["nurse"], users["prescriber"]
+    today = timezone.localdate(now)
     if s.by_patient and patient.user is not None:
         save_intake(
-            patient, patient.user, _intake_changes(s, today, part="patient"), by_patient=True, submit=True
+            patient,
+            patient.user,
+            _intake_changes(s, today, part="patient"),
+            by_patient=True,
+            submit=True,
+            now=now,
         )
-        _code_patient_condition(patient, nurse, s.condition[1])
-    save_intake(patient, nurse, _intake_changes(s, today, part="staff"), by_patient=False)
+        _code_patient_condition(patient, nurse, s.condition[1], now)
+    save_intake(patient, nurse, _intake_changes(s, today, part="staff"), by_patient=False, now=now)
     for instrument_id, values in s.questionnaires.items():
         respondent = "patient" if get_instrument(instrument_id).kind == "patient-reported" else "staff"
         save_answers(
@@ -332,28 +338,21 @@ def _run(s: Scenario, patient: Patient, users: dict[str, Any], version: ConsentV
             user=patient.user if respondent == "patient" and patient.user else nurse,
             respondent=respondent,
             complete=True,
+            now=now,
         )
-    complete_visit(patient, nurse)
+    complete_visit(patient, nurse, now=now)
     if s.sign:
         patient.refresh_from_db()
-        proposal = build_proposal(patient, today)
-        reason = "" if proposal.decision == s.sign else "Clinical judgement (synthetic demo)."
-        save_evaluation(
-            patient,
-            prescriber,
-            Decision(final_decision=s.sign, decision_reason=reason, assessment=s.assessment),
-            proposal_key=proposal.key,
-            sign=True,
-            today=today,
-        )
+        signed_evaluation(patient, prescriber, s.sign, reason=None, assessment=s.assessment, now=now)
     if s.consent and not Consent.objects.filter(patient=patient).exists():
-        record_consent(patient, nurse, version=version, signed_on=today, method=ConsentMethod.PAPER)
+        signed_consent(patient, nurse, version, now=now)
 
 
-def load_demo_consultations(clinic: Any, users: dict[str, Any]) -> int:
+def load_demo_consultations(clinic: Any, users: dict[str, Any], *, now: datetime | None = None) -> int:
     """Add the consultation records to demo patients that have none; return how many patients."""
-    today = timezone.localdate()
-    version = _consent_version(clinic, users["prescriber"])
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    version = consent_version(clinic, users["prescriber"], now=now)
     patients = {p.mrn: p for p in Patient.objects.filter(clinic=clinic).select_related("user", "clinic")}
     started = set(Intake.objects.filter(patient__clinic=clinic).values_list("patient__mrn", flat=True))
     added = 0
@@ -361,13 +360,22 @@ def load_demo_consultations(clinic: Any, users: dict[str, Any]) -> int:
         patient = patients.get(scenario.mrn)
         if patient is None or scenario.mrn in started:
             continue
-        _run(scenario, patient, users, version, today)
+        run_scenario(scenario, patient, users, version, now=now)
         added += 1
     robin = patients.get("DEMO-0003")
     if robin is not None and "DEMO-0003" not in started:
-        assign_intake_questionnaires(robin, users["nurse"], today)
+        assign_intake_questionnaires(robin, users["nurse"], today, now=now)
         added += 1
     return added
 
 
-__all__ = ["SCENARIOS", "load_demo_consultations"]
+__all__ = [
+    "CLEAR",
+    "NEGATIVE",
+    "PAIN_TREATMENTS",
+    "SCENARIOS",
+    "Scenario",
+    "consent_version",
+    "load_demo_consultations",
+    "run_scenario",
+]

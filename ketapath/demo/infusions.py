@@ -14,30 +14,33 @@
   a baseline blood pressure that needs the prescriber, DEMO-0009 infusing, DEMO-0002 in
   observation, DEMO-0011 ready for discharge, DEMO-0015 discharged and signed.
 
-Entries are written on a clock set to when a nurse would have charted them, so that recorded
-times, alerts and signatures read like a real week. Loaded once: a session already charted is
-left as it is, so running ``ketapath demo`` again keeps whatever was entered since.
+Each entry is written with the time a nurse would have charted it (``now`` passed to the
+action), so that recorded times, alerts and signatures read like a real week. Loaded once: a
+session already charted is left as it is, so running ``ketapath demo`` again keeps whatever was entered since.
 """
 
 from __future__ import annotations
 
 import logging
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
-from unittest import mock
 
 from django.utils import timezone
 
+from ketapath.clinical.dosing import DoseChoices
+from ketapath.clinical.schedule import PhaseChoice
+from ketapath.consultations.models import FinalDecision, Intake
+from ketapath.consultations.proposal import build_proposal
+from ketapath.demo import consultations as consult
+from ketapath.demo.builders import Chart, local, opened_session, signed_evaluation
 from ketapath.demo.clinic_settings import MONITORING, load_demo_clinic_settings
-from ketapath.infusions import actions
+from ketapath.demo.plans import PUMP, write_plan
 from ketapath.infusions.actions import ChartingRefused, Drug, Medication
 from ketapath.infusions.models import InfusionSession
 from ketapath.patients.models import Patient
+from ketapath.plans.compute import PlanInputs
+from ketapath.plans.models import PlannedSession, PlanStatus, SessionStatus, TreatmentPlan
 
 log = logging.getLogger(__name__)
 
@@ -53,145 +56,20 @@ INSTRUCTIONS = (
     "If you feel unwell after you leave, call the clinic (demo number 555-0100); in an emergency "
     "call your local emergency number."
 )
-ALDRETE_FULL = {"activity": 2, "respiration": 2, "circulation": 2, "consciousness": 2, "oxygenation": 2}
-PADSS_FULL = {"vital-signs": 2, "ambulation": 2, "nausea-vomiting": 2, "pain": 2, "bleeding": 2}
-CADSS = ("i1", "i2", "i6", "i7", "i15", "i22")
 
 
-@contextmanager
-def _clock(at: datetime) -> Iterator[None]:
-    """Write as if it were ``at`` (synthetic history only)."""
-    with mock.patch("django.utils.timezone.now", return_value=at):
-        yield
-
-
-@dataclass
-class Nurse:
-    """Charts one session, each entry recorded a minute after it was observed."""
-
-    session: InfusionSession
-    nurse: Any
-    prescriber: Any
-    drug: Drug
-
-    def _at(self, when: datetime) -> Any:
-        return _clock(when + timedelta(minutes=1))
-
-    def prechecks(self, at: datetime, *, pain: int, mood: int, weight: Decimal) -> None:
-        patient = self.session.patient
-        with self._at(at):
-            actions.record_precheck(
-                self.session,
-                self.nurse,
-                client_key=uuid.uuid4(),
-                observed_at=at,
-                values={
-                    "identity_confirmed": True,
-                    "last_clear_liquids_at": at - timedelta(hours=3),
-                    "last_food_at": at - timedelta(hours=11),
-                    "last_food_fatty": False,
-                    "escort_name": patient.emergency_contact_name,
-                    "escort_phone": patient.emergency_contact_phone,
-                    "no_driving_acknowledged": True,
-                    "weight_kg": weight,
-                    "pain_nrs": pain,
-                    "mood_0_10": mood,
-                    "no_new_medications": True,
-                    "new_medications": "",
-                },
-            )
-
-    def vitals(self, at: datetime, sbp: int, dbp: int, hr: int, spo2: int = 98, rr: int = 14) -> Any:
-        with self._at(at):
-            return actions.record_vitals(
-                self.session,
-                self.nurse,
-                client_key=uuid.uuid4(),
-                observed_at=at,
-                values={
-                    "systolic_mmhg": sbp,
-                    "diastolic_mmhg": dbp,
-                    "heart_rate_bpm": hr,
-                    "spo2_percent": spo2,
-                    "resp_rate_per_min": rr,
-                },
-            ).entry
-
-    def event(self, at: datetime, kind: str, rate_ml: Decimal | None = None, note: str = "") -> None:
-        with self._at(at):
-            actions.record_event(
-                self.session,
-                self.nurse,
-                client_key=uuid.uuid4(),
-                observed_at=at,
-                kind=kind,
-                rate_ml_per_h=rate_ml,
-                drug=self.drug if kind in ("start", "rate-change", "resume", "bolus") else None,
-                note=note,
-            )
-
-    def score(self, at: datetime, instrument: str, answers: dict[str, int]) -> None:
-        with self._at(at):
-            actions.record_score(
-                self.session,
-                self.nurse,
-                client_key=uuid.uuid4(),
-                observed_at=at,
-                instrument_id=instrument,
-                answers=answers,
-            )
-
-    def sedation_dissociation(self, at: datetime, moaa: int = 5, cadss: int = 0) -> None:
-        self.score(at, "moaa-s", {"responsiveness": moaa})
-        self.score(at, "cadss-6", {i: (cadss if n < 2 else 0) for n, i in enumerate(CADSS)})
-
-    def discharge_scores(self, at: datetime, padss: dict[str, int] | None = None) -> None:
-        self.score(at, "aldrete-modified", ALDRETE_FULL)
-        self.score(at, "padss", padss or PADSS_FULL)
-
-    def discharge(self, at: datetime) -> None:
-        patient = self.session.patient
-        with self._at(at):
-            actions.record_discharge(
-                self.session,
-                self.nurse,
-                client_key=uuid.uuid4(),
-                observed_at=at,
-                destination="home",
-                escort_present=True,
-                escort_name=patient.emergency_contact_name,
-                instructions=INSTRUCTIONS,
-                instructions_given=True,
-            )
-
-    def acknowledge_open(self, at: datetime, action_taken: str) -> None:
-        from ketapath.infusions.flowsheet import session_alerts
-
-        with self._at(at):
-            for alert in session_alerts(self.session):
-                if alert.is_open:
-                    actions.acknowledge(self.session, alert, self.nurse, action_taken)
-
-    def sign(self, at: datetime, cosign_at: datetime | None) -> None:
-        with self._at(at):
-            actions.sign_session(self.session, self.nurse)
-        if cosign_at is not None:
-            with self._at(cosign_at):
-                actions.cosign_session(self.session, self.prescriber)
-
-
-def _drug(on: date) -> Drug:
+def drug(on: date) -> Drug:
+    """The demo bag used on ``on`` (its lot named after the day)."""
     return Drug(BAG, Decimal("1"), "base", f"DEMO-{on:%y%m%d}", on + timedelta(days=90))
 
 
+def chart_for(session: InfusionSession, users: dict[str, Any], on: date) -> Chart:
+    return Chart(session, users["nurse"], users["prescriber"], drug(on), instructions=INSTRUCTIONS)
+
+
 def _open(planned: Any, nurse: Any, at: datetime) -> InfusionSession:
-    with _clock(at):
-        # The reason is kept only when the clock falls on another day than planned (past midnight).
-        return actions.open_session(planned, nurse, reason="Synthetic demo session charted across midnight")
-
-
-def _local(day: date, hour: int, minute: int = 0) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time(hour, minute)))
+    # The reason is kept only when the clock falls on another day than planned (past midnight).
+    return opened_session(planned, nurse, at=at, reason="Synthetic demo session charted across midnight")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -202,10 +80,9 @@ def _local(day: date, hour: int, minute: int = 0) -> datetime:
 def _chart_past(planned: Any, index: int, users: dict[str, Any]) -> None:
     """One whole 4-hour Schwartzman session, signed and co-signed, with its story."""
     day = planned.planned_on
-    nurse, prescriber = users["nurse"], users["prescriber"]
-    begin = _local(day, 8, 30)
-    session = _open(planned, nurse, begin)
-    chart = Nurse(session, nurse, prescriber, _drug(day))
+    begin = local(day, 8, 30)
+    session = _open(planned, users["nurse"], begin)
+    chart = chart_for(session, users, day)
     weight = session.patient.weight_kg or Decimal(70)
     chart.prechecks(begin, pain=max(3, 7 - index // 2), mood=min(7, 4 + index // 2), weight=weight)
     chart.vitals(begin + timedelta(minutes=5), 124 + index % 3, 78, 72)
@@ -246,65 +123,52 @@ def _chart_past(planned: Any, index: int, users: dict[str, Any]) -> None:
     chart.sign(stop + timedelta(minutes=70), stop + timedelta(hours=3))
 
 
-def _nausea(chart: Nurse, at: datetime, day: date) -> None:
-    with chart._at(at + timedelta(minutes=3)):
-        actions.record_side_effect(
-            chart.session,
-            chart.nurse,
-            client_key=uuid.uuid4(),
-            observed_at=at,
-            effect="nausea-vomiting",
-            severity="moderate",
-            actions=["medication"],
-            action_note="Antiemetic given; sips of water.",
-            medication=Medication(
-                "Ondansetron (synthetic demo entry)",
-                Decimal(4),
-                "mg",
-                "IV",
-                at + timedelta(minutes=2),
-                "DEMO-OND-7",
-                day + timedelta(days=300),
-            ),
-        )
+def _nausea(chart: Chart, at: datetime, day: date) -> None:
+    first = chart.side_effect(
+        at,
+        "nausea-vomiting",
+        "moderate",
+        ["medication"],
+        recorded_at=at + timedelta(minutes=4),
+        note="Antiemetic given; sips of water.",
+        medication=Medication(
+            "Ondansetron (synthetic demo entry)",
+            Decimal(4),
+            "mg",
+            "IV",
+            at + timedelta(minutes=2),
+            "DEMO-OND-7",
+            day + timedelta(days=300),
+        ),
+    )
     # The outcome, recorded later as a correction of the entry (the first stays).
-    from ketapath.infusions.models import SideEffectEntry
-
-    first = SideEffectEntry.objects.filter(session=chart.session).order_by("-id").first()
-    assert first is not None
-    with chart._at(at + timedelta(minutes=25)):
-        actions.record_side_effect(
-            chart.session,
-            chart.nurse,
-            client_key=uuid.uuid4(),
-            observed_at=at,
-            effect="nausea-vomiting",
-            severity="moderate",
-            actions=["medication"],
-            action_note=first.action_note,
-            outcome="resolved",
-            outcome_at=at + timedelta(minutes=20),
-            supersedes=first,
-            reason="Outcome recorded",
-        )
+    chart.side_effect(
+        at,
+        "nausea-vomiting",
+        "moderate",
+        ["medication"],
+        recorded_at=at + timedelta(minutes=26),
+        note=first.action_note,
+        outcome="resolved",
+        outcome_at=at + timedelta(minutes=20),
+        supersedes=first,
+        reason="Outcome recorded",
+    )
 
 
-def _dissociation_pause(chart: Nurse, at: datetime) -> None:
+def _dissociation_pause(chart: Chart, at: datetime) -> None:
     chart.event(at - timedelta(minutes=5), "pause", note="Dissociation: paused, quiet room")
     chart.event(at + timedelta(minutes=5), "resume")
-    with chart._at(at + timedelta(minutes=6)):
-        actions.record_side_effect(
-            chart.session,
-            chart.nurse,
-            client_key=uuid.uuid4(),
-            observed_at=at - timedelta(minutes=6),
-            effect="dissociation",
-            severity="mild",
-            actions=["paused", "reassurance"],
-            action_note="Paused 10 min, lights dimmed, reassured.",
-            outcome="resolved",
-            outcome_at=at + timedelta(minutes=4),
-        )
+    chart.side_effect(
+        at - timedelta(minutes=6),
+        "dissociation",
+        "mild",
+        ["paused", "reassurance"],
+        recorded_at=at + timedelta(minutes=7),
+        note="Paused 10 min, lights dimmed, reassured.",
+        outcome="resolved",
+        outcome_at=at + timedelta(minutes=4),
+    )
 
 
 # ----------------------------------------------------------------------------------------------
@@ -312,7 +176,7 @@ def _dissociation_pause(chart: Nurse, at: datetime) -> None:
 # ----------------------------------------------------------------------------------------------
 
 TODAY = {
-    # mrn: (protocol id, status to reach, phase choices)
+    # mrn: (protocol id, status to reach)
     "DEMO-0008": ("singh-2016-trd", "pre-checks"),
     "DEMO-0009": ("tankha-2025-chronic-pain", "infusing"),
     "DEMO-0002": ("tankha-2025-chronic-pain", "observation"),
@@ -325,20 +189,10 @@ CONDITIONS = {
 }
 
 
-def _make_ready(patient: Patient, protocol_id: str, users: dict[str, Any]) -> bool:
+def _make_ready(patient: Patient, protocol_id: str, users: dict[str, Any], now: datetime) -> bool:
     """Signed consultation (through the consultation demo's own steps) and an approved plan with
     its first session today (through the plan actions)."""
-    from ketapath.clinical.dosing import DoseChoices
-    from ketapath.clinical.schedule import PhaseChoice
-    from ketapath.consultations.actions import Decision, save_evaluation
-    from ketapath.consultations.models import FinalDecision, Intake
-    from ketapath.consultations.proposal import build_proposal
-    from ketapath.demo import consultations as consult
-    from ketapath.demo.plans import PUMP, _write
-    from ketapath.plans.compute import PlanInputs
-    from ketapath.plans.models import TreatmentPlan
-
-    today = timezone.localdate()
+    today = timezone.localdate(now)
     if not Intake.objects.filter(patient=patient).exists():
         condition = CONDITIONS[protocol_id]
         depression = protocol_id == "singh-2016-trd"
@@ -355,36 +209,31 @@ def _make_ready(patient: Patient, protocol_id: str, users: dict[str, Any]) -> bo
             questionnaires=consult.NEGATIVE,
             consent=True,
         )
-        version = consult._consent_version(patient.clinic, users["prescriber"])
-        consult._run(scenario, patient, users, version, today)
+        version = consult.consent_version(patient.clinic, users["prescriber"], now=now)
+        consult.run_scenario(scenario, patient, users, version, now=now)
         # The demo prescriber signs what the engine proposes, and plans only when it allows a plan.
         patient.refresh_from_db()
         proposal = build_proposal(patient, today)
         if proposal.decision not in FinalDecision.plan_allowing():
             log.warning("demo: %s proposed %s, no plan", patient.mrn, proposal.decision)
             return False
-        save_evaluation(
+        signed_evaluation(
             patient,
             users["prescriber"],
-            Decision(final_decision=proposal.decision, assessment="No contraindication (synthetic note)."),
-            proposal_key=proposal.key,
-            sign=True,
-            today=today,
+            proposal.decision,
+            assessment="No contraindication (synthetic note).",
+            now=now,
         )
     if TreatmentPlan.objects.filter(patient=patient).exists():
         return False
     weight = Decimal(patient.weight_kg or 70)
     phases = (PhaseChoice(per_week=2, weeks=4),) if protocol_id == "singh-2016-trd" else ()
     inputs = PlanInputs(protocol_id, weight, today, today, DoseChoices(), phases, None, PUMP)
-    return (
-        _write(patient, users["prescriber"], users["nurse"], inputs, on=today, approve=True, schedule=True)
-        is not None
-    )
+    return write_plan(patient, users, inputs, now=now) is not None
 
 
 def _chart_today(planned: Any, target: str, users: dict[str, Any], now: datetime) -> None:
     """Chart today's session up to ``target``, ending a few minutes before now."""
-    nurse, prescriber = users["nurse"], users["prescriber"]
     duration = int(planned.duration_min or 40)
     # Minutes before now at which the session began, so that it is at ``target`` now.
     back = {
@@ -395,8 +244,8 @@ def _chart_today(planned: Any, target: str, users: dict[str, Any], now: datetime
         "discharged": duration + 150,
     }[target]
     begin = now - timedelta(minutes=back)
-    session = _open(planned, nurse, begin)
-    chart = Nurse(session, nurse, prescriber, _drug(begin.date()))
+    session = _open(planned, users["nurse"], begin)
+    chart = chart_for(session, users, timezone.localdate(begin))
     weight = session.patient.weight_kg or Decimal(70)
     chart.prechecks(begin, pain=5, mood=4, weight=weight)
     if target == "pre-checks":
@@ -427,13 +276,12 @@ def _chart_today(planned: Any, target: str, users: dict[str, Any], now: datetime
     chart.sign(stop + timedelta(minutes=70), None)
 
 
-def load_demo_infusions(clinic: Any, users: dict[str, Any]) -> int:
+def load_demo_infusions(clinic: Any, users: dict[str, Any], *, now: datetime | None = None) -> int:
     """Chart the demo sessions that have no flowsheet yet; return how many were charted."""
-    from ketapath.plans.models import PlannedSession, PlanStatus, SessionStatus
-
-    load_demo_clinic_settings(clinic, users["prescriber"])  # set already by load_demo
+    now = now or timezone.now()
+    load_demo_clinic_settings(clinic, users["prescriber"], now=now)  # set already by load_demo
     patients = {p.mrn: p for p in Patient.objects.filter(clinic=clinic).select_related("clinic", "user")}
-    today = timezone.localdate()
+    today = timezone.localdate(now)
     charted = 0
     scheduled = PlannedSession.objects.active().filter(
         status=SessionStatus.SCHEDULED, plan__status=PlanStatus.APPROVED, infusion__isnull=True
@@ -447,21 +295,20 @@ def load_demo_infusions(clinic: Any, users: dict[str, Any]) -> int:
                 charted += 1
             except ChartingRefused as exc:
                 log.warning("demo session %s of DEMO-0001 left: %s %s", planned.number, exc, exc.problems)
-    now = timezone.now()
     for mrn, (protocol_id, target) in TODAY.items():
         patient = patients.get(mrn)
         if patient is None:
             continue
-        _make_ready(patient, protocol_id, users)
-        planned = scheduled.filter(patient=patient, planned_on=today).first()
-        if planned is None:
+        _make_ready(patient, protocol_id, users, now)
+        todays = scheduled.filter(patient=patient, planned_on=today).first()
+        if todays is None:
             continue
         try:
-            _chart_today(planned, target, users, now)
+            _chart_today(todays, target, users, now)
             charted += 1
         except ChartingRefused as exc:
             log.warning("demo session of %s left: %s %s", mrn, exc, exc.problems)
     return charted
 
 
-__all__ = ["DEMO_CLINIC_CHOICES", "load_demo_infusions"]
+__all__ = ["DEMO_CLINIC_CHOICES", "INSTRUCTIONS", "chart_for", "drug", "load_demo_infusions"]

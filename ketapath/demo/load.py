@@ -7,19 +7,44 @@ reserved for fiction.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
-from decimal import Decimal
+from datetime import date, datetime, timedelta
+from functools import cache
+from typing import Any
 
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
 from ketapath.accounts.models import Clinic, PrescriberType, Role, User
+from ketapath.audit.history import note_change
+from ketapath.consultations.models import Consent, Evaluation, EvaluationStatus
+from ketapath.demo.builders import registered_patient
+from ketapath.demo.clinic_settings import load_demo_clinic_settings
+from ketapath.demo.consultations import load_demo_consultations
+from ketapath.demo.infusions import load_demo_infusions
+from ketapath.demo.outcomes import load_demo_outcome_history, load_demo_outcomes
+from ketapath.demo.plans import load_demo_plans
+from ketapath.demo.questionnaires import load_demo_questionnaires
+from ketapath.infusions.kinds import KINDS
+from ketapath.infusions.models import InfusionSession
+from ketapath.outcomes.models import FollowUp
 from ketapath.patients.models import PathwayStage as S
 from ketapath.patients.models import Patient
+from ketapath.plans.models import PlanStatus, TreatmentPlan
+from ketapath.portal.models import JournalEntry
+from ketapath.questionnaires.models import QuestionnaireResponse
 
 DEMO_PASSWORD = "ketapath-demo"  # noqa: S105 - documented demo password, demo clinic only
 CLINIC_SLUG = "demo"
+
+#: Told one line per step as the demo loads (``ketapath demo`` prints them; tests stay quiet).
+Progress = Callable[[str], None]
+
+
+def _silent(line: str) -> None:
+    """The default progress: nothing said."""
 
 
 @dataclass(frozen=True)
@@ -67,18 +92,82 @@ def demo_mrn(number: int) -> str:
     return f"DEMO-{number:04d}"
 
 
+@cache
+def _demo_password_hash() -> str:
+    """Every demo login has the same published password: hashed once, not once per login (the
+    hasher is slow on purpose)."""
+    return make_password(DEMO_PASSWORD)
+
+
 def _user(username: str, clinic: Clinic, role: str, **fields: str) -> User:
+    """The demo login ``username``, created with the documented demo password if missing."""
     user = User.objects.filter(username=username).first()
     if user is None:
-        user = User(username=username, clinic=clinic, role=role, **fields)
-        user.set_password(DEMO_PASSWORD)
+        user = User(username=username, clinic=clinic, role=role, password=_demo_password_hash(), **fields)
         user.save()
     return user
 
 
+def _person_fields(number: int, person: DemoPerson, today: date) -> dict[str, Any]:
+    return {
+        "mrn": demo_mrn(number),
+        "given_name": person.given,
+        "family_name": person.family,
+        "date_of_birth": person.born.isoformat(),
+        "sex": person.sex,
+        "weight_kg": person.weight_kg,
+        "height_cm": person.height_cm,
+        "measured_on": (today - timedelta(days=7 + number)).isoformat(),
+        "phone": f"555-01{number:02d}",
+        "email": f"{person.given.lower()}.{number:04d}@example.org",
+        "address": f"{number} Example Street, Demo Town",
+        "emergency_contact_name": f"Escort of {person.given} (synthetic)",
+        "emergency_contact_phone": f"555-01{50 + number:02d}",
+        "emergency_contact_relationship": "partner" if number % 2 else "friend",
+        "pathway_stage": person.stage,
+    }
+
+
+def _load_patients(clinic: Clinic, prescriber: User, now: datetime) -> int:
+    """Register the demo people not registered yet (through the registry form and action)."""
+    today = timezone.localdate(now)
+    known = set(Patient.objects.filter(clinic=clinic).values_list("mrn", flat=True))
+    created = 0
+    for number, person in enumerate(PEOPLE, start=1):
+        if demo_mrn(number) in known:
+            continue
+        registered_patient(clinic, prescriber, _person_fields(number, person, today), now=now)
+        created += 1
+    first = Patient.objects.get(clinic=clinic, mrn=demo_mrn(1))
+    if first.user_id is None:
+        # No action links a patient's own login yet (the portal invitation is a later step):
+        # linked here, with its history reason.
+        first.user = _user(
+            "patient.demo",
+            clinic,
+            Role.PATIENT,
+            first_name=first.given_name,
+            last_name=first.family_name,
+            email="patient.demo@example.org",
+        )
+        note_change(first, "Linked the patient's own login")
+        first.save(update_fields=["user", "updated_at"])
+    return created
+
+
+def _count_entries(clinic: Clinic) -> int:
+    """Flowsheet entries of every kind charted in the clinic."""
+    models = {kind.model for kind in KINDS.values()}
+    return sum(model.objects.filter(session__patient__clinic=clinic).count() for model in models)
+
+
 @transaction.atomic
-def load_demo() -> str:
-    """Create what is missing of the demo clinic; return a one-line summary."""
+def load_demo(progress: Progress = _silent, *, now: datetime | None = None) -> str:
+    """Create what is missing of the demo clinic; return a one-line summary.
+
+    ``progress`` is told one line per step, with its count, as the step ends. ``now``: the
+    demo's present (default: the current time); every record is written relative to it."""
+    now = now or timezone.now()
     clinic, _ = Clinic.objects.get_or_create(
         slug=CLINIC_SLUG,
         defaults={
@@ -100,72 +189,44 @@ def load_demo() -> str:
             email=f"{username}@example.org",
         )
     prescriber = User.objects.get(username="dr.demo")
-    from ketapath.demo.clinic_settings import load_demo_clinic_settings
-
+    nurse = User.objects.get(username="nurse.demo")
+    users = {"prescriber": prescriber, "nurse": nurse}
+    progress(f"Clinic and staff: {len(STAFF)} staff logins")
     # First: every safety setting (the demo clinic's own choices), before any plan is approved.
-    load_demo_clinic_settings(clinic, prescriber)
-    created = 0
-    today = timezone.localdate()
-    for number, person in enumerate(PEOPLE, start=1):
-        mrn = demo_mrn(number)
-        if Patient.objects.filter(clinic=clinic, mrn=mrn).exists():
-            continue
-        patient = Patient(
-            clinic=clinic,
-            mrn=mrn,
-            given_name=person.given,
-            family_name=person.family,
-            date_of_birth=person.born,
-            sex=person.sex,
-            weight_kg=Decimal(person.weight_kg),
-            height_cm=Decimal(person.height_cm),
-            measured_on=today - timedelta(days=7 + number),
-            phone=f"555-01{number:02d}",
-            email=f"{person.given.lower()}.{number:04d}@example.org",
-            address=f"{number} Example Street, Demo Town",
-            emergency_contact_name=f"Escort of {person.given} (synthetic)",
-            emergency_contact_phone=f"555-01{50 + number:02d}",
-            emergency_contact_relationship="partner" if number % 2 else "friend",
-            pathway_stage=person.stage,
-            created_by=prescriber,
-        )
-        patient._change_reason = "Demo data loaded"  # type: ignore[attr-defined]
-        patient.save()
-        created += 1
-    first = Patient.objects.get(clinic=clinic, mrn=demo_mrn(1))
-    if first.user_id is None:
-        account = _user(
-            "patient.demo",
-            clinic,
-            Role.PATIENT,
-            first_name=first.given_name,
-            last_name=first.family_name,
-            email="patient.demo@example.org",
-        )
-        first.user = account
-        first._change_reason = "Linked the patient's own login"  # type: ignore[attr-defined]
-        first.save(update_fields=["user", "updated_at"])
-    from ketapath.demo.questionnaires import load_demo_questionnaires
-
-    load_demo_questionnaires(clinic, User.objects.get(username="nurse.demo"))
-    from ketapath.demo.outcomes import load_demo_outcome_history
-
-    load_demo_outcome_history(
-        clinic, {"prescriber": prescriber, "nurse": User.objects.get(username="nurse.demo")}
-    )
-    from ketapath.demo.consultations import load_demo_consultations
-
-    load_demo_consultations(
-        clinic, {"prescriber": prescriber, "nurse": User.objects.get(username="nurse.demo")}
-    )
-    from ketapath.demo.plans import load_demo_plans
-
-    load_demo_plans(clinic, {"prescriber": prescriber, "nurse": User.objects.get(username="nurse.demo")})
-    from ketapath.demo.infusions import load_demo_infusions
-
-    load_demo_infusions(clinic, {"prescriber": prescriber, "nurse": User.objects.get(username="nurse.demo")})
-    from ketapath.demo.outcomes import load_demo_outcomes
-
-    load_demo_outcomes(clinic, {"prescriber": prescriber, "nurse": User.objects.get(username="nurse.demo")})
+    progress(f"Clinic settings: {load_demo_clinic_settings(clinic, prescriber, now=now)} set")
+    created = _load_patients(clinic, prescriber, now)
     total = Patient.objects.filter(clinic=clinic).count()
+    progress(f"Patients: {total} ({created} added now)")
+    load_demo_questionnaires(clinic, nurse, now=now)
+    responses = QuestionnaireResponse.objects.filter(patient__clinic=clinic)
+    progress(f"Questionnaire history: {responses.count()} responses")
+    courses = load_demo_outcome_history(clinic, users, now=now)
+    progress(f"Completed courses: {courses} added, {_sessions(clinic)} sessions charted")
+    load_demo_consultations(clinic, users, now=now)
+    progress(f"Evaluations: {_signed_evaluations(clinic)} signed, {_consents(clinic)} consents")
+    load_demo_plans(clinic, users, now=now)
+    progress(f"Plans: {_approved_plans(clinic)} approved")
+    load_demo_infusions(clinic, users, now=now)
+    progress(f"Sessions: {_sessions(clinic)} charted ({_count_entries(clinic)} entries)")
+    load_demo_outcomes(clinic, users, now=now)
+    follow_ups = FollowUp.objects.filter(patient__clinic=clinic).count()
+    journal = JournalEntry.objects.filter(patient__clinic=clinic).count()
+    progress(f"Follow-up: {follow_ups} follow-ups, {responses.count()} questionnaire responses in all")
+    progress(f"Journal: {journal} entries")
     return f"{clinic.name}: {total} patients ({created} added now)"
+
+
+def _sessions(clinic: Clinic) -> int:
+    return InfusionSession.objects.filter(patient__clinic=clinic).count()
+
+
+def _signed_evaluations(clinic: Clinic) -> int:
+    return Evaluation.objects.filter(patient__clinic=clinic, status=EvaluationStatus.SIGNED).count()
+
+
+def _consents(clinic: Clinic) -> int:
+    return Consent.objects.filter(patient__clinic=clinic).count()
+
+
+def _approved_plans(clinic: Clinic) -> int:
+    return TreatmentPlan.objects.filter(patient__clinic=clinic, status=PlanStatus.APPROVED).count()

@@ -1,8 +1,8 @@
 """Demo follow-up and outcomes: responders and non-responders, a journal, reviews. Synthetic only.
 
 Everything is written through the owning apps' actions (consultation, plan, infusion flowsheet,
-questionnaires, follow-up scheduler, journal, symptom reports, review note) on a clock set to when
-it would have happened, so dates read like a real quarter. Loaded once per patient: a patient who
+questionnaires, follow-up scheduler, journal, symptom reports, review note), each given the time
+it would have happened as ``now``, so dates read like a real quarter. Loaded once per patient: a patient who
 already has a plan, a journal or a review is left as it is.
 
 - The demo clinic's follow-up choices (its own, made up for the demo, not guidance): post-session
@@ -22,20 +22,26 @@ already has a plan, a journal or a review is left as it is.
 from __future__ import annotations
 
 import logging
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from itertools import pairwise
 from typing import Any
-from unittest import mock
 
 from django.utils import timezone
 
 from ketapath.clinic_settings.values import set_values, values_for
+from ketapath.clinical.dosing import DoseChoices
 from ketapath.clinical.instruments import get_instrument
+from ketapath.clinical.schedule import PhaseChoice
+from ketapath.consultations.models import Intake
+from ketapath.demo import consultations as consult
+from ketapath.demo.builders import local, opened_session
+from ketapath.demo.infusions import DEMO_CLINIC_CHOICES, chart_for
+from ketapath.demo.plans import EQUIPMENT, PUMP, write_plan
+from ketapath.infusions.actions import ChartingRefused
+from ketapath.outcomes.actions import save_review
+from ketapath.outcomes.assessment import gather, snapshot, snapshot_key
 from ketapath.outcomes.clinic_choices import (
     BLADDER_WEEKS,
     COURSE_WEEKS,
@@ -46,7 +52,17 @@ from ketapath.outcomes.clinic_choices import (
     URINARY_RISE_POINTS,
     lab_upper_key,
 )
+from ketapath.outcomes.events import held_sessions
+from ketapath.outcomes.followups import sync_follow_ups
+from ketapath.outcomes.models import FollowUp
+from ketapath.outcomes.schedule import ScheduleSettings, SessionEvent, follow_up_schedule
 from ketapath.patients.models import Patient
+from ketapath.plans.compute import PlanInputs
+from ketapath.plans.models import PlannedSession, TreatmentPlan
+from ketapath.portal.actions import JournalInput, SymptomInput, report_symptoms, save_journal_entry
+from ketapath.portal.models import JournalEntry
+from ketapath.questionnaires.actions import assign, assign_scheduled, save_answers
+from ketapath.questionnaires.models import AssignmentStatus, QuestionnaireAssignment
 
 log = logging.getLogger(__name__)
 
@@ -69,15 +85,7 @@ DEMO_FOLLOW_UP_CHOICES = {
 }
 
 
-@contextmanager
-def _clock(at: datetime) -> Iterator[None]:
-    """Write as if it were ``at`` (synthetic history only)."""
-    with mock.patch("django.utils.timezone.now", return_value=at):
-        yield
-
-
-def _at(day: date, hour: int, minute: int = 0) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time(hour, minute)))
+_at = local  # a day at an hour, in the clinic's time zone
 
 
 # ----------------------------------------------------------------------------------------------
@@ -85,8 +93,8 @@ def _at(day: date, hour: int, minute: int = 0) -> datetime:
 # ----------------------------------------------------------------------------------------------
 
 
-def _spread(total: int, items: list[str], top: int) -> dict[str, int]:
-    answers = {}
+def _spread(total: int, items: list[str], top: int) -> dict[str, int | None]:
+    answers: dict[str, int | None] = {}
     for n, item in enumerate(items):
         left = len(items) - n
         value = min(top, max(0, round(total / left)))
@@ -226,9 +234,6 @@ STORIES = [
 
 def _ready(story: Story, patient: Patient, users: dict[str, Any], prep: date) -> bool:
     """Consultation through the consultation demo's own steps, dated ``prep``."""
-    from ketapath.consultations.models import Intake
-    from ketapath.demo import consultations as consult
-
     if Intake.objects.filter(patient=patient).exists():
         return False
     depression = story.protocol_id == "singh-2016-trd"
@@ -247,53 +252,26 @@ def _ready(story: Story, patient: Patient, users: dict[str, Any], prep: date) ->
         assessment="No contraindication found (synthetic note).",
         consent=True,
     )
-    with _clock(_at(prep, 10)):
-        version = consult._consent_version(patient.clinic, users["prescriber"])
-        consult._run(scenario, patient, users, version, prep)
+    now = _at(prep, 10)
+    version = consult.consent_version(patient.clinic, users["prescriber"], now=now)
+    consult.run_scenario(scenario, patient, users, version, now=now)
     return True
 
 
 def _plan(story: Story, patient: Patient, users: dict[str, Any], prep: date, start: date) -> Any:
-    from ketapath.clinical.dosing import DoseChoices
-    from ketapath.clinical.schedule import PhaseChoice
-    from ketapath.demo.plans import PUMP, _write
-    from ketapath.plans.compute import PlanInputs
-
     phases = (PhaseChoice(per_week=2, weeks=2),) if story.protocol_id == "singh-2016-trd" else ()
     weight = Decimal(patient.weight_kg or 70)
     inputs = PlanInputs(story.protocol_id, weight, prep, start, DoseChoices(), phases, None, PUMP)
-    with _clock(_at(prep + timedelta(days=1), 12)):
-        return _write(
-            patient,
-            users["prescriber"],
-            users["nurse"],
-            inputs,
-            on=prep + timedelta(days=1),
-            approve=True,
-            schedule=True,
-        )
+    return write_plan(patient, users, inputs, now=_at(prep + timedelta(days=1), 12))
 
 
 def _chart(planned: Any, users: dict[str, Any], *, bp_spike: bool, nausea: bool) -> None:
     """One whole session on its planned day, signed: pre-checks, pump, vitals and scores,
     observation, discharge (the infusion demo's own charting steps)."""
-    from ketapath.demo.infusions import Nurse
-    from ketapath.infusions import actions
-    from ketapath.infusions.actions import Drug
-
-    nurse, prescriber = users["nurse"], users["prescriber"]
     day = planned.planned_on
     begin = _at(day, 9)
-    with _clock(begin):
-        session = actions.open_session(planned, nurse)
-    drug = Drug(
-        "Ketamine 1 mg/mL in sodium chloride 0.9 % (synthetic demo bag)",
-        Decimal("1"),
-        "base",
-        f"DEMO-{day:%y%m%d}",
-        day + timedelta(days=90),
-    )
-    chart = Nurse(session, nurse, prescriber, drug)
+    session = opened_session(planned, users["nurse"], at=begin)
+    chart = chart_for(session, users, day)
     chart.prechecks(begin, pain=6, mood=4, weight=Decimal(session.patient.weight_kg or 70))
     chart.vitals(begin + timedelta(minutes=5), 124, 78, 72)
     start = begin + timedelta(minutes=15)
@@ -310,19 +288,16 @@ def _chart(planned: Any, users: dict[str, Any], *, bp_spike: bool, nausea: bool)
         chart.vitals(at, 130, 82, 76)
         chart.sedation_dissociation(at + timedelta(minutes=1), moaa=5, cadss=1)
     if nausea:
-        with mock.patch("django.utils.timezone.now", return_value=start + timedelta(minutes=21)):
-            actions.record_side_effect(
-                session,
-                nurse,
-                client_key=uuid.uuid4(),
-                observed_at=start + timedelta(minutes=20),
-                effect="nausea-vomiting",
-                severity="mild",
-                actions=["reassurance"],
-                action_note="Sips of water, settled (synthetic).",
-                outcome="resolved",
-                outcome_at=start + timedelta(minutes=20),
-            )
+        chart.side_effect(
+            start + timedelta(minutes=20),
+            "nausea-vomiting",
+            "mild",
+            ["reassurance"],
+            recorded_at=start + timedelta(minutes=21),
+            note="Sips of water, settled (synthetic).",
+            outcome="resolved",
+            outcome_at=start + timedelta(minutes=20),
+        )
     stop = start + timedelta(minutes=duration)
     chart.event(stop, "stop")
     chart.vitals(stop + timedelta(minutes=30), 126, 80, 72)
@@ -333,24 +308,20 @@ def _chart(planned: Any, users: dict[str, Any], *, bp_spike: bool, nausea: bool)
 
 
 def _answer(patient: Patient, assignment: Any, score: int, users: dict[str, Any], at: datetime) -> None:
-    from ketapath.questionnaires.actions import save_answers
-
     by_patient = patient.user is not None
-    with _clock(at):
-        save_answers(
-            patient=patient,
-            definition=get_instrument(assignment.instrument_id),
-            answers=answers_for(assignment.instrument_id, score),
-            user=patient.user if by_patient else users["nurse"],
-            respondent="patient" if by_patient else "staff",
-            complete=True,
-            assignment=assignment,
-        )
+    save_answers(
+        patient=patient,
+        definition=get_instrument(assignment.instrument_id),
+        answers=answers_for(assignment.instrument_id, score),
+        user=patient.user if by_patient else users["nurse"],
+        respondent="patient" if by_patient else "staff",
+        complete=True,
+        assignment=assignment,
+        now=at,
+    )
 
 
 def _baseline(patient: Patient, story: Story, users: dict[str, Any], prep: date) -> None:
-    from ketapath.questionnaires.actions import save_answers
-
     curves = dict(story.curves)
     for derived, source in CURVE_OF.items():
         if source in curves:
@@ -358,28 +329,24 @@ def _baseline(patient: Patient, story: Story, users: dict[str, Any], prep: date)
     for instrument_id, curve in curves.items():
         if instrument_id == "pgic":
             continue
-        with _clock(_at(prep, 11)):
-            save_answers(
-                patient=patient,
-                definition=get_instrument(instrument_id),
-                answers=answers_for(instrument_id, _curve(curve, -5)),
-                user=users["nurse"],
-                respondent="staff",
-                complete=True,
-            )
+        save_answers(
+            patient=patient,
+            definition=get_instrument(instrument_id),
+            answers=answers_for(instrument_id, _curve(curve, -5)),
+            user=users["nurse"],
+            respondent="staff",
+            complete=True,
+            now=_at(prep, 11),
+        )
 
 
 def _follow(
     patient: Patient, story: Story, users: dict[str, Any], days: list[date], start: date, today: date
 ) -> None:
     """Run the scheduler on each day something may fall due; answer what it made that evening."""
-    from ketapath.outcomes.followups import sync_follow_ups
-    from ketapath.outcomes.models import FollowUp
-
     one = Patient.objects.filter(pk=patient.pk)
     for day in days:
-        with _clock(_at(day, 6)):
-            sync_follow_ups(day, patients=one)
+        sync_follow_ups(day, patients=one, now=_at(day, 6))
         if day == today:
             continue  # what falls due today waits for the patient
         items = FollowUp.objects.filter(
@@ -400,18 +367,14 @@ def _follow(
 def _due_days(sessions: list[Any], today: date) -> list[date]:
     """Every day the schedule may make something due: the day after each session, and the
     course and bladder time points from the last one (the pure schedule, all settings set)."""
-    from ketapath.outcomes.schedule import ScheduleSettings, SessionEvent, follow_up_schedule
-
     held = [SessionEvent(str(s.pk), s.planned_on, s.number) for s in sessions]
     plan = follow_up_schedule(held, ScheduleSettings(1, (1, 4, 12), 8), frozenset({"pain", "mood"}))
     days = {s.planned_on + timedelta(days=1) for s in sessions} | {p.due_on for p in plan.points}
     return sorted(d for d in days if d <= today)
 
 
-def _review(patient: Patient, story: Story, users: dict[str, Any], today: date) -> None:
-    from ketapath.outcomes.actions import save_review
-    from ketapath.outcomes.assessment import gather, snapshot, snapshot_key
-
+def _review(patient: Patient, story: Story, users: dict[str, Any], now: datetime) -> None:
+    today = timezone.localdate(now)
     data = snapshot(gather(patient, today))
     key = snapshot_key(data)
     save_review(
@@ -425,13 +388,13 @@ def _review(patient: Patient, story: Story, users: dict[str, Any], today: date) 
         current_key=key,
         sign=True,
         today=today,
+        now=now,
         safety_seen=True,  # the demo prescriber read the worsening scores and alerts listed
     )
 
 
-def _story(story: Story, patient: Patient, users: dict[str, Any], today: date) -> None:
-    from ketapath.plans.models import PlannedSession
-
+def _story(story: Story, patient: Patient, users: dict[str, Any], now: datetime) -> None:
+    today = timezone.localdate(now)
     start = today - timedelta(days=story.start_days_ago)
     prep = start - timedelta(days=5)
     if not _ready(story, patient, users, prep):
@@ -460,22 +423,20 @@ def _story(story: Story, patient: Patient, users: dict[str, Any], today: date) -
         else:
             _follow(patient, story, users, [day], start, today)
     if story.symptom_report:
-        from ketapath.portal.actions import SymptomInput, report_symptoms
-
-        with _clock(_at(today - timedelta(days=3), 20)):
-            report_symptoms(
-                patient,
-                patient.user or users["nurse"],
-                SymptomInput(
-                    story.symptom_report,
-                    started_on=today - timedelta(days=6),
-                    ongoing=True,
-                    details="Burning when passing urine and going much more often "
-                    "(reported by phone, synthetic).",
-                ),
-            )
+        report_symptoms(
+            patient,
+            patient.user or users["nurse"],
+            SymptomInput(
+                story.symptom_report,
+                started_on=today - timedelta(days=6),
+                ongoing=True,
+                details="Burning when passing urine and going much more often "
+                "(reported by phone, synthetic).",
+            ),
+            now=_at(today - timedelta(days=3), 20),
+        )
     if story.review:
-        _review(patient, story, users, today)
+        _review(patient, story, users, now)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -492,15 +453,6 @@ JOURNAL_NOTES = {
 
 
 def _alex(patient: Patient, users: dict[str, Any], today: date) -> None:
-    from ketapath.outcomes.events import held_sessions
-    from ketapath.outcomes.followups import sync_follow_ups
-    from ketapath.outcomes.models import FollowUp
-    from ketapath.plans.models import PlannedSession
-    from ketapath.portal.actions import JournalInput, save_journal_entry
-    from ketapath.portal.models import JournalEntry
-    from ketapath.questionnaires.actions import assign, assign_scheduled
-    from ketapath.questionnaires.models import AssignmentStatus, QuestionnaireAssignment
-
     if JournalEntry.objects.filter(patient=patient).exists():
         return
     sessions = list(
@@ -517,20 +469,19 @@ def _alex(patient: Patient, users: dict[str, Any], today: date) -> None:
         return max(pain_now, pain_before - done // 2)
 
     # Weekly Pain NRS check-ins the clinic set up while the patient waited for treatment.
-    with _clock(_at(begin, 9)):
-        assign(
-            patient=patient,
-            instrument_id="nrs-pain",
-            due_on=begin,
-            respondent="patient",
-            user=users["nurse"],
-            repeat_every_days=7,
-            repeat_until=first - timedelta(days=1),
-        )
+    assign(
+        patient=patient,
+        instrument_id="nrs-pain",
+        due_on=begin,
+        respondent="patient",
+        user=users["nurse"],
+        repeat_every_days=7,
+        repeat_until=first - timedelta(days=1),
+        now=_at(begin, 9),
+    )
     day = begin
     while day < first:
-        with _clock(_at(day, 7)):
-            assign_scheduled(day)
+        assign_scheduled(day, now=_at(day, 7))
         for assignment in QuestionnaireAssignment.objects.filter(
             patient=patient, instrument_id="nrs-pain", status=AssignmentStatus.ASSIGNED, due_on__lte=day
         ):
@@ -542,9 +493,8 @@ def _alex(patient: Patient, users: dict[str, Any], today: date) -> None:
     one = Patient.objects.filter(pk=patient.pk)
     for session in held:
         day = session.on + timedelta(days=1)
-        with _clock(_at(day, 6)):
-            # As of that morning: the session charted later that day did not count yet.
-            sync_follow_ups(day, patients=one, sessions_until=session.on)
+        # As of that morning: the session charted later that day did not count yet.
+        sync_follow_ups(day, patients=one, sessions_until=session.on, now=_at(day, 6))
         if day >= today:
             continue
         for item in FollowUp.objects.filter(patient=patient, assignment__status="assigned").select_related(
@@ -558,40 +508,34 @@ def _alex(patient: Patient, users: dict[str, Any], today: date) -> None:
             continue  # a few days skipped, as people do
         pain = pain_on(day)
         session_day = any(s.on == day for s in held)
-        with _clock(_at(day, 21)):
-            save_journal_entry(
-                patient,
-                JournalInput(
-                    entry_on=day,
-                    pain_nrs=pain,
-                    sleep_hours=Decimal("5.5") + Decimal(back % 4) / 2 + (Decimal(1) if day >= first else 0),
-                    mood=min(10, 10 - pain + (back % 3) - 1),
-                    activity=min(10, 9 - pain + (back % 2)),
-                    side_effects=("drowsiness",) if session_day else (),
-                    notes=JOURNAL_NOTES.get(back, ""),
-                ),
-            )
+        save_journal_entry(
+            patient,
+            JournalInput(
+                entry_on=day,
+                pain_nrs=pain,
+                sleep_hours=Decimal("5.5") + Decimal(back % 4) / 2 + (Decimal(1) if day >= first else 0),
+                mood=min(10, 10 - pain + (back % 3) - 1),
+                activity=min(10, 9 - pain + (back % 2)),
+                side_effects=("drowsiness",) if session_day else (),
+                notes=JOURNAL_NOTES.get(back, ""),
+            ),
+            now=_at(day, 21),
+        )
 
 
-def load_demo_outcome_history(clinic: Any, users: dict[str, Any]) -> int:
+def load_demo_outcome_history(clinic: Any, users: dict[str, Any], *, now: datetime | None = None) -> int:
     """The completed courses (runs before the consultation demo, so that the clinic's consent text
     is published early enough for these patients to have signed it before their course)."""
-    from ketapath.demo import consultations as consult
-    from ketapath.demo.infusions import DEMO_CLINIC_CHOICES
-    from ketapath.demo.plans import EQUIPMENT
-    from ketapath.infusions.actions import ChartingRefused
-    from ketapath.plans.models import TreatmentPlan
-
+    now = now or timezone.now()
     current = values_for(clinic.pk)
     # The follow-up choices are this demo's; the monitoring and equipment choices are the infusion
     # and plan demos' own (set here first only because these courses are charted before they run).
     wanted = {**DEMO_FOLLOW_UP_CHOICES, **DEMO_CLINIC_CHOICES, **EQUIPMENT}
     missing = {k: v for k, v in wanted.items() if k not in current}
     if missing:
-        set_values(clinic, users["prescriber"], missing)
-    today = timezone.localdate()
-    with _clock(_at(today - timedelta(days=365), 9)):
-        consult._consent_version(clinic, users["prescriber"])
+        set_values(clinic, users["prescriber"], missing, now=now)
+    today = timezone.localdate(now)
+    consult.consent_version(clinic, users["prescriber"], now=_at(today - timedelta(days=365), 9))
     patients = {p.mrn: p for p in Patient.objects.filter(clinic=clinic).select_related("clinic", "user")}
     planned = set(TreatmentPlan.objects.filter(patient__clinic=clinic).values_list("patient__mrn", flat=True))
     added = 0
@@ -600,19 +544,19 @@ def load_demo_outcome_history(clinic: Any, users: dict[str, Any]) -> int:
         if patient is None or story.mrn in planned:
             continue
         try:
-            _story(story, patient, users, today)
+            _story(story, patient, users, now)
             added += 1
         except ChartingRefused as exc:
             log.warning("demo outcomes of %s left: %s %s", story.mrn, exc, getattr(exc, "problems", ""))
     return added
 
 
-def load_demo_outcomes(clinic: Any, users: dict[str, Any]) -> int:
+def load_demo_outcomes(clinic: Any, users: dict[str, Any], *, now: datetime | None = None) -> int:
     """DEMO-0001's check-ins, follow-ups and journal (after the infusion demo charted its week)."""
     alex = Patient.objects.filter(clinic=clinic, mrn="DEMO-0001").select_related("clinic", "user").first()
     if alex is None:
         return 0
-    _alex(alex, users, timezone.localdate())
+    _alex(alex, users, timezone.localdate(now))
     return 1
 
 

@@ -19,7 +19,7 @@ is, so running ``ketapath demo`` again keeps whatever was entered since.
 from __future__ import annotations
 
 import logging
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -28,18 +28,10 @@ from django.utils import timezone
 from ketapath.clinical.dosing import DoseChoices, PumpSetup, Rounding
 from ketapath.clinical.protocols import SaltBasis
 from ketapath.clinical.schedule import PhaseChoice
+from ketapath.demo.builders import approved_plan
 from ketapath.demo.clinic_settings import EQUIPMENT, load_demo_clinic_settings
-
-# EQUIPMENT stays importable from here for demo/outcomes.py.
-__all__ = ["EQUIPMENT", "PUMP", "load_demo_plans"]
 from ketapath.patients.models import Patient
-from ketapath.plans.actions import (
-    PlanError,
-    approve_plan,
-    create_local_protocol,
-    save_draft,
-    schedule_sessions,
-)
+from ketapath.plans.actions import PlanError, create_local_protocol
 from ketapath.plans.compute import PlanInputs
 from ketapath.plans.models import LocalProtocol, TreatmentPlan
 
@@ -69,35 +61,42 @@ def _weight(patient: Patient, today: date) -> tuple[Decimal, date]:
     return Decimal(patient.weight_kg or 70), patient.measured_on or today
 
 
-def _write(
+def write_plan(
     patient: Patient,
-    prescriber: Any,
-    nurse: Any,
+    users: dict[str, Any],
     inputs: PlanInputs,
     *,
-    on: date,
-    approve: bool,
-    schedule: bool,
+    approve: bool = True,
+    schedule: bool = True,
+    on: date | None = None,
+    now: datetime | None = None,
 ) -> TreatmentPlan | None:
+    """The demo plan of ``patient`` (calculated ``on`` a day, default ``now``'s), approved and
+    scheduled as asked; None, logged, when the plan actions refuse it."""
     try:
-        plan = save_draft(patient, prescriber, inputs, today=on)
-        if approve:
-            plan = approve_plan(plan, prescriber, result_key=plan.result_key, today=on)
-            if schedule:
-                schedule_sessions(plan, nurse, today=on)
+        return approved_plan(
+            patient,
+            users["prescriber"],
+            users["nurse"],
+            inputs,
+            approve=approve,
+            schedule=schedule,
+            today=on,
+            now=now,
+        )
     except PlanError as exc:  # e.g. the consultation demo did not make the patient ready
         log.warning("demo plan for %s left as it is: %s", patient.mrn, exc)
         return None
-    return plan
 
 
-def load_demo_plans(clinic: Any, users: dict[str, Any]) -> int:
+def load_demo_plans(clinic: Any, users: dict[str, Any], *, now: datetime | None = None) -> int:
     """Add the demo plans to patients that have none; return how many patients got one."""
-    prescriber, nurse = users["prescriber"], users["nurse"]
-    today = timezone.localdate()
-    load_demo_clinic_settings(clinic, prescriber)  # set already by load_demo; kept for direct calls
+    prescriber = users["prescriber"]
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    load_demo_clinic_settings(clinic, prescriber, now=now)  # set already by load_demo; for direct calls
     if not LocalProtocol.objects.filter(clinic=clinic, name=LOCAL_NAME).exists():
-        create_local_protocol(clinic, prescriber, LOCAL_PROTOCOL)
+        create_local_protocol(clinic, prescriber, LOCAL_PROTOCOL, now=now)
     patients = {p.mrn: p for p in Patient.objects.filter(clinic=clinic).select_related("clinic")}
     planned = set(TreatmentPlan.objects.filter(patient__clinic=clinic).values_list("patient__mrn", flat=True))
     added = 0
@@ -111,7 +110,7 @@ def load_demo_plans(clinic: Any, users: dict[str, Any]) -> int:
         # (the demo prescriber's, below the maximum; not a recommendation).
         rate = DoseChoices(rate_mg_per_kg_per_h=SCHWARTZMAN_RATE)
         inputs = PlanInputs("schwartzman-2009-crps", weight, weighed, start, rate, (), None, PUMP)
-        added += _write(alex, prescriber, nurse, inputs, on=weighed, approve=True, schedule=True) is not None
+        added += write_plan(alex, users, inputs, on=weighed, now=now) is not None
 
     morgan = patients.get("DEMO-0006")
     if morgan is not None and morgan.mrn not in planned:
@@ -126,7 +125,7 @@ def load_demo_plans(clinic: Any, users: dict[str, Any]) -> int:
             None,
             PUMP,
         )
-        added += _write(morgan, prescriber, nurse, inputs, on=today, approve=True, schedule=True) is not None
+        added += write_plan(morgan, users, inputs, now=now) is not None
 
     taylor = patients.get("DEMO-0007")
     if taylor is not None and taylor.mrn not in planned:
@@ -141,10 +140,9 @@ def load_demo_plans(clinic: Any, users: dict[str, Any]) -> int:
             None,
             PUMP,
         )
-        added += (
-            _write(taylor, prescriber, nurse, inputs, on=today, approve=False, schedule=False) is not None
-        )
+        added += write_plan(taylor, users, inputs, approve=False, now=now) is not None
     return added
 
 
-__all__ = ["load_demo_plans"]
+# EQUIPMENT stays importable from here for demo/outcomes.py.
+__all__ = ["EQUIPMENT", "PUMP", "load_demo_plans", "write_plan"]

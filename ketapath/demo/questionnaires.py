@@ -6,7 +6,7 @@ already has questionnaire records.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.utils import timezone
@@ -19,8 +19,12 @@ from ketapath.questionnaires.models import QuestionnaireAssignment, Questionnair
 # mrn -> instrument -> answers per week, oldest first (item values in item order)
 HISTORY: dict[str, dict[str, list[list[int]]]] = {
     "DEMO-0001": {
-        "phq-9": [[2, 2, 2, 2, 1, 2, 2, 1, 0], [2, 2, 1, 2, 1, 1, 1, 1, 0], [1, 1, 1, 1, 1, 1, 1, 0, 0],
-                  [1, 1, 0, 1, 0, 1, 0, 0, 0]],
+        "phq-9": [
+            [2, 2, 2, 2, 1, 2, 2, 1, 0],
+            [2, 2, 1, 2, 1, 1, 1, 1, 0],
+            [1, 1, 1, 1, 1, 1, 1, 0, 0],
+            [1, 1, 0, 1, 0, 1, 0, 0, 0],
+        ],
         "gad-7": [[2, 2, 2, 1, 1, 2, 1], [2, 1, 1, 1, 1, 1, 1], [1, 1, 1, 1, 0, 1, 0]],
     },
     "DEMO-0009": {"phq-9": [[3, 2, 2, 2, 2, 2, 1, 1, 0], [3, 3, 2, 2, 2, 2, 2, 1, 0]]},
@@ -36,10 +40,11 @@ def _answers(definition: Any, values: list[int]) -> dict[str, int | None]:
     return {item.id: value for item, value in zip(definition.items, values, strict=False)}
 
 
-def load_demo_questionnaires(clinic: Any, nurse: Any) -> int:
+def load_demo_questionnaires(clinic: Any, nurse: Any, *, now: datetime | None = None) -> int:
     """Add demo questionnaires to patients that have none; return how many records were added."""
+    now = now or timezone.now()
     added = 0
-    today = timezone.localdate()
+    today = timezone.localdate(now)
     patients = {p.mrn: p for p in Patient.objects.filter(clinic=clinic)}
     touched = set(
         QuestionnaireResponse.objects.filter(patient__clinic=clinic).values_list("patient__mrn", flat=True)
@@ -52,25 +57,40 @@ def load_demo_questionnaires(clinic: Any, nurse: Any) -> int:
         for instrument_id, weeks in by_instrument.items():
             definition = get_instrument(instrument_id)
             for n, values in enumerate(weeks):
-                saved = save_answers(
-                    patient=patients[mrn], definition=definition, answers=_answers(definition, values),
-                    user=nurse, respondent="staff", complete=True,
+                # Weekly, the last one a week ago: each answered at its own time.
+                save_answers(
+                    patient=patients[mrn],
+                    definition=definition,
+                    answers=_answers(definition, values),
+                    user=nurse,
+                    respondent="staff",
+                    complete=True,
+                    now=now - timedelta(days=7 * (len(weeks) - n)),
                 )
-                when = timezone.now() - timedelta(days=7 * (len(weeks) - n))
-                QuestionnaireResponse.objects.filter(pk=saved.response.pk).update(completed_at=when)
                 added += 1
     if ALERT_PATIENT not in touched:
         definition = get_instrument("phq-9")
         save_answers(
-            patient=patients[ALERT_PATIENT], definition=definition,
-            answers=_answers(definition, ALERT_ANSWERS), user=nurse, respondent="staff", complete=True,
+            patient=patients[ALERT_PATIENT],
+            definition=definition,
+            answers=_answers(definition, ALERT_ANSWERS),
+            user=nurse,
+            respondent="staff",
+            complete=True,
+            now=now,
         )
         added += 1
     for mrn, instruments in DUE_FOR_PATIENT.items():
         if QuestionnaireAssignment.objects.filter(patient=patients[mrn]).exists():
             continue
         for instrument_id in instruments:
-            assign(patient=patients[mrn], instrument_id=instrument_id, due_on=today,
-                   respondent="patient", user=nurse)
+            assign(
+                patient=patients[mrn],
+                instrument_id=instrument_id,
+                due_on=today,
+                respondent="patient",
+                user=nurse,
+                now=now,
+            )
             added += 1
     return added

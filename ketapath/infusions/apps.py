@@ -10,3 +10,8 @@ class InfusionsConfig(AppConfig):
         from ketapath.infusions import alert_links
 
         alert_links.register()
+        # The flowsheet's thresholds and monitoring choices, on the clinic settings page.
+        from ketapath.clinic_settings.registry import register_settings
+        from ketapath.infusions.settings_specs import setting_specs
+
+        register_settings(30, "Infusion sessions", setting_specs)

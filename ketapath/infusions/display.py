@@ -13,24 +13,23 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from ketapath.accounts.policy import allowed
-from ketapath.clinical.instruments import get_instrument
 from ketapath.clinical.interactions import check_interactions
+from ketapath.clinical.pharmacokinetics import PKInputError
 from ketapath.clinical.protocols import fmt
 from ketapath.consultations.medicines import current_medicines
-from ketapath.infusions.flowsheet import Flowsheet, latest, superseded_ids
-from ketapath.infusions.forms import (
-    AcknowledgeForm,
-    AddendumForm,
-    DecisionForm,
-    DischargeForm,
-    EventForm,
-    MedicationForm,
-    PreCheckForm,
-    ReasonForm,
-    ScoreForm,
-    SideEffectForm,
-    VitalsForm,
+from ketapath.infusions.flowsheet import (
+    Flowsheet,
+    current,
+    latest,
+    load,
+    minutes,
+    pk_patient,
+    pk_steps,
+    score_instruments,
+    superseded_ids,
 )
+from ketapath.infusions.forms import AcknowledgeForm, AddendumForm, PreCheckForm, ReasonForm
+from ketapath.infusions.kinds import KINDS
 from ketapath.infusions.models import (
     ADMINISTERING,
     DischargeEntry,
@@ -38,32 +37,26 @@ from ketapath.infusions.models import (
     InfusionEventEntry,
     InfusionSession,
     PreCheck,
+    SessionStatus,
 )
+from ketapath.pk.preview import pk_preview
 
-# The session's scales, in the order the page shows them.
-SCORE_INSTRUMENTS = ("moaa-s", "rass", "cadss-6", "aldrete-modified", "padss")
 
-FORM_TEMPLATES = {
-    "precheck": "infusions/forms/_precheck.html",
-    "vitals": "infusions/forms/_vitals.html",
-    "event": "infusions/forms/_event.html",
-    "side-effect": "infusions/forms/_side_effect.html",
-    "medication": "infusions/forms/_medication.html",
-    "decision": "infusions/forms/_decision.html",
-    "discharge": "infusions/forms/_discharge.html",
-    **{f"score-{i}": "infusions/forms/_score.html" for i in SCORE_INSTRUMENTS},
-}
+def form_name(kind: str, instrument_id: str = "") -> str:
+    """The key of an entry form on the page: the kind's name (a score's: ``score-<scale>``)."""
+    return f"{kind}-{instrument_id}" if instrument_id else kind
 
-ROW_TEMPLATES = {
-    "event": "infusions/rows/_event.html",
-    "vitals": "infusions/rows/_vitals.html",
-    "score": "infusions/rows/_score.html",
-    "side-effect": "infusions/rows/_side_effect.html",
-    "medication": "infusions/rows/_medication.html",
-    "precheck": "infusions/rows/_precheck.html",
-    "decision": "infusions/rows/_decision.html",
-    "discharge": "infusions/rows/_discharge.html",
-}
+
+def form_names() -> list[str]:
+    """Every entry form the page draws: one per kind, one per scale for the scores."""
+    names = []
+    for kind in KINDS.values():
+        if kind.scaled:
+            names += [form_name(kind.name, i.id) for i in score_instruments()]
+        else:
+            names.append(kind.name)
+    return names
+
 
 # How long an acknowledged alert keeps being re-sent to open pages (acknowledgements made on the
 # clinic's alert list are not ordered with the session's entries).
@@ -128,75 +121,30 @@ def fresh_forms(
     session: InfusionSession, *, only: str | None = None, sheet: Flowsheet | None = None
 ) -> dict[str, Any]:
     """Unbound forms with a new client key each, prefilled from what the session knows."""
-    from ketapath.infusions import flowsheet as fs
-
-    wanted = set(FORM_TEMPLATES) if only is None else {only}
+    wanted = set(form_names()) if only is None else {only}
     forms: dict[str, Any] = {}
-    if "precheck" in wanted:
-        previous = latest(fs.current(PreCheck.objects.filter(session=session)))
-        forms["precheck"] = PreCheckForm(initial=_precheck_initial(session, previous))
-    if "vitals" in wanted:
-        forms["vitals"] = VitalsForm()
-    if "event" in wanted:
-        events = fs.current(InfusionEventEntry.objects.filter(session=session))
-        forms["event"] = EventForm(initial=_event_initial(session, events))
-    if "side-effect" in wanted:
-        forms["side-effect"] = SideEffectForm()
-    if "medication" in wanted:
-        forms["medication"] = MedicationForm()
-    if "decision" in wanted:
-        forms["decision"] = DecisionForm()
-    if "discharge" in wanted:
-        sheet = sheet or fs.load(session)
-        pre = sheet.prechecks.precheck
-        forms["discharge"] = DischargeForm(
-            initial={
-                "escort_name": pre.escort_name if pre else "",
-                "instructions": default_instructions(sheet),
-            }
-        )
-    for instrument in SCORE_INSTRUMENTS:
-        if f"score-{instrument}" in wanted:
-            forms[f"score-{instrument}"] = ScoreForm(definition=get_instrument(instrument))
+    for kind in KINDS.values():
+        if kind.scaled:
+            for instrument in score_instruments():
+                if (name := form_name(kind.name, instrument.id)) in wanted:
+                    forms[name] = kind.make_form(instrument=instrument)
+        elif kind.name in wanted:
+            forms[kind.name] = kind.make_form(initial=_initial(kind.name, session, sheet))
     return forms
 
 
-def correction_form(kind: str, original: Any, data: Any) -> Any:
-    """The entry's form, prefilled with the original's values (a new client key)."""
-    names: dict[str, Any] = {}
-    local = timezone.localtime(original.observed_at).replace(second=0, microsecond=0)
+def _initial(kind: str, session: InfusionSession, sheet: Flowsheet | None) -> dict[str, Any]:
+    """What a new entry of ``kind`` starts from: the last checklist, the bag in use, the escort."""
     if kind == "precheck":
-        form_class: Any = PreCheckForm
-        names = {f: getattr(original, f) for f in PreCheckForm.base_fields if hasattr(original, f)}
-    elif kind == "vitals":
-        form_class = VitalsForm
-        names = {f: getattr(original, f) for f in VitalsForm.base_fields if hasattr(original, f)}
-    elif kind == "event":
-        form_class = EventForm
-        names = {f: getattr(original, f) for f in EventForm.base_fields if hasattr(original, f)}
-    elif kind == "score":
-        definition = get_instrument(original.instrument_id)
-        initial = {f"item_{k}": v for k, v in original.answers.items()}
-        initial["observed_at"] = local
-        return ScoreForm(data, definition=definition, initial=initial)
-    elif kind == "side-effect":
-        form_class = SideEffectForm
-        names = {f: getattr(original, f) for f in SideEffectForm.base_fields if hasattr(original, f)}
-    elif kind == "medication":
-        form_class = MedicationForm
-        names = {f: getattr(original, f) for f in MedicationForm.base_fields if hasattr(original, f)}
-    elif kind == "discharge":
-        form_class = DischargeForm
-        names = {f: getattr(original, f) for f in DischargeForm.base_fields if hasattr(original, f)}
-        names["escort_present"] = {True: "yes", False: "no"}.get(original.escort_present, "")
-    else:
-        raise ValueError(kind)
-    names.pop("client_key", None)
-    names["observed_at"] = local
-    for key, value in list(names.items()):
-        if isinstance(value, datetime) and key != "observed_at":
-            names[key] = timezone.localtime(value).replace(second=0, microsecond=0)
-    return form_class(data, initial=names)
+        previous = latest(current(PreCheck.objects.filter(session=session)))
+        return _precheck_initial(session, previous)
+    if kind == "event":
+        return _event_initial(session, current(InfusionEventEntry.objects.filter(session=session)))
+    if kind == "discharge":
+        sheet = sheet or load(session)
+        pre = sheet.prechecks.precheck
+        return {"escort_name": pre.escort_name if pre else "", "instructions": default_instructions(sheet)}
+    return {}
 
 
 # ----------------------------------------------------------------------------------------------
@@ -230,17 +178,13 @@ def tables(sheet: Flowsheet) -> dict[str, Table]:
     rows = sheet.rows
     effects = {e.pk: e for e in rows.side_effects}
     for med in rows.medications:
-        med.for_effect = effects.get(med.side_effect_id)  # type: ignore[attr-defined]
-    return {
-        "event": table("event", rows.events),
-        "vitals": table("vitals", rows.vitals),
-        "score": table("score", rows.scores),
-        "side-effect": table("side-effect", rows.side_effects),
-        "medication": table("medication", rows.medications),
-        "precheck": table("precheck", rows.prechecks),
-        "decision": table("decision", rows.decisions),
-        "discharge": table("discharge", rows.discharges),
-    }
+        med.for_effect = effects.get(med.side_effect_id) if med.side_effect_id else None  # type: ignore[attr-defined]
+    made = {kind.name: table(kind.name, kind.session_rows(sheet)) for kind in KINDS.values()}
+    for kind in KINDS.values():
+        if kind.cells is not None:
+            for row in made[kind.name].rows:
+                row.kind_name, row.cells = kind.name, kind.cells(row)
+    return made
 
 
 def row_context(sheet: Flowsheet, after: datetime | None) -> dict[str, Any]:
@@ -267,8 +211,8 @@ def row_context(sheet: Flowsheet, after: datetime | None) -> dict[str, Any]:
     ]
     cursor = sheet.cursor or after
     return {
-        "new_blocks": [(f"{k}-rows", ROW_TEMPLATES[k], rows) for k, rows in new.items() if rows],
-        "replaced_blocks": [(ROW_TEMPLATES[k], rows) for k, rows in replaced.items() if rows],
+        "new_blocks": [(f"{k}-rows", KINDS[k].row_template, rows) for k, rows in new.items() if rows],
+        "replaced_blocks": [(KINDS[k].row_template, rows) for k, rows in replaced.items() if rows],
         "tables": all_tables,
         "alerts_new": alerts_new,
         "alerts_changed": alerts_changed,
@@ -319,10 +263,6 @@ def plan_lines(sheet: Flowsheet) -> list[tuple[str, str]]:
 def pk_chart(sheet: Flowsheet) -> tuple[Any, str]:
     """The predicted plasma concentration from what has been given so far (typical patient with
     the model's band), to an hour past now or the stop."""
-    from ketapath.clinical.pharmacokinetics import PKInputError
-    from ketapath.infusions.flowsheet import minutes, pk_patient, pk_steps
-    from ketapath.pk.preview import pk_preview
-
     delivery = sheet.delivery
     model = sheet.settings.pk_model
     if delivery.summary is None or not model or not sheet.facts.is_infusion:
@@ -356,13 +296,13 @@ def page_context(
         and locked
         and not sheet.session.is_cosigned
         and sheet.session.nurse_signed_by_id != user.pk,
-        "status_label": dict(InfusionSession._meta.get_field("status").choices).get(
-            sheet.status, sheet.status
-        ),
+        "status_label": SessionStatus(sheet.status).label,
         "cursor": sheet.cursor.isoformat() if sheet.cursor else "",
         "tables": tables(sheet),
         "plan_lines": plan_lines(sheet),
-        "score_instruments": [get_instrument(i) for i in SCORE_INSTRUMENTS],
+        "score_instruments": list(score_instruments()),
+        # Kinds drawn by the generic templates, each in a card of its own.
+        "generic_kinds": [k for k in KINDS.values() if k.generic],
         "ack_form": AcknowledgeForm(),
         "due_list": [sheet.vitals_due, sheet.sedation_due, sheet.dissociation_due],
     }
@@ -371,7 +311,7 @@ def page_context(
             forms = fresh_forms(sheet.session, sheet=sheet)
             forms.update(bound)
             context["forms"] = forms
-            context["score_forms"] = [(get_instrument(i), forms[f"score-{i}"]) for i in SCORE_INSTRUMENTS]
+            context["score_forms"] = [(i, forms[form_name("score", i.id)]) for i in score_instruments()]
             context["reason_form"] = ReasonForm()
         if locked:
             context["addendum_form"] = AddendumForm()
@@ -401,9 +341,7 @@ class Instructions:
 
 def discharge_instructions_for(patient: Any) -> list[Instructions]:
     """The instructions given at each discharge, newest first (for the patient's own pages)."""
-    from ketapath.infusions import flowsheet as fs
-
-    entries = fs.current(
+    entries = current(
         DischargeEntry.objects.filter(session__patient=patient, session__record_status="active")
         .select_related("session__planned_session", "recorded_by")
         .order_by("-observed_at")

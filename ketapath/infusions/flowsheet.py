@@ -52,6 +52,7 @@ from ketapath.clinical.discharge import (
 from ketapath.clinical.dosing import WeightRecord, plan_session
 from ketapath.clinical.dosing.salt import base_per_hydrochloride, comparable
 from ketapath.clinical.fasting import FastingCheck, Intake, IntakeKind, check_fasting, rulesets
+from ketapath.clinical.instruments import Instrument, with_purpose
 from ketapath.clinical.monitoring import (
     MonitoringPhase,
     PreDoseGuidance,
@@ -62,7 +63,10 @@ from ketapath.clinical.monitoring import (
     predose_guidance,
     vitals_plan,
 )
+from ketapath.clinical.pharmacokinetics import Patient as PKPatient
+from ketapath.clinical.pharmacokinetics import PKInputError, get_model, simulate
 from ketapath.clinical.protocols import Protocol, SaltBasis, fmt
+from ketapath.consultations.readiness import plan_readiness
 from ketapath.infusions.models import (
     Decision,
     DischargeEntry,
@@ -80,6 +84,9 @@ from ketapath.infusions.models import (
     VitalsPhase,
 )
 from ketapath.infusions.settings_specs import ClinicMonitoring, clinic_monitoring, half_set_thresholds
+from ketapath.plans.actions import stored_inputs
+from ketapath.plans.library import clinic_protocol
+from ketapath.plans.models import SIGNED_STATUSES
 
 MINUTES_PER_HOUR = Decimal(60)
 VITAL_WORDS = {
@@ -90,15 +97,39 @@ VITAL_WORDS = {
     Vital.RESP_RATE: "respiratory rate",
 }
 
-# Which scale is for what; the discharge scores by their id in the discharge core.
-SCORE_PURPOSE = {
-    "moaa-s": ScorePurpose.SEDATION,
-    "rass": ScorePurpose.SEDATION,
-    "cadss-6": ScorePurpose.DISSOCIATION,
-    "aldrete-modified": ScorePurpose.DISCHARGE,
-    "padss": ScorePurpose.DISCHARGE,
+#: The flowsheet's score purposes, each by the purpose its scales declare in their data files
+#: (``purposes = [...]`` under ketapath/clinical/data/instruments/).
+INSTRUMENT_PURPOSES = {
+    ScorePurpose.SEDATION: "sedation",
+    ScorePurpose.DISSOCIATION: "dissociation",
+    ScorePurpose.DISCHARGE: "discharge-readiness",
 }
-DISCHARGE_SCORE_IDS = {"aldrete-modified": "modified-aldrete", "padss": "padss"}
+
+
+def score_instruments() -> tuple[Instrument, ...]:
+    """The session's scales, in the order the page shows them (by purpose, then by id)."""
+    return tuple(i for word in INSTRUMENT_PURPOSES.values() for i in with_purpose(word))
+
+
+def scale_names(purpose: ScorePurpose) -> str:
+    """The names of a purpose's scales as the page lists them ("MOAA/S or RASS")."""
+    return " or ".join(i.name for i in with_purpose(INSTRUMENT_PURPOSES[purpose]))
+
+
+def score_purpose(instrument_id: str) -> ScorePurpose | None:
+    """What a scale is for on the flowsheet (None: not one of the session's scales)."""
+    for purpose, word in INSTRUMENT_PURPOSES.items():
+        if any(i.id == instrument_id for i in with_purpose(word)):
+            return purpose
+    return None
+
+
+def discharge_score_ids() -> tuple[str, ...]:
+    """The discharge-readiness scales (by purpose) that the discharge core has a cut-off for
+    (``ketapath/clinical/data/monitoring/discharge.toml``), in id order."""
+    known = discharge_scores()
+    return tuple(i.id for i in with_purpose(INSTRUMENT_PURPOSES[ScorePurpose.DISCHARGE]) if i.id in known)
+
 
 E = TypeVar("E", bound=FlowsheetEntry)
 
@@ -139,13 +170,11 @@ class PlanFacts:
 
     @property
     def is_infusion(self) -> bool:
-        return self.plan.route == "iv"
+        return bool(self.plan.route == "iv")
 
     def problems(self) -> list[str]:
         """Why this planned session cannot be given. A session of a version later superseded stays
         valid while it is still scheduled (a revision cancels the sessions it replaces)."""
-        from ketapath.plans.models import SIGNED_STATUSES
-
         found = []
         if self.plan.is_entered_in_error or self.planned.is_entered_in_error:
             found.append("The plan or this planned session was marked entered in error.")
@@ -165,10 +194,8 @@ class PlanFacts:
 
 
 def plan_facts(planned: Any) -> PlanFacts:
-    from ketapath.plans.library import clinic_library
-
     plan = planned.plan
-    entry = clinic_library(plan.patient.clinic_id, include_retired=True).get(plan.protocol_id)
+    entry = clinic_protocol(plan.patient.clinic_id, plan.protocol_id)
     return PlanFacts(planned, plan, entry.protocol if entry else None)
 
 
@@ -208,8 +235,6 @@ def weight_change(facts: PlanFacts, weight_kg: Decimal, on: Any, limit: Decimal 
     base = WeightChange(weight_kg, plan.weight_kg, planned.dose_mg, None, None, limit)
     if facts.protocol is None:
         return replace(base, note="the plan's protocol is not available")
-    from ketapath.plans.actions import stored_inputs
-
     inputs = stored_inputs(plan)
     try:
         today = plan_session(
@@ -539,8 +564,6 @@ def predict_now(
     view: DeliveryView, patient: Any, facts: PlanFacts, model_id: str | None, now: datetime
 ) -> None:
     """Fill the predicted plasma concentration now (typical patient) into ``view``."""
-    from ketapath.clinical.pharmacokinetics import PKInputError, get_model, simulate
-
     if view.summary is None:
         return
     if not facts.is_infusion:
@@ -571,8 +594,6 @@ def pk_steps(view: DeliveryView) -> tuple[Any, ...]:
 
 
 def pk_patient(patient: Any, weight_kg: Decimal, now: datetime) -> Any:
-    from ketapath.clinical.pharmacokinetics import Patient as PKPatient
-
     return PKPatient(
         float(weight_kg),
         age_y=float(patient.age_on(timezone.localtime(now).date())),
@@ -699,12 +720,11 @@ def review_discharge(
 ) -> DischargeReview:
     latest_scores = {
         instrument: latest([s for s in scores if s.instrument_id == instrument])
-        for instrument in DISCHARGE_SCORE_IDS
+        for instrument in discharge_score_ids()
     }
     criteria: list[Criterion] = []
     recorded = [s for s in latest_scores.values() if s is not None]
-    for instrument, score_id in DISCHARGE_SCORE_IDS.items():
-        entry = latest_scores[instrument]
+    for score_id, entry in latest_scores.items():
         info = discharge_scores()[score_id]
         if entry is None or entry.total is None:
             criteria.append(
@@ -727,7 +747,8 @@ def review_discharge(
         observation = whole_minutes(since - stopped_at) if since else 0
         check = check_discharge(
             protocol,
-            DischargeAssessment("padss", 10, max(observation, 0), escort_present),
+            # Only the observation and escort criteria are read here; the scores were judged above.
+            DischargeAssessment(next(iter(latest_scores)), 10, max(observation, 0), escort_present),
             settings.discharge,
         )
         criteria.append(check.criteria[1])
@@ -781,18 +802,21 @@ class Rows:
 ALL_KINDS = frozenset(
     {"events", "vitals", "scores", "side_effects", "medications", "prechecks", "decisions", "discharges"}
 )
-STATUS_KINDS = frozenset({"events", "vitals", "scores", "prechecks", "decisions", "discharges"})
+DELIVERY_KINDS = frozenset({"events", "prechecks"})
 
 
-def load_rows(session: InfusionSession, kinds: frozenset[str] = ALL_KINDS) -> Rows:
-    """Every row of the session, corrections and originals alike (one query per kind asked for)."""
+def load_rows(session: InfusionSession, kinds: frozenset[str] = ALL_KINDS, *, authors: bool = True) -> Rows:
+    """Every row of the session, corrections and originals alike (one query per kind asked for).
+    ``authors``: with who recorded each row (the pages show it; the status and the delivery do
+    not need it, and the join costs on every entry charted)."""
 
     def rows(name: str, model: type[E]) -> list[E]:
         if name not in kinds:
             return []
-        return list(
-            model.objects.filter(session=session).select_related("recorded_by").order_by("observed_at", "id")
-        )
+        found = model.objects.filter(session=session)
+        if authors:
+            found = found.select_related("recorded_by")
+        return list(found.order_by("observed_at", "id"))
 
     return Rows(
         rows("events", InfusionEventEntry),
@@ -899,7 +923,8 @@ class Flowsheet:
         pre = self.prechecks.precheck
         if pre is not None and pre.weight_kg is not None:
             return pre.weight_kg
-        return self.facts.plan.weight_kg
+        weight: Decimal = self.facts.plan.weight_kg
+        return weight
 
 
 def infusion_settings_missing(
@@ -912,29 +937,53 @@ def infusion_settings_missing(
 def current_status(session: InfusionSession, now: datetime) -> tuple[str, bool]:
     """The status and whether the pump is paused: only what the day's list needs (the actions
     call this after every entry; the full :func:`load` is for pages)."""
-    rows = load_rows(session, kinds=STATUS_KINDS)
-    cur = current_rows(rows)
+    # Only the kinds the answer depends on are read, in the order derive_status asks for them:
+    # the pump and the discharge always; the scores once stopped; the pre-dose rows before start.
+    cur = current_rows(load_rows(session, kinds=DELIVERY_KINDS | {"discharges"}, authors=False))
     facts = plan_facts(session.planned_session)
-    settings = clinic_monitoring(values_for(session.patient.clinic_id))
-    pre = latest(cur.prechecks)
-    weight = pre.weight_kg if pre is not None and pre.weight_kg is not None else facts.plan.weight_kg
-    delivery = delivered(cur.events, weight, facts, now)
-    entry = latest(cur.discharges)
-    discharge = review_discharge(
-        facts.protocol, settings, delivery.stopped_at, cur.scores, entry.escort_present if entry else None
-    )
+    delivery = delivered(cur.events, weight_today(cur.prechecks, facts), facts, now)
+    more: set[str] = set()
+    if not session.not_given_reason and not cur.discharges:
+        if delivery.stopped_at is not None:
+            more.add("scores")
+        elif delivery.started_at is None and not cur.prechecks:
+            more |= {"vitals", "decisions"}
+    if more:
+        extra = current_rows(load_rows(session, kinds=frozenset(more), authors=False))
+        cur = replace(cur, scores=extra.scores, vitals=extra.vitals, decisions=extra.decisions)
+    discharge = None
+    if "scores" in more:
+        settings = clinic_monitoring(values_for(session.patient.clinic_id))
+        discharge = review_discharge(facts.protocol, settings, delivery.stopped_at, cur.scores, None)
     return derive_status(session, cur, delivery, discharge), delivery.paused
 
 
+def delivery_now(session: InfusionSession, now: datetime) -> DeliveryView:
+    """What the pump delivered as of ``now`` and whether it went past the plan: the pump events
+    and the checklist's weight only (the actions check overruns after every pump event; the
+    full :func:`load` is for pages)."""
+    cur = current_rows(load_rows(session, kinds=DELIVERY_KINDS, authors=False))
+    facts = plan_facts(session.planned_session)
+    return delivered(cur.events, weight_today(cur.prechecks, facts), facts, now)
+
+
+def weight_today(prechecks: Sequence[PreCheck], facts: PlanFacts) -> Decimal:
+    """The weight the checklist recorded today, else the plan's."""
+    pre = latest(prechecks)
+    weight: Decimal = pre.weight_kg if pre is not None and pre.weight_kg is not None else facts.plan.weight_kg
+    return weight
+
+
 def derive_status(
-    session: InfusionSession, cur: Rows, delivery: DeliveryView, discharge: DischargeReview
+    session: InfusionSession, cur: Rows, delivery: DeliveryView, discharge: DischargeReview | None
 ) -> str:
+    """``discharge``: the discharge review (None only where the answer does not depend on it)."""
     if session.not_given_reason:
         return SessionStatus.NOT_GIVEN
     if cur.discharges:
         return SessionStatus.DISCHARGED
     if delivery.stopped_at is not None:
-        return SessionStatus.READY if discharge.ready else SessionStatus.OBSERVATION
+        return SessionStatus.READY if discharge is not None and discharge.ready else SessionStatus.OBSERVATION
     if delivery.started_at is not None:
         return SessionStatus.INFUSING
     if cur.prechecks or cur.vitals or cur.decisions:
@@ -944,8 +993,6 @@ def derive_status(
 
 def load(session: InfusionSession, now: datetime | None = None, *, rows: Rows | None = None) -> Flowsheet:
     """The flowsheet of ``session`` as of ``now``."""
-    from ketapath.consultations.readiness import plan_readiness
-
     now = now or timezone.now()
     patient = session.patient
     facts = plan_facts(session.planned_session)
@@ -1015,7 +1062,7 @@ def load(session: InfusionSession, now: datetime | None = None, *, rows: Rows | 
         taken = [
             minutes(s.observed_at - start)
             for s in cur.scores
-            if start and SCORE_PURPOSE.get(s.instrument_id) == purpose
+            if start and score_purpose(s.instrument_id) == purpose
         ]
         return due(
             label,
@@ -1051,8 +1098,10 @@ def load(session: InfusionSession, now: datetime | None = None, *, rows: Rows | 
         prechecks=review,
         delivery=delivery,
         vitals_due=vitals_due,
-        sedation_due=score_due("Sedation (MOAA/S or RASS)", ScorePurpose.SEDATION),
-        dissociation_due=score_due("Dissociation (CADSS-6)", ScorePurpose.DISSOCIATION),
+        sedation_due=score_due(f"Sedation ({scale_names(ScorePurpose.SEDATION)})", ScorePurpose.SEDATION),
+        dissociation_due=score_due(
+            f"Dissociation ({scale_names(ScorePurpose.DISSOCIATION)})", ScorePurpose.DISSOCIATION
+        ),
         discharge=discharge,
         escort_required=escort_required,
         escort_source=escort_source,
@@ -1089,11 +1138,11 @@ def sign_review(sheet: Flowsheet) -> tuple[list[str], list[str]]:
     if start is not None and not any(v.phase == VitalsPhase.DURING for v in cur.vitals):
         problems.append("No vital signs recorded during treatment.")
     for purpose, label in (
-        (ScorePurpose.SEDATION, "sedation (MOAA/S or RASS)"),
-        (ScorePurpose.DISSOCIATION, "dissociation (CADSS-6)"),
+        (ScorePurpose.SEDATION, f"sedation ({scale_names(ScorePurpose.SEDATION)})"),
+        (ScorePurpose.DISSOCIATION, f"dissociation ({scale_names(ScorePurpose.DISSOCIATION)})"),
     ):
         if start is not None and not any(
-            SCORE_PURPOSE.get(s.instrument_id) == purpose and s.observed_at >= start for s in cur.scores
+            score_purpose(s.instrument_id) == purpose and s.observed_at >= start for s in cur.scores
         ):
             problems.append(f"No {label} score recorded during treatment.")
     for effect in cur.side_effects:

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from ketapath.clinical.instruments import Instrument
 from ketapath.clinical.plausibility import weight_problem
-from ketapath.infusions.actions import Drug, Medication
+from ketapath.infusions.entries import Drug, Medication
 from ketapath.infusions.models import (
     EVENT_NOTE_MAX,
     INSTRUCTIONS_MAX,
@@ -29,13 +29,15 @@ from ketapath.infusions.models import (
     Decision,
     Destination,
     EventKind,
+    IvSiteAction,
+    IvSiteAppearance,
     Outcome,
     SaltBasis,
     Severity,
     SideEffectAction,
     SideEffectKind,
 )
-from ketapath.web.widgets import DateInput
+from ketapath.ui.widgets import DateInput
 
 # Physical and monitor limits (ketapath.infusions.models.VITAL_MAX), not clinical thresholds.
 MAX_VITAL = max(VITAL_MAX.values())
@@ -108,6 +110,10 @@ class EntryForm(forms.Form):
     def clean_observed_at(self) -> datetime:
         moment = self.cleaned_data.get("observed_at") or timezone.now()
         return check_moment(moment)
+
+    def entry_values(self) -> dict[str, Any]:
+        """What the action charts (``ketapath.infusions.actions.chart_entry``'s ``values``)."""
+        return dict(self.cleaned_data)
 
 
 #: How far ahead of the server's clock a time may be (the browser's clock may run a little fast).
@@ -228,16 +234,10 @@ class VitalsForm(EntryForm):
             self.fields[name].widget.attrs["inputmode"] = "numeric"
 
     def values(self) -> dict[str, int | None]:
-        return {
-            name: self.cleaned_data.get(name)
-            for name in (
-                "systolic_mmhg",
-                "diastolic_mmhg",
-                "heart_rate_bpm",
-                "spo2_percent",
-                "resp_rate_per_min",
-            )
-        }
+        return {name: self.cleaned_data.get(name) for name in VITAL_MAX}
+
+    def entry_values(self) -> dict[str, Any]:
+        return {"observed_at": self.cleaned_data.get("observed_at"), **self.values()}
 
 
 class DrugFields(forms.Form):
@@ -271,6 +271,9 @@ class EventForm(EntryForm, DrugFields):
         self.fields["rate_ml_per_h"].help_text = "Start, rate change, or resume at a new rate."
         self.fields["conc_mg_per_ml"].help_text = "As labelled on the bag or syringe."
 
+    def entry_values(self) -> dict[str, Any]:
+        return {**self.cleaned_data, "drug": self.drug()}
+
 
 class ScoreForm(EntryForm):
     instrument_id = forms.CharField(widget=forms.HiddenInput())
@@ -287,6 +290,13 @@ class ScoreForm(EntryForm):
 
     def answers(self) -> dict[str, int | None]:
         return {item.id: self.cleaned_data.get(f"item_{item.id}") for item in self.definition.items}
+
+    def entry_values(self) -> dict[str, Any]:
+        return {
+            "observed_at": self.cleaned_data.get("observed_at"),
+            "instrument_id": self.definition.id,
+            "answers": self.answers(),
+        }
 
 
 def dose_problem(dose: Decimal | None, unit: str) -> str | None:
@@ -376,6 +386,9 @@ class SideEffectForm(EntryForm, MedicationFields):
             self.add_error("med_dose", problem)
         return data
 
+    def entry_values(self) -> dict[str, Any]:
+        return {**self.cleaned_data, "medication": self.medication()}
+
 
 class MedicationForm(EntryForm):
     product = forms.CharField(label="Medicine", max_length=120)
@@ -405,6 +418,9 @@ class MedicationForm(EntryForm):
             d.get("lot_number") or "",
             d.get("expiry_on"),
         )
+
+    def entry_values(self) -> dict[str, Any]:
+        return {"medication": self.medication()}
 
 
 class DecisionForm(EntryForm):
@@ -436,6 +452,19 @@ class DischargeForm(EntryForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, prefix_id="dis", **kwargs)
         self.fields["observed_at"].label = "Left at"
+
+
+class IvSiteForm(EntryForm):
+    site = forms.CharField(label="Site", max_length=80, help_text="For example: left forearm.")
+    appearance = forms.MultipleChoiceField(
+        label="How the site looks", choices=IvSiteAppearance.choices, widget=forms.CheckboxSelectMultiple
+    )
+    action = forms.ChoiceField(label="Action taken", choices=[("", "Choose"), *IvSiteAction.choices])
+    note = note_field("Note")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, prefix_id="ivs", **kwargs)
+        self.fields["observed_at"].label = "Checked at"
 
 
 class AcknowledgeForm(forms.Form):

@@ -18,13 +18,17 @@ can ask for "rows recorded after T" without missing one.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from ketapath.audit.records import ClinicalQuerySet, ClinicalRecord, RecordStatus
+from ketapath.clinical.delivery import EventKind as CoreEventKind
+from ketapath.clinical.monitoring import MonitoringPhase, Vital
 
 # ----------------------------------------------------------------------------------------------
 # Bounds (issue 13): each enforced by the forms, the actions and a database constraint.
@@ -32,12 +36,13 @@ from ketapath.audit.records import ClinicalQuerySet, ClinicalRecord, RecordStatu
 #: Vital signs: the highest blood pressure recorded in a human (370/360 mmHg, Narloch & Brandstater
 #: 1995, Neurol Res 17:239) and the display ranges of bedside monitors (heart rate 0-300/min,
 #: respiratory rate 0-150/min; typing-error guards). SpO2 is a percentage.
-VITAL_MAX = {
-    "systolic_mmhg": 370,
-    "diastolic_mmhg": 360,
-    "heart_rate_bpm": 300,
-    "spo2_percent": 100,
-    "resp_rate_per_min": 150,
+#: Keyed by the monitoring core's vital signs (their values are the model's field names).
+VITAL_MAX: dict[str, int] = {
+    Vital.SYSTOLIC: 370,
+    Vital.DIASTOLIC: 360,
+    Vital.HEART_RATE: 300,
+    Vital.SPO2: 100,
+    Vital.RESP_RATE: 150,
 }
 #: Pump rate: the highest rate of a volumetric infusion pump (1200 mL/h, e.g. BD Alaris GP).
 MAX_RATE_ML_PER_H = Decimal("1200")
@@ -96,7 +101,8 @@ class InfusionSession(ClinicalRecord):
     status = models.CharField(max_length=12, choices=SessionStatus.choices, default=SessionStatus.WAITING)
     paused = models.BooleanField(default=False, help_text="The pump is paused (while infusing).")
     opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    opened_at = models.DateTimeField(auto_now_add=True)
+    # Set by the action from its clock (``now``), so a record of a past session keeps its time.
+    opened_at = models.DateTimeField(default=timezone.now)
     status_changed_at = models.DateTimeField(null=True, blank=True)
     not_given_reason = models.TextField("why the session was not given", blank=True)
     open_reason = models.TextField("why charting opened on another day than planned", blank=True, default="")
@@ -135,7 +141,7 @@ class InfusionSession(ClinicalRecord):
         return self.cosigned_at is not None
 
 
-class EntryQuerySet(ClinicalQuerySet):
+class EntryQuerySet(ClinicalQuerySet[Any]):
     def current(self) -> EntryQuerySet:
         """Entries that count: not superseded, not withdrawn, not themselves a withdrawal."""
         return self.filter(record_status=RecordStatus.ACTIVE, voids=False, superseded_by__isnull=True)
@@ -158,8 +164,11 @@ class FlowsheetEntry(ClinicalRecord):
         default=False, help_text="This row withdraws the one it supersedes (recorded in error)."
     )
     correction_reason = models.TextField(blank=True)
+    # Declared for the type checker: a foreign key to "self" on an abstract model is resolved
+    # only in each concrete kind.
+    supersedes_id: int | None
 
-    objects = EntryQuerySet.as_manager()
+    objects: ClassVar[Any] = EntryQuerySet.as_manager()
 
     class Meta:
         abstract = True
@@ -174,13 +183,15 @@ class FlowsheetEntry(ClinicalRecord):
 
 
 class EventKind(models.TextChoices):
-    # The delivery core's event kinds (ketapath.clinical.delivery.EventKind), one to one.
-    START = "start", "Start"
-    RATE_CHANGE = "rate-change", "Rate change"
-    PAUSE = "pause", "Pause"
-    RESUME = "resume", "Resume"
-    BOLUS = "bolus", "Bolus"
-    STOP = "stop", "Stop"
+    # The delivery core's event kinds (ketapath.clinical.delivery.EventKind), one to one: the
+    # values are the core's (tests/infusions/test_kinds.py checks none is missing), the labels
+    # the page's.
+    START = CoreEventKind.START.value, "Start"
+    RATE_CHANGE = CoreEventKind.RATE_CHANGE.value, "Rate change"
+    PAUSE = CoreEventKind.PAUSE.value, "Pause"
+    RESUME = CoreEventKind.RESUME.value, "Resume"
+    BOLUS = CoreEventKind.BOLUS.value, "Bolus"
+    STOP = CoreEventKind.STOP.value, "Stop"
 
 
 ADMINISTERING = frozenset({EventKind.START, EventKind.RATE_CHANGE, EventKind.RESUME, EventKind.BOLUS})
@@ -218,7 +229,6 @@ class InfusionEventEntry(FlowsheetEntry, DrugRecord):
     rate_mg_per_h = models.DecimalField("rate (mg/h)", max_digits=9, decimal_places=3, null=True, blank=True)
     dose_mg = models.DecimalField("bolus (mg)", max_digits=8, decimal_places=3, null=True, blank=True)
     note = models.TextField(blank=True)
-    history = HistoricalRecords()
 
     class Meta(FlowsheetEntry.Meta):
         verbose_name_plural = "infusion event entries"
@@ -242,9 +252,10 @@ class InfusionEventEntry(FlowsheetEntry, DrugRecord):
 
 
 class VitalsPhase(models.TextChoices):
-    # The monitoring core's phases (ketapath.clinical.monitoring.MonitoringPhase).
-    PRE_DOSE = "pre-dose", "Before dosing"
-    DURING = "during", "During treatment"
+    # Two of the monitoring core's phases (ketapath.clinical.monitoring.MonitoringPhase): a row
+    # taken in the observation after the stop is kept as during treatment.
+    PRE_DOSE = MonitoringPhase.PRE_DOSE.value, "Before dosing"
+    DURING = MonitoringPhase.DURING.value, "During treatment"
 
 
 class VitalsEntry(FlowsheetEntry):
@@ -259,7 +270,6 @@ class VitalsEntry(FlowsheetEntry):
     verdict = models.JSONField(
         default=dict, blank=True, help_text="The thresholds' verdict when it was recorded (alerts, not set)."
     )
-    history = HistoricalRecords()
 
     class Meta(FlowsheetEntry.Meta):
         verbose_name_plural = "vitals entries"
@@ -289,7 +299,6 @@ class ScoreEntry(FlowsheetEntry):
     answers = models.JSONField(default=dict, blank=True)
     total = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
     band = models.CharField(max_length=80, blank=True)
-    history = HistoricalRecords()
 
     class Meta(FlowsheetEntry.Meta):
         verbose_name_plural = "score entries"
@@ -347,7 +356,6 @@ class SideEffectEntry(FlowsheetEntry):
     action_note = models.TextField("what was done", blank=True)
     outcome = models.CharField(max_length=10, choices=Outcome.choices, blank=True)
     outcome_at = models.DateTimeField("outcome at", null=True, blank=True)
-    history = HistoricalRecords()
 
     class Meta(FlowsheetEntry.Meta):
         verbose_name_plural = "side-effect entries"
@@ -373,7 +381,6 @@ class MedicationEntry(FlowsheetEntry, DrugRecord):
     dose = models.DecimalField(max_digits=9, decimal_places=3, null=True, blank=True)
     dose_unit = models.CharField(max_length=10, blank=True)
     route = models.CharField(max_length=30, blank=True)
-    history = HistoricalRecords()
 
     class Meta(FlowsheetEntry.Meta):
         verbose_name_plural = "medication entries"
@@ -427,7 +434,6 @@ class PreCheck(FlowsheetEntry):
     no_new_medications = models.BooleanField("no new medicines since the last visit", default=False)
     new_medications = models.TextField("new medicines", blank=True)
     checks = models.JSONField(default=dict, blank=True)
-    history = HistoricalRecords()
 
     class Meta(FlowsheetEntry.Meta):
         constraints = [
@@ -452,7 +458,6 @@ class PrescriberDecision(FlowsheetEntry):
     decision = models.CharField(max_length=16, choices=Decision.choices, blank=True)
     issues = models.JSONField(default=list, blank=True, help_text="[{code, text}] the decision answers.")
     reason = models.TextField(blank=True)
-    history = HistoricalRecords()
 
 
 class Destination(models.TextChoices):
@@ -469,7 +474,39 @@ class DischargeEntry(FlowsheetEntry):
     instructions = models.TextField("discharge instructions", blank=True)
     instructions_given = models.BooleanField("instructions given to the patient and escort", default=False)
     note = models.TextField(blank=True)
-    history = HistoricalRecords()
+
+
+class IvSiteAppearance(models.TextChoices):
+    # Plain descriptions of what is seen at a peripheral cannula site, no graded scale.
+    NORMAL = "normal", "No redness or swelling"
+    REDNESS = "redness", "Redness"
+    SWELLING = "swelling", "Swelling"
+    PAIN = "pain", "Pain or tenderness"
+    INFILTRATION = "infiltration", "Infiltration or extravasation"
+    PHLEBITIS = "phlebitis", "Phlebitis"
+
+
+class IvSiteAction(models.TextChoices):
+    NONE = "none", "None needed"
+    RESITED = "resited", "Cannula re-sited"
+    PAUSED = "paused", "Infusion paused"
+    PRESCRIBER_INFORMED = "prescriber-informed", "Prescriber informed"
+
+
+class IvSiteCheck(FlowsheetEntry):
+    """The cannula site looked at: where it is, how it looks, and what was done."""
+
+    site = models.CharField("site", max_length=80, blank=True, help_text="For example: left forearm.")
+    appearance = models.JSONField("appearance", default=list, blank=True)
+    action = models.CharField("action taken", max_length=20, choices=IvSiteAction.choices, blank=True)
+    note = models.TextField(blank=True)
+
+    class Meta(FlowsheetEntry.Meta):
+        verbose_name = "IV-site check"
+
+    def appearance_labels(self) -> list[str]:
+        labels = dict(IvSiteAppearance.choices)
+        return [str(labels.get(a, a)) for a in self.appearance]
 
 
 class Addendum(ClinicalRecord):
@@ -484,16 +521,3 @@ class Addendum(ClinicalRecord):
 
     class Meta:
         ordering = ["recorded_at", "id"]
-
-
-#: Every entry kind, by the short name the pages and URLs use.
-ENTRY_MODELS: dict[str, type[FlowsheetEntry]] = {
-    "event": InfusionEventEntry,
-    "vitals": VitalsEntry,
-    "score": ScoreEntry,
-    "side-effect": SideEffectEntry,
-    "medication": MedicationEntry,
-    "precheck": PreCheck,
-    "decision": PrescriberDecision,
-    "discharge": DischargeEntry,
-}

@@ -30,7 +30,7 @@ from ketapath.plans.models import SIGNED_STATUSES, PlannedSession
 from ketapath.plans.models import SessionStatus as PlannedStatus
 
 # The order of the day's list: who needs the nurse now first.
-STATUS_ORDER = {
+STATUS_ORDER: dict[str, int] = {
     SessionStatus.INFUSING: 0,
     SessionStatus.OBSERVATION: 1,
     SessionStatus.READY: 2,

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from ketapath.clinic_settings.specs import Spec
 from ketapath.clinical.discharge import ClinicDischargeSettings
 from ketapath.clinical.fasting import rulesets
 from ketapath.clinical.monitoring import Basis, ClinicThreshold, ClinicVitalSettings, Severity, thresholds
@@ -49,22 +50,6 @@ YES_NO = (("yes", "Yes"), ("no", "No"))
 FIELD_MAX = {"%": Decimal(100), "mmHg": Decimal(999), "/min": Decimal(999)}
 
 
-@dataclass(frozen=True)
-class InfusionSetting:
-    """One clinic setting, in the shape the clinic-settings registry reads."""
-
-    name: str
-    kind: str
-    label: str
-    unit: str = ""
-    minimum: Decimal | None = None
-    maximum: Decimal | None = None
-    choices: tuple[tuple[str, str], ...] = ()
-    group: str = GROUP_SESSION
-    help: str = ""
-    gates: tuple[str, ...] = ()
-
-
 def threshold_key(threshold_id: str) -> str:
     return f"vitals.{threshold_id}"
 
@@ -73,15 +58,15 @@ def severity_key(threshold_id: str) -> str:
     return f"vitals.{threshold_id}.severity"
 
 
-def setting_specs() -> tuple[InfusionSetting, ...]:
+def setting_specs() -> tuple[Spec, ...]:
     """Every clinic setting the infusion flowsheet reads (none has a default)."""
-    specs: list[InfusionSetting] = []
+    specs: list[Spec] = []
     for slot in thresholds().values():
         if slot.basis is not Basis.CLINIC:
             continue
         unit = UNITS[slot.vital]
         specs.append(
-            InfusionSetting(
+            Spec(
                 threshold_key(slot.id),
                 "integer",
                 f"{slot.label}: alert when {slot.direction.value}",
@@ -94,7 +79,7 @@ def setting_specs() -> tuple[InfusionSetting, ...]:
             )
         )
         specs.append(
-            InfusionSetting(
+            Spec(
                 severity_key(slot.id),
                 "choice",
                 f"{slot.label}: how serious",
@@ -104,7 +89,7 @@ def setting_specs() -> tuple[InfusionSetting, ...]:
             )
         )
     specs += [
-        InfusionSetting(
+        Spec(
             VITALS_INTERVAL,
             "integer",
             "Vital signs every (when the protocol gives no interval, or a shorter one)",
@@ -112,49 +97,56 @@ def setting_specs() -> tuple[InfusionSetting, ...]:
             minimum=Decimal(1),
             maximum=Decimal(240),
             gates=("infusion",),
+            group=GROUP_SESSION,
         ),
-        InfusionSetting(
+        Spec(
             SCORES_INTERVAL,
             "integer",
             "Sedation and dissociation scores every",
             "min",
             minimum=Decimal(1),
             maximum=Decimal(240),
+            group=GROUP_SESSION,
         ),
-        InfusionSetting(
+        Spec(
             OBSERVATION,
             "integer",
             "Minimum observation after the infusion (when the protocol's source gives none)",
             "min",
             minimum=Decimal(0),
             maximum=Decimal(1440),
+            group=GROUP_SESSION,
         ),
-        InfusionSetting(
+        Spec(
             ESCORT,
             "choice",
             "An escort must take the patient home (when the protocol's source says nothing)",
             choices=YES_NO,
+            group=GROUP_SESSION,
         ),
-        InfusionSetting(
+        Spec(
             FASTING,
             "choice",
             "Fasting rule the pre-infusion check applies",
             choices=tuple((rid, rs.name) for rid, rs in rulesets().items()),
             help="No source read gives a ketamine-specific fasting rule: the clinic chooses one.",
+            group=GROUP_SESSION,
         ),
-        InfusionSetting(
+        Spec(
             WEIGHT_CHANGE,
             "decimal",
             "A weight today that changes the planned dose by more than this asks for the prescriber",
             "%",
             minimum=Decimal(0),
             maximum=Decimal(100),
+            group=GROUP_SESSION,
         ),
-        InfusionSetting(
+        Spec(
             PK_MODEL,
             "choice",
             "Pharmacokinetic model for the flowsheet's predicted concentration",
             choices=tuple((m.id, f"{m.name} ({m.population_description[:60]})") for m in list_models()),
+            group=GROUP_SESSION,
         ),
     ]
     return tuple(specs)

@@ -18,23 +18,26 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 
+from ketapath.audit.history import note_change
+from ketapath.audit.refusals import ALL_FIELDS, ActionRefused
+from ketapath.outcomes.events import upcoming_appointments
 from ketapath.outcomes.models import PLAN_CHANGING, OutcomeReview, ReviewDecision, ReviewStatus
 from ketapath.patients.models import PathwayStage, Patient
+from ketapath.plans.actions import PlanError, save_draft, stored_inputs
+from ketapath.plans.models import PlanStatus, TreatmentPlan
 
 
-class ReviewError(ValueError):
-    """A change the rules refuse; ``field`` names the form field ("__all__" for none)."""
+class ReviewError(ActionRefused):
+    """A review change the rules refuse; ``field`` names the form field ("__all__" for none)."""
 
-    def __init__(self, message: str, field: str = "__all__") -> None:
-        self.field = field
-        super().__init__(message)
+    def __init__(self, message: str, field: str = ALL_FIELDS) -> None:
+        super().__init__(message, field=field)
 
 
 class ReviewChanged(ReviewError):
@@ -99,6 +102,7 @@ def save_review(
     client_key: uuid.UUID | None = None,
     today: date | None = None,
     safety_seen: bool = False,
+    now: datetime | None = None,
 ) -> OutcomeReview:
     """Save the draft (creating it if there is none); with ``sign``, sign and act on the decision.
 
@@ -106,7 +110,8 @@ def save_review(
     When the snapshot lists worsening scores or alerts since the last review, signing needs
     ``safety_seen`` (the signer confirms seeing them) and the review records when.
     """
-    today = today or timezone.localdate()
+    now = now or timezone.now()
+    today = today or timezone.localdate(now)
     if client_key is not None:
         _check_key(patient, user, client_key)
         # A double submit of the signing form: signing moved "since the last review", so the data
@@ -141,6 +146,7 @@ def save_review(
             current_key=current_key,
             sign=False,
             today=today,
+            now=now,
         )
         raise ReviewChanged()
     with transaction.atomic():
@@ -158,8 +164,13 @@ def save_review(
             .first()
         )
         if draft is None:
-            top = OutcomeReview.objects.filter(patient=locked).aggregate(v=Max("version"))["v"] or 0
-            draft = OutcomeReview(patient=locked, version=top + 1, created_by=user, reviewed_on=today)
+            draft = OutcomeReview(
+                patient=locked,
+                version=OutcomeReview.next_version(locked),
+                created_by=user,
+                created_at=now,
+                reviewed_on=today,
+            )
             reason = f"Review version {draft.version} started"
         else:
             reason = "Draft saved"
@@ -174,35 +185,32 @@ def save_review(
         if sign:
             draft.status = ReviewStatus.SIGNED
             draft.signed_by = user
-            draft.signed_at = timezone.now()
+            draft.signed_at = now
             if safety_items(snapshot):
                 draft.safety_seen_at = draft.signed_at
             reason = f"Signed: {ReviewDecision(decision).label}"
             if decision in PLAN_CHANGING:
-                draft.plan_version = _new_plan_version(locked, user, draft, today)
+                draft.plan_version = _new_plan_version(locked, user, draft, today, now)
             elif decision == ReviewDecision.STOP and locked.pathway_stage in STOP_FROM:
                 locked.pathway_stage = PathwayStage.FOLLOW_UP
-                locked._change_reason = f"Treatment stopped (outcome review version {draft.version})"  # type: ignore[attr-defined]
+                stopped = f"Treatment stopped (outcome review version {draft.version})"
+                note_change(locked, stopped, user, when=now)
                 locked.save(update_fields=["pathway_stage", "updated_at"])
-        draft._history_user = user  # type: ignore[attr-defined]
-        draft._change_reason = reason  # type: ignore[attr-defined]
+        note_change(draft, reason, user, when=now)
         draft.save()
     return draft
 
 
 def _next_start(patient: Patient, today: date) -> date:
-    from ketapath.outcomes.events import upcoming_appointments
-
     tomorrow = today + timedelta(days=1)
     upcoming = upcoming_appointments([patient.pk], tomorrow, limit=1).get(patient.pk, [])
     return upcoming[0].on if upcoming else tomorrow
 
 
-def _new_plan_version(patient: Patient, user: Any, review: OutcomeReview, today: date) -> Any:
+def _new_plan_version(
+    patient: Patient, user: Any, review: OutcomeReview, today: date, now: datetime
+) -> TreatmentPlan:
     """A new draft plan version revising the approved one, through the plans app's own action."""
-    from ketapath.plans.actions import PlanError, save_draft, stored_inputs
-    from ketapath.plans.models import PlanStatus, TreatmentPlan
-
     plans = TreatmentPlan.objects.active().filter(patient=patient)
     draft = plans.filter(status=PlanStatus.DRAFT).first()
     if draft is not None:
@@ -220,13 +228,16 @@ def _new_plan_version(patient: Patient, user: Any, review: OutcomeReview, today:
         change_reason=f"Outcome review version {review.version}: {label}. {review.decision_details}"[:2000],
     )
     try:
-        return save_draft(patient, user, inputs, today=today)
+        return save_draft(patient, user, inputs, today=today, now=now)
     except PlanError as exc:
         raise ReviewError(f"The new plan version could not be started: {exc}", "decision") from None
 
 
-def start_amendment(review: OutcomeReview, user: Any, reason: str) -> OutcomeReview:
+def start_amendment(
+    review: OutcomeReview, user: Any, reason: str, *, now: datetime | None = None
+) -> OutcomeReview:
     """A new draft version amending a signed review (the signed one stays as it is)."""
+    now = now or timezone.now()
     reason = reason.strip()
     if not reason:
         raise ReviewError("Give the reason for the amendment.", "reason")
@@ -244,12 +255,11 @@ def start_amendment(review: OutcomeReview, user: Any, reason: str) -> OutcomeRev
             return existing  # a draft is already open (perhaps this same amendment)
         if OutcomeReview.objects.filter(previous=signed).exists():
             raise ReviewError("This version was already amended: amend the newest version.")
-        top = OutcomeReview.objects.filter(patient=locked_patient).aggregate(v=Max("version"))["v"] or 0
         draft = OutcomeReview(
             patient=locked_patient,
-            version=top + 1,
+            version=OutcomeReview.next_version(locked_patient),
             previous=signed,
-            reviewed_on=timezone.localdate(),
+            reviewed_on=timezone.localdate(now),
             snapshot=signed.snapshot,
             snapshot_key=signed.snapshot_key,
             decision=signed.decision,
@@ -257,8 +267,8 @@ def start_amendment(review: OutcomeReview, user: Any, reason: str) -> OutcomeRev
             assessment=signed.assessment,
             amendment_reason=reason,
             created_by=user,
+            created_at=now,
         )
-        draft._history_user = user  # type: ignore[attr-defined]
-        draft._change_reason = f"Amendment of version {signed.version} started: {reason}"  # type: ignore[attr-defined]
+        note_change(draft, f"Amendment of version {signed.version} started: {reason}", user, when=now)
         draft.save()
     return draft

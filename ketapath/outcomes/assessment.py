@@ -18,20 +18,44 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db.models import QuerySet
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count, Q, QuerySet
 
+from ketapath.alerts.models import Alert
 from ketapath.clinical.instruments import UnknownInstrumentError, get_instrument
+from ketapath.clinical.monitoring import Vital, thresholds
 from ketapath.clinical.response import ResponseSummary, get_measure
 from ketapath.outcomes import events
 from ketapath.outcomes.charts import score_chart
+from ketapath.outcomes.purposes import (
+    ANXIETY,
+    DEPRESSION,
+    GLOBAL_CHANGE,
+    PAIN_INTENSITY,
+    PAIN_INTERFERENCE,
+    URINARY_PURPOSE,
+    instrument_for,
+    instruments_for,
+)
 from ketapath.outcomes.responders import scores_for
 from ketapath.outcomes.schedule import SessionEvent
-from ketapath.outcomes.series import StoredScore, classify, daily, split_baseline, trial_for
+from ketapath.outcomes.series import (
+    MEASURE_INSTRUMENTS,
+    PAIN_MEASURE,
+    StoredScore,
+    classify,
+    daily,
+    split_baseline,
+    trial_for,
+)
 from ketapath.outcomes.worsening import safety_since_review
 
-FOLLOW_UP_INSTRUMENTS = ("nrs-pain", "peg", "phq-9", "gad-7", "pgic", "icsi-icpi")
-CHANGE_INSTRUMENTS = ("nrs-pain", "peg", "phq-9", "gad-7", "icsi-icpi")
-CHART_INSTRUMENTS = ("nrs-pain", "phq-9", "gad-7")
+# The instruments followed, their change from baseline and charts: by purpose, in the order shown.
+FOLLOW_UP_INSTRUMENTS = instruments_for(
+    PAIN_INTENSITY, PAIN_INTERFERENCE, DEPRESSION, ANXIETY, GLOBAL_CHANGE, URINARY_PURPOSE
+)
+CHANGE_INSTRUMENTS = instruments_for(PAIN_INTENSITY, PAIN_INTERFERENCE, DEPRESSION, ANXIETY, URINARY_PURPOSE)
+CHART_INSTRUMENTS = instruments_for(PAIN_INTENSITY, DEPRESSION, ANXIETY)
 
 
 @dataclass(frozen=True)
@@ -137,7 +161,7 @@ def _pgic(scores: list[StoredScore]) -> dict[str, Any] | None:
     if not scores:
         return None
     latest = daily(scores)[-1]
-    definition = get_instrument("pgic")
+    definition = get_instrument(instrument_for(GLOBAL_CHANGE))
     item = definition.items[0]
     option = item.option(int(latest.value))
     cutoff = definition.primary_scale.cutoffs[0] if definition.primary_scale.cutoffs else None
@@ -160,10 +184,7 @@ def side_effect_summary(patient_ids: list[int] | QuerySet[Any]) -> dict[int, dic
     found: dict[int, dict[str, Any]] = defaultdict(_harm)
     if not events.infusions_installed():
         return found
-    from django.contrib.contenttypes.models import ContentType
-    from django.db.models import Count
-
-    from ketapath.alerts.models import Alert
+    # Imported here: the infusions app is optional (not installed, its models cannot be imported).
     from ketapath.infusions.models import InfusionSession, SideEffectEntry
 
     rows = (
@@ -197,9 +218,6 @@ def side_effect_summary(patient_ids: list[int] | QuerySet[Any]) -> dict[int, dic
 
 def bp_rule_filter() -> Any:
     """Alerts raised by a blood-pressure threshold of the monitoring core (``<threshold>@vitals-N``)."""
-    from django.db.models import Q
-
-    from ketapath.clinical.monitoring import Vital, thresholds
 
     query = Q(pk__in=[])
     for threshold in thresholds().values():
@@ -221,7 +239,7 @@ def gather(patient: Any, today: date) -> Outcomes:
         return scores.get((pid, instrument_id), [])
 
     measures = {}
-    for measure_id, instrument_id in (("pain-nrs", "nrs-pain"), ("phq9", "phq-9")):
+    for measure_id, instrument_id in MEASURE_INSTRUMENTS.items():
         if not of(instrument_id):
             continue
         baseline, series, summary = classify(
@@ -234,12 +252,17 @@ def gather(patient: Any, today: date) -> Outcomes:
             measure_id, instrument_id, get_measure(measure_id).label, baseline, series, summary
         )
     changes = [_change(i, of(i), first_on) for i in CHANGE_INSTRUMENTS if of(i)]
+    interference = instrument_for(PAIN_INTERFERENCE)  # charted with the pain ratings, as its mean
     charts = []
     for instrument_id in CHART_INSTRUMENTS:
         if not of(instrument_id):
             continue
         base = next((c.baseline for c in changes if c.instrument_id == instrument_id), None)
-        extra = [("PEG (mean)", of("peg"))] if instrument_id == "nrs-pain" and of("peg") else []
+        extra = (
+            [(f"{get_instrument(interference).name} (mean)", of(interference))]
+            if instrument_id == MEASURE_INSTRUMENTS[PAIN_MEASURE] and of(interference)
+            else []
+        )
         charts.append(
             (
                 f"chart-{instrument_id}",
@@ -259,7 +282,7 @@ def gather(patient: Any, today: date) -> Outcomes:
         sessions=sessions,
         measures=measures,
         changes=changes,
-        pgic=_pgic(of("pgic")),
+        pgic=_pgic(of(instrument_for(GLOBAL_CHANGE))),
         charts=charts,
         side_effects=dict(side_effect_summary([pid])[pid]),
         safety=safety_since_review(patient).as_dict(),

@@ -19,7 +19,7 @@ from typing import Any
 from ketapath.clinical.instruments import get_instrument
 from ketapath.clinical.response import get_measure
 from ketapath.outcomes.schedule import SessionEvent
-from ketapath.outcomes.series import StoredScore, daily
+from ketapath.outcomes.series import MEASURE_INSTRUMENTS, PAIN_MEASURE, StoredScore, daily
 
 # Shading from the lowest (best) band to the highest, whatever the number of bands.
 BAND_COLOURS = (
@@ -90,8 +90,8 @@ def score_chart(
     notes = []
     if source:
         notes.append(f"Bands: the severity bands of the scale ({source})")
-    if instrument_id == "nrs-pain" and baseline is not None:
-        measure = get_measure("pain-nrs")
+    if instrument_id == MEASURE_INSTRUMENTS[PAIN_MEASURE] and baseline is not None:
+        measure = get_measure(PAIN_MEASURE)
         for level in measure.levels:
             if level.min_reduction_percent is None:
                 continue

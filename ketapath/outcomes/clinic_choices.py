@@ -19,6 +19,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from ketapath.clinic_settings.specs import Spec
+from ketapath.clinical.labs import lab_tests
+
 GROUP = "Follow-up, patient preparation and reminders"
 
 POST_SESSION_DAYS = "outcomes.post_session_days"
@@ -49,24 +52,9 @@ MAX_REMIND_DAYS_BEFORE = Decimal(30)
 ORDINALS = ("First", "Second", "Third")
 
 
-@dataclass(frozen=True)
-class OutcomeSetting:
-    """One clinic setting, in the shape the clinic-settings registry reads."""
-
-    name: str
-    kind: str
-    label: str
-    unit: str = ""
-    minimum: Decimal | None = None
-    maximum: Decimal | None = None
-    choices: tuple[tuple[str, str], ...] = ()
-    group: str = GROUP
-    help: str = ""
-
-
-def setting_specs() -> tuple[OutcomeSetting, ...]:
+def setting_specs() -> tuple[Spec, ...]:
     specs = [
-        OutcomeSetting(
+        Spec(
             POST_SESSION_DAYS,
             "days",
             "Post-session questionnaires are due this many days after each session",
@@ -74,11 +62,12 @@ def setting_specs() -> tuple[OutcomeSetting, ...]:
             maximum=MAX_POST_SESSION_DAYS,
             help="0 = the same day. A new session closes the open items of the one before. "
             "Leave empty for not set: no post-session questionnaires are scheduled.",
+            group=GROUP,
         ),
     ]
     for key, ordinal in zip(COURSE_WEEKS, ORDINALS, strict=True):
         specs.append(
-            OutcomeSetting(
+            Spec(
                 key,
                 "integer",
                 f"{ordinal} follow-up after a course: weeks after the last session",
@@ -87,10 +76,11 @@ def setting_specs() -> tuple[OutcomeSetting, ...]:
                 maximum=Decimal(104),
                 help="Counted from the most recent session; a later session (a booster) restarts the count. "
                 "Leave empty to skip.",
+                group=GROUP,
             )
         )
     specs += [
-        OutcomeSetting(
+        Spec(
             BLADDER_WEEKS,
             "integer",
             "Bladder symptom score (ICSI/ICPI) every this many weeks, from the first session "
@@ -99,8 +89,9 @@ def setting_specs() -> tuple[OutcomeSetting, ...]:
             minimum=Decimal(1),
             maximum=Decimal(52),
             help="No guideline read gives a urinary-symptom screening interval: this is clinic policy.",
+            group=GROUP,
         ),
-        OutcomeSetting(
+        Spec(
             MISUSE_WEEKS,
             "integer",
             "Misuse re-screening (AUDIT-C and DAST-10) every this many weeks, from the first session "
@@ -110,8 +101,9 @@ def setting_specs() -> tuple[OutcomeSetting, ...]:
             maximum=Decimal(104),
             help="No guideline read gives a re-screening interval: this is clinic policy. Not set: misuse "
             "re-screening is not scheduled, and the prescriber's dashboard says so.",
+            group=GROUP,
         ),
-        OutcomeSetting(
+        Spec(
             URINARY_RISE_POINTS,
             "integer",
             "A rise of this many points on the bladder symptom index is a worsening and raises an alert",
@@ -120,29 +112,31 @@ def setting_specs() -> tuple[OutcomeSetting, ...]:
             maximum=Decimal(20),
             help="No cut-off or clinically important change for the ICSI was found in the sources read. "
             "Not set: a rise is shown on the review, not judged, and raises no alert.",
+            group=GROUP,
         ),
-        OutcomeSetting(
+        Spec(
             OVERDUE_DAYS,
             "days",
             "A follow-up questionnaire counts as overdue this many days after its due date",
             "days",
             maximum=MAX_OVERDUE_DAYS,
             help="Overdue items are listed on the nurses' dashboard. Not set: overdue from the day after.",
+            group=GROUP,
         ),
-        OutcomeSetting(
+        Spec(
             REMIND_DAYS_BEFORE,
             "days",
             "E-mail a session reminder with the preparation instructions this many days before",
             "days",
             maximum=MAX_REMIND_DAYS_BEFORE,
             help="0 = on the morning of the session. Not set: no session reminders are sent.",
+            group=GROUP,
         ),
     ]
-    from ketapath.clinical.labs import lab_tests
 
     for test in lab_tests():
         specs.append(
-            OutcomeSetting(
+            Spec(
                 lab_upper_key(test.id),
                 "decimal",
                 f"{test.label}: upper reference limit",
@@ -194,8 +188,6 @@ def follow_up_settings(values: Mapping[str, Any]) -> FollowUpSettings:
 
 def lab_upper_limits(values: Mapping[str, Any]) -> dict[str, Decimal | None]:
     """Lab test id -> the clinic's upper reference limit (None: not set)."""
-    from ketapath.clinical.labs import lab_tests
-
     found: dict[str, Decimal | None] = {}
     for test in lab_tests():
         raw = values.get(lab_upper_key(test.id))

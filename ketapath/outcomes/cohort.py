@@ -41,11 +41,14 @@ from typing import Any
 from django.db.models import Count, QuerySet
 
 from ketapath.clinical.response import get_measure
+from ketapath.consultations.models import IntakeCondition
+from ketapath.consultations.proposal import condition_name
 from ketapath.outcomes import events
 from ketapath.outcomes.assessment import side_effect_summary
 from ketapath.outcomes.models import ResponderStatus
 from ketapath.outcomes.responders import statuses_for
 from ketapath.patients.models import Patient
+from ketapath.plans.models import SIGNED_STATUSES, TreatmentPlan
 
 NOT_RECORDED = "Condition not recorded"
 # The smallest group shown to a role that may not see individuals. The project's choice (a common
@@ -196,6 +199,7 @@ def suppress_small_groups(report: Report, minimum: int = MIN_GROUP_SIZE) -> Repo
 def _sessions_held(ids: QuerySet[Any]) -> dict[int, int]:
     if not events.infusions_installed():
         return {}
+    # Imported here: the infusions app is optional (not installed, its models cannot be imported).
     from ketapath.infusions.models import InfusionSession
 
     rows = (
@@ -209,9 +213,6 @@ def _sessions_held(ids: QuerySet[Any]) -> dict[int, int]:
 
 
 def _conditions(ids: QuerySet[Any]) -> dict[int, tuple[str, ...]]:
-    from ketapath.consultations.models import IntakeCondition
-    from ketapath.consultations.proposal import condition_name
-
     found: dict[int, dict[str, None]] = defaultdict(dict)
     rows = (
         IntakeCondition.objects.active()
@@ -225,8 +226,6 @@ def _conditions(ids: QuerySet[Any]) -> dict[int, tuple[str, ...]]:
 
 def clinic_protocols(clinic_id: int) -> list[tuple[str, str]]:
     """(protocol id, name) of every signed plan in the clinic, for the filter (one query)."""
-    from ketapath.plans.models import SIGNED_STATUSES, TreatmentPlan
-
     rows = (
         TreatmentPlan.objects.active()
         .filter(patient__clinic_id=clinic_id, status__in=SIGNED_STATUSES)

@@ -22,10 +22,12 @@ from functools import cache
 from typing import Any
 
 from django.apps import apps
-from django.db.models import QuerySet
+from django.db.models import Max, Min, Q, QuerySet
 
 from ketapath.clinical.protocols import Protocol, published_protocols
 from ketapath.outcomes.schedule import SessionEvent
+from ketapath.plans.library import clinic_library
+from ketapath.plans.models import SIGNED_STATUSES, LocalProtocol, PlannedSession, TreatmentPlan
 
 # The infusion chart statuses that mean the drug was given (the session counts as held).
 GIVEN_STATUSES = ("infusing", "observation", "ready", "discharged")
@@ -75,18 +77,13 @@ class Course:
     trial_ends_on: date | None  # the last planned session of the first signed version
 
 
-def _planned_session_model() -> Any:
-    from ketapath.plans.models import PlannedSession
-
-    return PlannedSession
-
-
 def held_sessions(patient_ids: Iterable[int] | QuerySet[Any]) -> dict[int, list[SessionEvent]]:
     """patient id -> the sessions held, by date (one query)."""
     ids = _ids(patient_ids)
     found: dict[int, list[SessionEvent]] = defaultdict(list)
     if _none(ids) or not infusions_installed():
         return found
+    # Imported here: the infusions app is optional (not installed, its models cannot be imported).
     from ketapath.infusions.models import InfusionSession
 
     rows = (
@@ -102,10 +99,8 @@ def held_sessions(patient_ids: Iterable[int] | QuerySet[Any]) -> dict[int, list[
     return found
 
 
-def _not_to_come() -> Any:
+def _not_to_come() -> Q:
     """Planned sessions already charted (held or not given): no longer appointments."""
-    from django.db.models import Q
-
     if not infusions_installed():
         return Q(pk__in=[])
     return Q(infusion__isnull=False) & ~Q(infusion__status="waiting")
@@ -120,8 +115,7 @@ def upcoming_appointments(
     if _none(ids):
         return found
     rows = (
-        _planned_session_model()
-        .objects.active()
+        PlannedSession.objects.active()
         .filter(patient_id__in=ids, status="scheduled", planned_on__gte=today, plan__record_status="active")
         .exclude(_not_to_come())
         .select_related("plan")
@@ -155,8 +149,7 @@ def next_planned_after(patient_ids: Iterable[int] | QuerySet[Any], after: dict[i
     if _none(ids):
         return {}
     rows = (
-        _planned_session_model()
-        .objects.active()
+        PlannedSession.objects.active()
         .filter(patient_id__in=ids, status="scheduled", plan__record_status="active")
         .exclude(_not_to_come())
         .values_list("patient_id", "planned_on")
@@ -183,8 +176,6 @@ def condition_group(protocol_id: str, local_groups: dict[str, str] | None = None
 
 
 def _local_groups(clinic_ids: set[int]) -> dict[str, str]:
-    from ketapath.plans.models import LocalProtocol
-
     groups = {}
     for pid, definition in LocalProtocol.objects.filter(clinic_id__in=clinic_ids).values_list(
         "protocol_id", "definition"
@@ -196,10 +187,6 @@ def _local_groups(clinic_ids: set[int]) -> dict[str, str]:
 
 def courses(patient_ids: Iterable[int] | QuerySet[Any]) -> dict[int, Course]:
     """patient id -> the course: the first signed plan version and its sessions (three queries)."""
-    from django.db.models import Max, Min
-
-    from ketapath.plans.models import SIGNED_STATUSES, TreatmentPlan
-
     ids = _ids(patient_ids)
     if _none(ids):
         return {}
@@ -212,14 +199,13 @@ def courses(patient_ids: Iterable[int] | QuerySet[Any]) -> dict[int, Course]:
         )
         .order_by("patient_id", "version")
     )
-    for plan in plans:
-        first_plans.setdefault(plan["patient_id"], plan)
+    for row in plans:
+        first_plans.setdefault(row["patient_id"], dict(row))
     if not first_plans:
         return {}
     spans = {
         row["plan_id"]: (row["first"], row["last"])
-        for row in _planned_session_model()
-        .objects.active()
+        for row in PlannedSession.objects.active()
         .filter(plan_id__in=[p["pk"] for p in first_plans.values()], status="scheduled")
         .values("plan_id")
         .annotate(first=Min("planned_on"), last=Max("planned_on"))
@@ -242,7 +228,5 @@ def courses(patient_ids: Iterable[int] | QuerySet[Any]) -> dict[int, Course]:
 
 def protocol_for(clinic_id: int, protocol_id: str) -> Protocol | None:
     """The protocol a plan names, published or the clinic's own (None when it no longer exists)."""
-    from ketapath.plans.library import clinic_library
-
     entry = clinic_library(clinic_id, include_retired=True).get(protocol_id)
     return None if entry is None else entry.protocol

@@ -16,10 +16,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from ketapath.clinic_settings.values import values_for
 from ketapath.clinical.instruments.codes import FHIR_BASE
+from ketapath.clinical.instruments.loinc import LOINC_SYSTEM
+from ketapath.clinical.labs import UnknownLabTestError, get_lab_test, judge
 from ketapath.fhir.ids import full_url, resource_uuid
 from ketapath.fhir.patient import patient_reference
-from ketapath.outcomes.models import OutcomeReview, ReviewDecision, ReviewStatus
+from ketapath.outcomes.clinic_choices import lab_upper_limits
+from ketapath.outcomes.models import LiverTestResult, OutcomeReview, ReviewDecision, ReviewStatus
+from ketapath.questionnaires.models import QuestionnaireResponse, ResponseStatus
 
 DECISION_SYSTEM = f"{FHIR_BASE}/CodeSystem/outcome-review-decisions"
 RESPONSE_SYSTEM = f"{FHIR_BASE}/CodeSystem/response-levels"
@@ -103,12 +108,6 @@ UCUM = "http://unitsofmeasure.org"
 
 
 def liver_observations(patient: Any) -> list[JSON]:
-    from ketapath.clinic_settings.values import values_for
-    from ketapath.clinical.instruments.loinc import LOINC_SYSTEM
-    from ketapath.clinical.labs import UnknownLabTestError, get_lab_test, judge
-    from ketapath.outcomes.clinic_choices import lab_upper_limits
-    from ketapath.outcomes.models import LiverTestResult
-
     upper = lab_upper_limits(values_for(patient.clinic_id))
     found: list[JSON] = []
     for result in LiverTestResult.objects.filter(patient=patient).order_by("sampled_on", "id"):
@@ -161,8 +160,6 @@ def outcome_resources(patient: Any) -> list[JSON]:
 
 
 def _review_resources(patient: Any) -> list[JSON]:
-    from ketapath.questionnaires.models import QuestionnaireResponse, ResponseStatus
-
     reviews = list(
         OutcomeReview.objects.filter(patient=patient, status=ReviewStatus.SIGNED)
         .select_related("signed_by")

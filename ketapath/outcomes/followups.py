@@ -12,22 +12,28 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
+from django.utils import timezone
 
+from ketapath.audit.history import note_change
 from ketapath.clinic_settings.values import values_for
+from ketapath.clinical.instruments import get_instrument
 from ketapath.outcomes import events
 from ketapath.outcomes.clinic_choices import FollowUpSettings, follow_up_settings
 from ketapath.outcomes.models import FollowUp, FollowUpKind
+from ketapath.outcomes.purposes import MISUSE_PURPOSE, URINARY_PURPOSE
 from ketapath.outcomes.schedule import (
+    FollowUpPoint,
     Schedule,
     ScheduleSettings,
     follow_up_schedule,
     groups_for,
     points_to_assign,
+    purpose_instruments,
 )
 from ketapath.patients.models import Patient
 from ketapath.questionnaires.models import AssignmentStatus, QuestionnaireAssignment, Respondent
@@ -67,26 +73,32 @@ def schedule_for(patient: Patient, *, settings: FollowUpSettings | None = None) 
     )
 
 
-def _close(item: FollowUp, reason: str) -> None:
+def _close(item: FollowUp, reason: str, now: datetime) -> None:
     assignment = QuestionnaireAssignment.objects.select_for_update().get(pk=item.assignment_id)
     if assignment.status != AssignmentStatus.ASSIGNED:
         return
     assignment.status = AssignmentStatus.CANCELLED
-    assignment._change_reason = reason  # type: ignore[attr-defined]
+    note_change(assignment, reason, when=now)
     assignment.save()
     item.closed_reason = reason[:200]
-    item._change_reason = reason  # type: ignore[attr-defined]
+    note_change(item, reason, when=now)
     item.save()
 
 
 def sync_follow_ups(
-    today: date, *, patients: QuerySet[Patient] | None = None, sessions_until: date | None = None
+    today: date,
+    *,
+    patients: QuerySet[Patient] | None = None,
+    sessions_until: date | None = None,
+    now: datetime | None = None,
 ) -> SyncResult:
     """Create the follow-up questionnaires that are due and close those a newer session reset.
 
     Only sessions held on or before ``sessions_until`` (default: ``today``) count: a run for a
-    past day sees that day's past (the demo's history is written this way).
+    past day sees that day's past (the demo's history is written this way). ``now`` stamps what
+    is written (default: the current time).
     """
+    now = now or timezone.now()
     until = sessions_until or today
     result = SyncResult()
     chosen = (patients if patients is not None else Patient.objects.all()).filter(record_status="active")
@@ -127,7 +139,7 @@ def sync_follow_ups(
             for instrument_id in point.instruments:
                 if (point.anchor, point.code, instrument_id) in have:
                     continue
-                result.created += _create(patient, point, instrument_id)
+                result.created += _create(patient, point, instrument_id, now)
         latest = schedule.latest
         assert latest is not None
         for item in existing[pid]:
@@ -138,13 +150,15 @@ def sync_follow_ups(
             ):
                 with transaction.atomic():
                     _close(
-                        item, f"Closed unanswered: a newer session ({latest.on:%d %b %Y}) reset the schedule"
+                        item,
+                        f"Closed unanswered: a newer session ({latest.on:%d %b %Y}) reset the schedule",
+                        now,
                     )
                 result.closed += 1
     return result
 
 
-def _create(patient: Patient, point: Any, instrument_id: str) -> int:
+def _create(patient: Patient, point: FollowUpPoint, instrument_id: str, now: datetime) -> int:
     try:
         with transaction.atomic():
             assignment = QuestionnaireAssignment(
@@ -152,8 +166,9 @@ def _create(patient: Patient, point: Any, instrument_id: str) -> int:
                 instrument_id=instrument_id,
                 due_on=point.due_on,
                 respondent=Respondent.PATIENT,
+                assigned_at=now,
             )
-            assignment._change_reason = f"Follow-up: {point.label}"  # type: ignore[attr-defined]
+            note_change(assignment, f"Follow-up: {point.label}", when=now)
             assignment.save()
             item = FollowUp(
                 patient=patient,
@@ -165,12 +180,35 @@ def _create(patient: Patient, point: Any, instrument_id: str) -> int:
                 anchor_on=point.anchor_on,
                 instrument_id=instrument_id,
                 due_on=point.due_on,
+                created_at=now,
             )
-            item._change_reason = "Scheduled"  # type: ignore[attr-defined]
+            note_change(item, "Scheduled", when=now)
             item.save()
     except IntegrityError:  # created at the same moment by another run
         return 0
     return 1
+
+
+def follow_up_rows(patient: Patient, today: date) -> dict[str, Any]:
+    """What the chart's follow-up panel shows: the schedule, what is coming, what is overdue."""
+    settings = follow_up_settings(values_for(patient.clinic_id))
+    schedule = schedule_for(patient, settings=settings)
+    items = list(
+        FollowUp.objects.active()
+        .filter(patient=patient)
+        .select_related("assignment")
+        .order_by("-due_on", "id")
+    )
+    cutoff = overdue_cutoff(today, settings)
+    return {
+        "rescreen_not_set": rescreening_not_set(settings),
+        "settings": settings,
+        "schedule": schedule,
+        "upcoming": schedule.upcoming(today),
+        "items": items[:40],
+        "overdue": [i for i in items if i.assignment.status == "assigned" and i.due_on < cutoff],
+        "cutoff": cutoff,
+    }
 
 
 def overdue_cutoff(today: date, settings: FollowUpSettings) -> date:
@@ -208,8 +246,6 @@ class Rescreening:
 
 def rescreening_not_set(settings: FollowUpSettings) -> list[str]:
     """Each re-screen whose clinic interval is not set, named with its instruments."""
-    from ketapath.clinical.instruments import get_instrument
-    from ketapath.outcomes.schedule import MISUSE_PURPOSE, URINARY_PURPOSE, purpose_instruments
 
     def named(label: str, purpose: str) -> str:
         names = ", ".join(get_instrument(i).name for i in purpose_instruments(purpose))

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
+from ketapath.outcomes.labs import liver_tests
 from ketapath.outcomes.models import ReviewDecision
-from ketapath.web.widgets import DateInput
+from ketapath.ui.widgets import DateInput
 
 
 class ReviewForm(forms.Form):
@@ -56,10 +57,10 @@ class CohortFilters(forms.Form):
 
     def __init__(self, *args: Any, protocols: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["protocol"].choices = [("", "All protocols"), *protocols]
+        cast(forms.ChoiceField, self.fields["protocol"]).choices = [("", "All protocols"), *protocols]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         start: date | None = data.get("started_from")
         end: date | None = data.get("started_to")
         if start and end and end < start:
@@ -77,16 +78,14 @@ class LiverResultForm(forms.Form):
     client_key = forms.UUIDField(widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, window: tuple[date, date], **kwargs: Any) -> None:
-        from ketapath.outcomes.labs import liver_tests
-
         kwargs.setdefault("initial", {}).setdefault("client_key", uuid.uuid4())
         super().__init__(*args, **kwargs)
         self.tests = {t.id: t for t in liver_tests()}
-        self.fields["test"].choices = [
+        cast(forms.ChoiceField, self.fields["test"]).choices = [
             ("", "Choose a test"),
             *((t.id, f"{t.label} ({t.unit})") for t in self.tests.values()),
         ]
-        self.fields["value"].max_value = max(t.entry_max for t in self.tests.values())
+        # Each test's own upper bound is checked in clean(); the widget asks for any positive number.
         self.fields["value"].widget.attrs.update({"min": "0", "step": "any"})
         self.window = window
         self.fields["sampled_on"].widget.attrs.update(
@@ -94,7 +93,7 @@ class LiverResultForm(forms.Form):
         )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         test = self.tests.get(data.get("test") or "")
         value = data.get("value")
         if test is not None and value is not None and not test.in_bounds(value):

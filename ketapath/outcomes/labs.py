@@ -19,11 +19,24 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from ketapath.alerts.actions import raise_alert
+from ketapath.audit.history import note_change
+from ketapath.audit.refusals import ALL_FIELDS, ActionRefused
 from ketapath.clinic_settings.values import values_for
-from ketapath.clinical.labs import Judgement, LabTest, UnknownLabTestError, get_lab_test, judge, lab_tests
+from ketapath.clinical.labs import (
+    Judgement,
+    LabTest,
+    UnknownLabTestError,
+    get_lab_test,
+    judge,
+    lab_groups,
+    lab_tests,
+)
+from ketapath.outcomes.charts import session_markers
 from ketapath.outcomes.clinic_choices import lab_upper_key, lab_upper_limits
 from ketapath.outcomes.models import EARLIEST_SAMPLE, LiverTestResult
 from ketapath.outcomes.schedule import SessionEvent
+from ketapath.patients.models import Patient
 
 GROUP = "liver"
 # How far back a sample date may lie: a result from before this is almost certainly a typing error.
@@ -31,12 +44,11 @@ OLDEST_SAMPLE_YEARS = 30
 ALERT_RULE = "liver:{test}:above-upper-limit"
 
 
-class LabError(ValueError):
+class LabError(ActionRefused):
     """A result the rules refuse; ``field`` names the form field."""
 
-    def __init__(self, message: str, field: str = "__all__") -> None:
-        self.field = field
-        super().__init__(message)
+    def __init__(self, message: str, field: str = ALL_FIELDS) -> None:
+        super().__init__(message, field=field)
 
 
 def liver_tests() -> tuple[LabTest, ...]:
@@ -100,7 +112,6 @@ def record_liver_result(
     note = note.strip()
     if len(note) > 500:
         raise LabError("Keep the note to 500 characters.", "note")
-    from ketapath.patients.models import Patient
 
     with transaction.atomic():
         locked = Patient.objects.select_for_update().get(pk=patient.pk)
@@ -128,14 +139,11 @@ def record_liver_result(
             recorded_at=now,
             client_key=client_key,
         )
-        result._history_user = user  # type: ignore[attr-defined]
-        result._change_reason = "Result recorded"  # type: ignore[attr-defined]
+        note_change(result, "Result recorded", user, when=now)
         result.save()
         upper = lab_upper_limits(values_for(locked.clinic_id)).get(test.id)
         verdict = judge(amount, upper)
         if verdict.above:
-            from ketapath.alerts.actions import raise_alert
-
             raise_alert(
                 patient=locked,
                 origin=result,
@@ -147,6 +155,7 @@ def record_liver_result(
                 message=f"{test.short} {amount:g} {test.unit} on {sampled_on:%d %b %Y} is above the clinic's "
                 f"upper reference limit of {upper:g} {test.unit}.",
                 source_label="Clinic setting: the laboratory's upper reference limit",
+                now=now,
             )
     return result
 
@@ -177,9 +186,6 @@ class LiverPanel:
 def liver_panel(patient: Any, sessions: Sequence[SessionEvent] = ()) -> LiverPanel:
     """The patient's liver results (newest first) judged against the clinic's limits, and a chart
     per test that has results."""
-    from ketapath.clinical.labs import lab_groups
-    from ketapath.outcomes.charts import session_markers
-
     tests = liver_tests()
     by_id = {t.id: t for t in tests}
     upper = lab_upper_limits(values_for(patient.clinic_id))

@@ -22,9 +22,12 @@ from functools import reduce
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from ketapath.audit.records import ClinicalRecord, RecordStatus
+from ketapath.audit.records import ClinicalRecord, RecordStatus, SignedNote
+from ketapath.clinical.labs import lab_tests
 
 ACTIVE = models.Q(record_status=RecordStatus.ACTIVE)
 
@@ -48,7 +51,7 @@ class FollowUp(ClinicalRecord):
     anchor_on = models.DateField()
     instrument_id = models.CharField(max_length=40)
     due_on = models.DateField()
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
     closed_reason = models.CharField(max_length=200, blank=True, help_text="Why it was closed unanswered.")
     history = HistoricalRecords()
 
@@ -118,19 +121,10 @@ class ReviewDecision(models.TextChoices):
 PLAN_CHANGING = frozenset({ReviewDecision.ADJUST, ReviewDecision.BOOSTER})
 
 
-class OutcomeReview(ClinicalRecord):
+class OutcomeReview(SignedNote):
     """The prescriber's post-treatment assessment, one version per row."""
 
     patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="outcome_reviews")
-    version = models.PositiveSmallIntegerField(default=1)
-    previous = models.OneToOneField(
-        "self",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="amended_by",
-        help_text="The signed version this one amends.",
-    )
     status = models.CharField(max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.DRAFT)
     reviewed_on = models.DateField()
     snapshot = models.JSONField(default=dict, help_text="The outcome data as the prescriber saw it.")
@@ -152,19 +146,15 @@ class OutcomeReview(ClinicalRecord):
     client_key = models.UUIDField(
         null=True, blank=True, unique=True, help_text="Sent with the form: a second submit finds this review."
     )
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    signed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    signed_at = models.DateTimeField(null=True, blank=True)
     safety_seen_at = models.DateTimeField(
         null=True,
         blank=True,
         help_text="When the signer confirmed seeing the worsening scores and alerts the review listed.",
     )
     history = HistoricalRecords()
+
+    DRAFT = ReviewStatus.DRAFT.value
+    SIGNED = frozenset({ReviewStatus.SIGNED.value})
 
     class Meta:
         ordering = ["-version"]
@@ -190,10 +180,6 @@ class OutcomeReview(ClinicalRecord):
     def __str__(self) -> str:
         return f"Outcome review v{self.version} of {self.patient_id} ({self.status})"
 
-    @property
-    def is_signed(self) -> bool:
-        return self.status == ReviewStatus.SIGNED
-
 
 class SessionReminder(models.Model):
     """A session reminder was sent (the row is claimed first, in the sending transaction)."""
@@ -201,7 +187,7 @@ class SessionReminder(models.Model):
     session_key = models.CharField(max_length=60, unique=True)
     patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
     session_on = models.DateField()
-    sent_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(default=timezone.now, editable=False)
     sent_to = models.EmailField()
 
     def __str__(self) -> str:
@@ -213,8 +199,6 @@ EARLIEST_SAMPLE = date(1900, 1, 1)
 
 def _lab_bounds() -> models.Q:
     """Each test's entry bounds from the data file (and only the tests the data knows)."""
-    from ketapath.clinical.labs import lab_tests
-
     return reduce(
         operator.or_,
         [models.Q(test=t.id, value__gte=t.entry_min, value__lte=t.entry_max) for t in lab_tests("liver")],
@@ -257,7 +241,5 @@ class LiverTestResult(ClinicalRecord):
         return f"{self.test} {self.value} {self.unit} on {self.sampled_on} for {self.patient_id}"
 
     def get_absolute_url(self) -> str:
-        from django.urls import reverse
-
         url = reverse("outcomes:patient", kwargs={"mrn": self.patient.mrn})
         return f"{url}#liver-result-{self.pk}"

@@ -58,6 +58,8 @@ def scores_for(patient_ids: Ids, instruments: Iterable[str]) -> dict[tuple[int, 
         .order_by("patient_id", "completed_at", "pk")
     )
     for pk, patient_id, instrument_id, completed_at, total, follow_up in rows:
+        if completed_at is None or total is None:  # COMPLETED responses have both
+            continue
         found[(patient_id, instrument_id)].append(
             StoredScore(pk, local_day(completed_at), total, follow_up is not None)
         )
@@ -126,7 +128,7 @@ def statuses_for(patient_ids: Ids, course_of: dict[int, Course]) -> Refresh:
     if stale:
         stale_patients = sorted({pid for pid, _ in stale})
         scores = scores_for(stale_patients, instruments)
-        rows = []
+        rows: list[ResponderStatus] = []
         for pid, measure in sorted(stale):
             course = course_of.get(pid)
             baseline, series, summary = classify(
@@ -137,13 +139,14 @@ def statuses_for(patient_ids: Ids, course_of: dict[int, Course]) -> Refresh:
                 if course
                 else None,
             )
-            row = ResponderStatus(
-                patient_id=pid,
-                measure_id=measure,
-                fingerprint=wanted[(pid, measure)],
-                **status_fields(summary, baseline, series),
+            rows.append(
+                ResponderStatus(
+                    patient_id=pid,
+                    measure_id=measure,
+                    fingerprint=wanted[(pid, measure)],
+                    **status_fields(summary, baseline, series),
+                )
             )
-            rows.append(row)
         fields = [
             f.name
             for f in ResponderStatus._meta.concrete_fields
@@ -152,8 +155,8 @@ def statuses_for(patient_ids: Ids, course_of: dict[int, Course]) -> Refresh:
         ResponderStatus.objects.bulk_create(
             rows, update_conflicts=True, unique_fields=["patient", "measure_id"], update_fields=fields
         )
-        for row in rows:
-            stored[(row.patient_id, row.measure_id)] = row
+        for made in rows:
+            stored[(made.patient_id, made.measure_id)] = made
     # A patient whose last response on a measure was marked in error keeps no status for it.
     result = {key: stored[key] for key in wanted}
     return Refresh(result, len(stale))

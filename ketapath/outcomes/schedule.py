@@ -33,14 +33,27 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from ketapath.outcomes.purposes import (
+    ANXIETY,
+    DEPRESSION,
+    GLOBAL_CHANGE,
+    MISUSE_PURPOSE,
+    PAIN_INTENSITY,
+    PAIN_INTERFERENCE,
+    URINARY_PURPOSE,
+)
+from ketapath.outcomes.purposes import instruments_for as by_purpose
+
 PAIN, MOOD = "pain", "mood"
-POST_SESSION_SET: dict[str, tuple[str, ...]] = {PAIN: ("nrs-pain",), MOOD: ("phq-9",)}
-COURSE_SET: dict[str, tuple[str, ...]] = {
-    PAIN: ("nrs-pain", "peg", "phq-9", "gad-7", "pgic"),
-    MOOD: ("phq-9", "gad-7", "pgic"),
+# Each set by purpose (the instruments whose data file lists it), in the order shown.
+POST_SESSION_SET: dict[str, tuple[str, ...]] = {
+    PAIN: by_purpose(PAIN_INTENSITY),
+    MOOD: by_purpose(DEPRESSION),
 }
-URINARY_PURPOSE = "urinary-rescreening"
-MISUSE_PURPOSE = "misuse-rescreening"
+COURSE_SET: dict[str, tuple[str, ...]] = {
+    PAIN: by_purpose(PAIN_INTENSITY, PAIN_INTERFERENCE, DEPRESSION, ANXIETY, GLOBAL_CHANGE),
+    MOOD: by_purpose(DEPRESSION, ANXIETY, GLOBAL_CHANGE),
+}
 
 
 def purpose_instruments(purpose: str) -> tuple[str, ...]:
@@ -49,9 +62,7 @@ def purpose_instruments(purpose: str) -> tuple[str, ...]:
     >>> purpose_instruments(URINARY_PURPOSE)
     ('icsi-icpi',)
     """
-    from ketapath.clinical.instruments import with_purpose
-
-    return tuple(d.id for d in with_purpose(purpose))
+    return by_purpose(purpose)
 
 
 # A protocol's condition group -> which instrument set follows it.

@@ -3,7 +3,8 @@
 The core (``ketapath.clinical.response.classify_response``) takes a baseline and a dated series in
 strict date order. From the questionnaires app's completed (or reviewed) responses:
 
-- the **measure** ``pain-nrs`` is read from the Pain NRS (``nrs-pain``) and ``phq9`` from the PHQ-9;
+- the **measure** ``pain-nrs`` is read from the pain-intensity instrument (the Pain NRS) and
+  ``phq9`` from the depression-severity one (the PHQ-9), each found by its data file's purpose;
   responses marked entered in error and drafts are left out;
 - one score a **day**: the last one completed that day (the core needs strictly later dates);
 - the **baseline** is the latest score on or before the day of the first session that is not a
@@ -25,12 +26,17 @@ from datetime import date, datetime
 from django.utils import timezone
 
 from ketapath.clinical.response import ResponseSummary, Score, classify_response
+from ketapath.outcomes.purposes import DEPRESSION, PAIN_INTENSITY, instrument_for
 
-# response-core measure -> the instrument whose primary score feeds it
-MEASURE_INSTRUMENTS: dict[str, str] = {"pain-nrs": "nrs-pain", "phq9": "phq-9"}
+PAIN_MEASURE, DEPRESSION_MEASURE = "pain-nrs", "phq9"  # the response core's measure ids
+# response-core measure -> the instrument whose primary score feeds it (found by its purpose)
+MEASURE_INSTRUMENTS: dict[str, str] = {
+    PAIN_MEASURE: instrument_for(PAIN_INTENSITY),
+    DEPRESSION_MEASURE: instrument_for(DEPRESSION),
+}
 INSTRUMENT_MEASURES = {v: k for k, v in MEASURE_INSTRUMENTS.items()}
 # A protocol's condition group -> the measure its trial is judged on.
-TRIAL_MEASURE = {"chronic-pain": "pain-nrs", "pain": "pain-nrs", "depression": "phq9"}
+TRIAL_MEASURE = {"chronic-pain": PAIN_MEASURE, "pain": PAIN_MEASURE, "depression": DEPRESSION_MEASURE}
 
 
 def trial_for(measure_id: str, condition_group: str, trial_ends_on: date | None) -> date | None:

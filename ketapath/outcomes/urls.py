@@ -1,10 +1,11 @@
+"""The outcomes app's chart pages. They are mounted (namespace ``outcomes``) by
+``ketapath.portal.outcome_urls``, next to the outcomes page, which reads portal data."""
+
 from django.urls import path
 
 from ketapath.outcomes import views
 
-app_name = "outcomes"
 urlpatterns = [
-    path("", views.patient_outcomes, name="patient"),
     path("follow-ups/check/", views.sync, name="sync"),
     path("liver/", views.liver, name="liver"),
     path("review/", views.review, name="review"),

@@ -2,98 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from ketapath.accounts.policy import allowed, requires
-from ketapath.clinic_settings.values import values_for
+from ketapath.accounts.policy import allowed, requires, user_clinic_id
+from ketapath.audit.actions import mark_entered_in_error
 from ketapath.outcomes import cohort
 from ketapath.outcomes.actions import ReviewError, current_draft, save_review, start_amendment
 from ketapath.outcomes.assessment import gather, snapshot, snapshot_key
-from ketapath.outcomes.clinic_choices import follow_up_settings
-from ketapath.outcomes.followups import overdue_cutoff, schedule_for, sync_follow_ups
+from ketapath.outcomes.followups import sync_follow_ups
 from ketapath.outcomes.forms import AmendForm, CohortFilters, InErrorForm, LiverResultForm, ReviewForm
-from ketapath.outcomes.models import FollowUp, OutcomeReview, ReviewStatus
+from ketapath.outcomes.labs import LabError, liver_panel, record_liver_result, sample_window
+from ketapath.outcomes.models import LiverTestResult, OutcomeReview
 from ketapath.patients.access import patient_for
 from ketapath.patients.models import Patient
-from ketapath.portal.models import JournalEntry, SymptomReport
-from ketapath.portal.symptoms import symptoms
-
-JOURNAL_SHOWN = 30
-
-
-def _follow_up_rows(patient: Patient, today: Any) -> dict[str, Any]:
-    settings = follow_up_settings(values_for(patient.clinic_id))
-    schedule = schedule_for(patient, settings=settings)
-    items = list(
-        FollowUp.objects.active()
-        .filter(patient=patient)
-        .select_related("assignment")
-        .order_by("-due_on", "id")
-    )
-    cutoff = overdue_cutoff(today, settings)
-    from ketapath.outcomes.followups import rescreening_not_set
-
-    return {
-        "rescreen_not_set": rescreening_not_set(settings),
-        "settings": settings,
-        "schedule": schedule,
-        "upcoming": schedule.upcoming(today),
-        "items": items[:40],
-        "overdue": [i for i in items if i.assignment.status == "assigned" and i.due_on < cutoff],
-        "cutoff": cutoff,
-    }
-
-
-def _patient_side(patient: Patient) -> dict[str, Any]:
-    labels = {code: s.label for code, s in symptoms().items()}
-    reports = list(SymptomReport.objects.active().filter(patient=patient).order_by("-reported_at")[:10])
-    journal = list(
-        JournalEntry.objects.active().filter(patient=patient).order_by("-entry_on")[:JOURNAL_SHOWN]
-    )
-    return {
-        "reports": [(r, [labels.get(c, c) for c in r.symptom_codes()]) for r in reports],
-        "journal": journal,
-    }
-
-
-@requires("clinical.view")
-def patient_outcomes(request: HttpRequest, mrn: str) -> HttpResponse:
-    patient = patient_for(request, mrn, permission="clinical.view")
-    today = timezone.localdate()
-    outcomes = gather(patient, today)
-    reviews = list(
-        OutcomeReview.objects.active()
-        .filter(patient=patient)
-        .select_related("signed_by", "plan_version")
-        .order_by("-version")
-    )
-    from ketapath.outcomes.charts import journal_chart
-
-    side = _patient_side(patient)
-    from ketapath.outcomes.labs import liver_panel
-
-    return render(
-        request,
-        "outcomes/patient.html",
-        {
-            "liver": liver_panel(patient, outcomes.sessions),
-            "patient": patient,
-            "o": outcomes,
-            "s": snapshot(outcomes),
-            "follow": _follow_up_rows(patient, today),
-            "reviews": reviews,
-            "draft": next((r for r in reviews if r.status == ReviewStatus.DRAFT), None),
-            "journal_chart": journal_chart(side["journal"], outcomes.sessions) if side["journal"] else None,
-            "today": today,
-            **side,
-        },
-    )
 
 
 @require_POST
@@ -137,11 +62,12 @@ def review(request: HttpRequest, mrn: str) -> HttpResponse:
                     safety_seen=d["safety_seen"],
                 )
             except ReviewError as exc:
-                form.add_error(None if exc.field == "__all__" else exc.field, str(exc))
+                for field, message in exc.errors.items():
+                    form.add_error(field if field in form.fields else None, message)
             else:
                 if saved.is_signed:
                     messages.success(request, f"Review version {saved.version} signed and locked.")
-                    if saved.plan_version_id:
+                    if saved.plan_version is not None:
                         messages.info(
                             request,
                             f"Plan version {saved.plan_version.version} was started as a draft: set the "
@@ -150,8 +76,9 @@ def review(request: HttpRequest, mrn: str) -> HttpResponse:
                     return redirect("outcomes:review_detail", mrn=patient.mrn, review_id=saved.pk)
                 messages.success(request, "Draft saved. It is not part of the record until signed.")
                 return redirect("outcomes:review", mrn=patient.mrn)
-        form.data = form.data.copy()
-        form.data["snapshot_key"] = key
+        fresh = request.POST.copy()  # the form was bound to it
+        fresh["snapshot_key"] = key
+        form.data = fresh
     else:
         initial = {"snapshot_key": key}
         if draft is not None:
@@ -219,10 +146,6 @@ def review_amend(request: HttpRequest, mrn: str, review_id: int) -> HttpResponse
 @requires("clinical.chart")
 def liver(request: HttpRequest, mrn: str) -> HttpResponse:
     """Record a liver test result (or mark one entered in error); the trend is on the outcomes page."""
-    from ketapath.audit.actions import mark_entered_in_error
-    from ketapath.outcomes.labs import LabError, liver_panel, record_liver_result, sample_window
-    from ketapath.outcomes.models import LiverTestResult
-
     patient = patient_for(request, mrn, permission="clinical.chart")
     today = timezone.localdate()
     window = sample_window(patient, today)
@@ -256,7 +179,8 @@ def liver(request: HttpRequest, mrn: str) -> HttpResponse:
                     client_key=d["client_key"],
                 )
             except LabError as exc:
-                form.add_error(None if exc.field == "__all__" else exc.field, str(exc))
+                for field, message in exc.errors.items():
+                    form.add_error(field if field in form.fields else None, message)
             else:
                 messages.success(request, f"{form.tests[saved.test].short} result recorded.")
                 return redirect("outcomes:liver", mrn=patient.mrn)
@@ -279,7 +203,7 @@ def liver(request: HttpRequest, mrn: str) -> HttpResponse:
 
 
 def _report(request: HttpRequest) -> tuple[CohortFilters, cohort.Report]:
-    clinic_id = request.user.clinic_id  # type: ignore[union-attr]
+    clinic_id = user_clinic_id(request)
     form = CohortFilters(request.GET or None, protocols=cohort.clinic_protocols(clinic_id))
     clean = form.cleaned_data if form.is_bound and form.is_valid() else {}
     report = cohort.cohort_report(

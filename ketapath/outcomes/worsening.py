@@ -17,11 +17,18 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
+from ketapath.alerts.actions import raise_alert
+from ketapath.alerts.models import Alert
+from ketapath.clinic_settings.values import values_for
 from ketapath.clinical.instruments import Instrument, UnknownInstrumentError, get_instrument, with_purpose
 from ketapath.clinical.worsening import Worsening, basis, worsenings
-from ketapath.outcomes.schedule import MISUSE_PURPOSE, URINARY_PURPOSE
+from ketapath.outcomes.clinic_choices import follow_up_settings
+from ketapath.outcomes.models import OutcomeReview, ReviewStatus
+from ketapath.outcomes.purposes import MISUSE_PURPOSE, URINARY_PURPOSE
+from ketapath.questionnaires.models import QuestionnaireResponse
 
 WATCH = "worsening-watch"
 RESCREEN = (URINARY_PURPOSE, MISUSE_PURPOSE)
@@ -39,16 +46,12 @@ def watched(instrument_id: str) -> Instrument | None:
 def _clinic_rise(definition: Instrument, clinic_id: int) -> float | None:
     if URINARY_PURPOSE not in definition.purposes:
         return None
-    from ketapath.clinic_settings.values import values_for
-    from ketapath.outcomes.clinic_choices import follow_up_settings
 
     points = follow_up_settings(values_for(clinic_id)).urinary_rise_points
     return None if points is None else float(points)
 
 
 def _previous(response: Any) -> Any:
-    from ketapath.questionnaires.models import QuestionnaireResponse
-
     return (
         QuestionnaireResponse.objects.active()
         .filter(
@@ -89,7 +92,6 @@ def check_response(response: Any) -> list[Any]:
     found = judge_response(response)
     if not found:
         return []
-    from ketapath.alerts.actions import raise_alert
 
     name = get_instrument(response.instrument_id).name
     # One alert per response, naming every way the score worsened: one event, one thing to answer.
@@ -107,6 +109,9 @@ def check_response(response: Any) -> list[Any]:
             routing="prescriber review of the worsening score",
             message="Worsening: " + "; ".join(f"{w.text} ({w.kind_label})" for w in found) + ".",
             source_label=sources,
+            # Raised when the response was completed (a response written for a past time, as the
+            # demo writes them, raises its alert at that time).
+            now=response.completed_at,
         )
     ]
 
@@ -142,8 +147,6 @@ class SafetySince:
 
 
 def last_signed_at(patient: Any) -> datetime | None:
-    from ketapath.outcomes.models import OutcomeReview, ReviewStatus
-
     return (
         OutcomeReview.objects.active()
         .filter(patient=patient, status=ReviewStatus.SIGNED, signed_at__isnull=False)
@@ -159,9 +162,6 @@ def _local_day(moment: datetime | None) -> date | None:
 
 def safety_since_review(patient: Any) -> SafetySince:
     """Worsening scores and alerts (open or closed) since the last signed review."""
-    from ketapath.alerts.models import Alert
-    from ketapath.questionnaires.models import QuestionnaireResponse
-
     since = last_signed_at(patient)
     ids = [d.id for d in with_purpose(WATCH)]
     responses = QuestionnaireResponse.objects.active().filter(
@@ -195,7 +195,6 @@ def safety_since_review(patient: Any) -> SafetySince:
     alerts = Alert.objects.active().filter(patient=patient)
     if since is not None:
         alerts = alerts.filter(raised_at__gt=since)
-    from django.contrib.contenttypes.models import ContentType
 
     response_type = ContentType.objects.get_for_model(QuestionnaireResponse)
     alert_rows = [

@@ -7,26 +7,29 @@ refuse it with a 404). Staff still open it, with its banner, to see what was mar
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 
 from ketapath.accounts.models import Role
-from ketapath.accounts.policy import allowed
+from ketapath.accounts.policy import allowed, signed_in_user, user_clinic_id
 from ketapath.audit.actions import log_access
 from ketapath.audit.models import AccessAction
+from ketapath.audit.records import ClinicalQuerySet
 from ketapath.patients.models import Patient
 
 
-def patients_of(request: HttpRequest) -> QuerySet[Patient]:
+def patients_of(request: HttpRequest) -> ClinicalQuerySet[Patient]:
     """The patients this staff member's clinic owns."""
     user = request.user
     if not allowed(user, "patients.list"):
         raise PermissionDenied("Only clinic staff can list patients.")
-    return Patient.objects.filter(clinic_id=user.clinic_id)  # type: ignore[union-attr]
+    return Patient.objects.filter(clinic_id=user_clinic_id(request))
 
 
-def own_records(user: object) -> QuerySet[Patient]:
+def own_records(user: Any) -> QuerySet[Patient]:
     """The records a patient's login may reach: their own, and only while it is active."""
     return Patient.objects.select_related("clinic").active().filter(user=user)
 
@@ -66,10 +69,10 @@ def patient_for(
     if not allowed(user, permission):
         raise PermissionDenied("Your role may not do this.")
     # A patient reaches only their own active record; staff only their clinic's.
-    if user.role == Role.PATIENT:  # type: ignore[union-attr]
+    if signed_in_user(request).role == Role.PATIENT:
         query = own_records(user).filter(mrn=mrn)
     else:
-        query = Patient.objects.select_related("clinic").filter(mrn=mrn, clinic_id=user.clinic_id)  # type: ignore[union-attr]
+        query = Patient.objects.select_related("clinic").filter(mrn=mrn, clinic_id=user_clinic_id(request))
     patient = query.first()
     if patient is None:
         raise Http404("No such patient in your clinic.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -10,7 +11,7 @@ from django.utils import timezone
 
 from ketapath.clinical.plausibility import age_in_years, birth_date_problem, height_problem, weight_problem
 from ketapath.patients.models import LATEST_DATE, MRN_MAX_LENGTH, MRN_RULE, Patient, mrn_validator
-from ketapath.web.widgets import DateInput
+from ketapath.ui.widgets import DateInput
 
 FIELDS = [
     "mrn",
@@ -53,7 +54,7 @@ class PatientForm(forms.ModelForm):  # type: ignore[type-arg]
             raise forms.ValidationError("Enter the medical record number.")
         if len(mrn) > MRN_MAX_LENGTH:
             raise forms.ValidationError(f"An MRN has at most {MRN_MAX_LENGTH} characters.")
-        if not mrn_validator.regex.match(mrn):
+        if not re.compile(mrn_validator.regex).match(mrn):
             raise forms.ValidationError(f"An MRN may contain only {MRN_RULE}.")
         clash = Patient.objects.filter(clinic=self.clinic, mrn=mrn)
         if self.instance.pk:

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from ketapath.accounts.policy import requires
+from ketapath.accounts.policy import requires, user_clinic
 from ketapath.audit.actions import mark_entered_in_error
 from ketapath.audit.models import AccessAction
 from ketapath.patients.access import patient_for, patients_of
@@ -18,6 +18,7 @@ from ketapath.patients.actions import register_patient, update_patient
 from ketapath.patients.forms import EnteredInErrorForm, PatientForm, PatientSearchForm
 from ketapath.patients.history import history_rows, starts_late
 from ketapath.patients.overview import overview_panels
+from ketapath.ui.htmx import is_htmx
 
 PAGE_SIZE = 25
 
@@ -36,13 +37,13 @@ def patient_list(request: HttpRequest) -> HttpResponse:
     if request.GET.get("show") != "all":
         patients = patients.active()
     page = Paginator(patients, PAGE_SIZE).get_page(request.GET.get("page"))
-    template = "patients/_rows.html" if request.htmx else "patients/list.html"
+    template = "patients/_rows.html" if is_htmx(request) else "patients/list.html"
     return render(request, template, {"page": page, "search": search, "query": query})
 
 
 @requires("patients.create")
 def patient_create(request: HttpRequest) -> HttpResponse:
-    clinic = request.user.clinic  # type: ignore[union-attr]
+    clinic = user_clinic(request)
     form = PatientForm(request.POST or None, clinic=clinic)
     if request.method == "POST" and form.is_valid():
         patient = register_patient(form, request.user)

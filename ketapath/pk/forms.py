@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
@@ -31,7 +31,9 @@ class PKForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["model_id"].choices = [(m.id, f"{m.name} — {m.drug}") for m in list_models()]
+        cast(forms.ChoiceField, self.fields["model_id"]).choices = [
+            (m.id, f"{m.name} — {m.drug}") for m in list_models()
+        ]
         for n in range(MAX_STEPS):
             required = n == 0
             self.fields[f"start_{n}"] = forms.DecimalField(
@@ -67,7 +69,7 @@ class PKForm(forms.Form):
                     f"dose_{n}", f"Step {n + 1}: give start, duration and dose, or leave all three empty."
                 )
                 continue
-            start, duration, dose = (float(v) for v in values)  # type: ignore[arg-type]
+            start, duration, dose = (float(v) for v in values if v is not None)
             try:
                 steps.append(Step(start, duration, dose))
             except PKInputError as exc:

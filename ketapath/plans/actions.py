@@ -21,17 +21,19 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import DecimalField
 from django.utils import timezone
 from django.utils.text import slugify
 
 from ketapath.accounts.models import Clinic
+from ketapath.audit.history import note_change
 from ketapath.audit.records import RecordStatus
+from ketapath.audit.refusals import ALL_FIELDS, ActionRefused
 from ketapath.clinic_settings.readiness import PLAN, MissingSetting, missing_settings
 from ketapath.clinic_settings.values import values_for
 from ketapath.clinical.dosing import DoseInputError, LimitCheck, Override, PlanBlocked, approve
@@ -63,12 +65,12 @@ from ketapath.plans.models import (
 )
 
 
-class PlanError(ValueError):
-    """A change the rules refuse; ``errors`` maps form fields to sentences ("__all__" for none)."""
+class PlanError(ActionRefused):
+    """A plan change the rules refuse; ``errors`` maps the form field to the sentence
+    ("__all__" for the form as a whole)."""
 
-    def __init__(self, message: str, field: str = "__all__") -> None:
-        self.errors = {field: message}
-        super().__init__(message)
+    def __init__(self, message: str, field: str = ALL_FIELDS) -> None:
+        super().__init__(message, field=field)
 
 
 class PlanChanged(PlanError):
@@ -137,14 +139,6 @@ def plan_settings_missing(clinic_id: int, route: str) -> list[MissingSetting]:
 
 # Pathway stages a plan may move a patient from when its sessions are scheduled.
 BEFORE_TREATMENT = frozenset({PathwayStage.EVALUATION, PathwayStage.PLANNING})
-
-
-HISTORY_REASON_LENGTH = 100  # django-simple-history's history_change_reason column
-
-
-def _why(text: str) -> str:
-    """A history reason that fits its column; the full text stays in the record's own field."""
-    return text if len(text) <= HISTORY_REASON_LENGTH else text[: HISTORY_REASON_LENGTH - 1] + "…"
 
 
 def _lock_patient(patient: Patient) -> Patient:
@@ -228,7 +222,8 @@ SESSION_COLUMNS = (
 
 def _column_ceiling(name: str) -> Decimal:
     field = PlannedSession._meta.get_field(name)
-    return Decimal(10) ** (field.max_digits - field.decimal_places)  # type: ignore[attr-defined]
+    assert isinstance(field, DecimalField)  # SESSION_COLUMNS names decimal columns only
+    return Decimal(10) ** ((field.max_digits or 0) - (field.decimal_places or 0))
 
 
 def _check_fits(course: list[dict[str, Any]]) -> None:
@@ -356,7 +351,12 @@ def _apply(plan: TreatmentPlan, inputs: PlanInputs, computed: Computed, on: date
 
 
 def save_draft(
-    patient: Patient, user: Any, inputs: PlanInputs, *, today: date | None = None
+    patient: Patient,
+    user: Any,
+    inputs: PlanInputs,
+    *,
+    today: date | None = None,
+    now: datetime | None = None,
 ) -> TreatmentPlan:
     """Save the patient's draft (creating it if there is none) with the dosing core's answer.
 
@@ -364,7 +364,8 @@ def save_draft(
     ``inputs.change_reason``. A draft above a hard limit can be saved (the page shows what is
     exceeded); it cannot be approved without an override.
     """
-    today = today or timezone.localdate()
+    now = now or timezone.now()
+    today = today or timezone.localdate(now)
     inputs = normalised(inputs)
     with transaction.atomic():
         locked = _lock_patient(patient)
@@ -380,41 +381,46 @@ def save_draft(
             raise PlanError("Say what this new version changes and why.", "change_reason")
         computed = compute(locked, inputs, on=today)
         if draft is None:
-            top = TreatmentPlan.objects.filter(patient=locked).aggregate(v=Max("version"))["v"] or 0
-            draft = TreatmentPlan(patient=locked, version=top + 1, previous=approved, created_by=user)
+            draft = TreatmentPlan(
+                patient=locked,
+                version=TreatmentPlan.next_version(locked),
+                previous=approved,
+                created_by=user,
+                created_at=now,
+            )
             _apply(draft, inputs, computed, today)
             if approved is not None:
                 why = inputs.change_reason.strip()
                 reason = f"Version {draft.version} drafted, revising version {approved.version}: {why}"
             else:
                 reason = f"Version {draft.version} drafted"
-            draft._history_user = user  # type: ignore[attr-defined]
-            draft._change_reason = _why(reason)  # type: ignore[attr-defined]
+            note_change(draft, reason, user, when=now)
             draft.save()
             return draft
         changed = _apply(draft, inputs, computed, today)
         if changed:
-            draft._history_user = user  # type: ignore[attr-defined]
             shown = [n for n in changed if n not in {"course", "limit_check", "result_key", "clinic_limits"}]
-            draft._change_reason = _why("Draft saved: " + ", ".join(shown))  # type: ignore[attr-defined]
+            note_change(draft, "Draft saved: " + ", ".join(shown), user, when=now)
             draft.save()
     return draft
 
 
-def recalculate(plan: TreatmentPlan, user: Any, *, today: date | None = None) -> TreatmentPlan:
+def recalculate(
+    plan: TreatmentPlan, user: Any, *, today: date | None = None, now: datetime | None = None
+) -> TreatmentPlan:
     """Run the dosing core again on a draft's stored inputs (today's settings and date)."""
-    today = today or timezone.localdate()
+    now = now or timezone.now()
+    today = today or timezone.localdate(now)
     with transaction.atomic():
         locked_patient = _lock_patient(plan.patient)
         locked = TreatmentPlan.objects.select_for_update().get(pk=plan.pk)
-        if not locked.is_draft or locked.is_entered_in_error:
+        if locked.is_locked:  # signed, or marked entered in error
             raise PlanError("Only a draft can be recalculated.")
         inputs = stored_inputs(locked)
         computed = compute(locked_patient, inputs, on=today)
         changed = _apply(locked, inputs, computed, today)
         if changed:
-            locked._history_user = user  # type: ignore[attr-defined]
-            locked._change_reason = "Recalculated with today's date and clinic settings"  # type: ignore[attr-defined]
+            note_change(locked, "Recalculated with today's date and clinic settings", user, when=now)
             locked.save()
     return locked
 
@@ -426,6 +432,7 @@ def approve_plan(
     result_key: str,
     override_reason: str = "",
     today: date | None = None,
+    now: datetime | None = None,
 ) -> TreatmentPlan:
     """Approve and sign a draft (idempotent: an already approved plan is returned as it is).
 
@@ -436,13 +443,14 @@ def approve_plan(
     exceeded without an override reason (OverrideNeeded). The previous approved version, if
     any, becomes superseded.
     """
-    today = today or timezone.localdate()
+    now = now or timezone.now()
+    today = today or timezone.localdate(now)
     with transaction.atomic():
         locked_patient = _lock_patient(plan.patient)
         locked = TreatmentPlan.objects.select_for_update().get(pk=plan.pk)
         if locked.status == PlanStatus.APPROVED:
             return locked  # a double submit
-        if not locked.is_draft or locked.is_entered_in_error:
+        if locked.is_locked:  # signed, or marked entered in error
             raise PlanError("Only a draft can be approved; this version is no longer a draft.")
         missing = plan_settings_missing(locked_patient.clinic_id, locked.route)
         if missing:
@@ -476,12 +484,10 @@ def approve_plan(
             .filter(patient=locked_patient, status=PlanStatus.APPROVED)
             .first()
         )
-        now = timezone.now()
         if previous is not None:
             previous.status = PlanStatus.SUPERSEDED
             previous.superseded_at = now
-            previous._history_user = user  # type: ignore[attr-defined]
-            previous._change_reason = f"Superseded by version {locked.version}"  # type: ignore[attr-defined]
+            note_change(previous, f"Superseded by version {locked.version}", user, when=now)
             previous.save()
         locked.status = PlanStatus.APPROVED
         locked.approved_by = user
@@ -494,19 +500,21 @@ def approve_plan(
             locked.override_at = now
             labels = ", ".join(dict.fromkeys(e.label for e in approval.overridden))
             text += f" with an override of {labels}: {reason}"
-        locked._history_user = user  # type: ignore[attr-defined]
-        locked._change_reason = _why(text)  # type: ignore[attr-defined]
+        note_change(locked, text, user, when=now)
         locked.save()
     return locked
 
 
-def schedule_sessions(plan: TreatmentPlan, user: Any, *, today: date | None = None) -> list[PlannedSession]:
+def schedule_sessions(
+    plan: TreatmentPlan, user: Any, *, today: date | None = None, now: datetime | None = None
+) -> list[PlannedSession]:
     """Create the approved plan's sessions (none again when they exist: a double submit).
 
     Sessions of earlier versions on or after this plan's first date are cancelled, "replaced by
     version N"; earlier ones stay. The patient moves to "in treatment".
     """
-    today = today or timezone.localdate()
+    now = now or timezone.now()
+    today = today or timezone.localdate(now)
     with transaction.atomic():
         locked_patient = _lock_patient(plan.patient)
         locked = TreatmentPlan.objects.select_for_update().get(pk=plan.pk)
@@ -525,7 +533,6 @@ def schedule_sessions(plan: TreatmentPlan, user: Any, *, today: date | None = No
                 f"The plan's first session date ({locked.start_on:%d %b %Y}) has passed: revise the plan "
                 "with a new start date (a new version), then schedule."
             )
-        now = timezone.now()
         replaced = (
             PlannedSession.objects.active()
             .select_for_update()
@@ -537,8 +544,7 @@ def schedule_sessions(plan: TreatmentPlan, user: Any, *, today: date | None = No
             old.cancelled_at = now
             old.cancelled_by = user
             old.cancelled_reason = f"Replaced by version {locked.version} of the plan"
-            old._history_user = user  # type: ignore[attr-defined]
-            old._change_reason = _why(old.cancelled_reason)  # type: ignore[attr-defined]
+            note_change(old, old.cancelled_reason, user, when=now)
             old.save()
         created = []
         for row in locked.course:
@@ -548,8 +554,8 @@ def schedule_sessions(plan: TreatmentPlan, user: Any, *, today: date | None = No
                 number=row["number"],
                 planned_on=date.fromisoformat(row["on"]),
                 phase_label=row["phase"][:120],
-                dose_mg=_q(row["dose_mg"], "0.001"),
-                dose_mg_per_kg=_q(row["dose_mg_per_kg"], "0.0001"),
+                dose_mg=_quantized(row["dose_mg"], "0.001"),
+                dose_mg_per_kg=_quantized(row["dose_mg_per_kg"], "0.0001"),
                 rate_mg_per_h=_q(row["rate_mg_per_h"], "0.001"),
                 rate_ml_per_h=_q(row["rate_ml_per_h"], "0.001"),
                 duration_min=_q(row["duration_min"], "0.1"),
@@ -558,24 +564,29 @@ def schedule_sessions(plan: TreatmentPlan, user: Any, *, today: date | None = No
                 devices=row["devices"],
                 steps=row["steps"],
                 scheduled_by=user,
+                scheduled_at=now,
             )
-            session._history_user = user  # type: ignore[attr-defined]
-            session._change_reason = f"Scheduled from version {locked.version} of the plan"  # type: ignore[attr-defined]
+            note_change(session, f"Scheduled from version {locked.version} of the plan", user, when=now)
             session.save()
             created.append(session)
         if locked_patient.pathway_stage in BEFORE_TREATMENT:
             locked_patient.pathway_stage = PathwayStage.TREATMENT
-            locked_patient._change_reason = f"Sessions scheduled (plan version {locked.version})"  # type: ignore[attr-defined]
+            note_change(locked_patient, f"Sessions scheduled (plan version {locked.version})", user, when=now)
             locked_patient.save(update_fields=["pathway_stage", "updated_at"])
     return created
 
 
 def _q(value: str | None, places: str) -> Decimal | None:
-    return None if value is None else Decimal(value).quantize(Decimal(places))
+    return None if value is None else _quantized(value, places)
 
 
-def discard_draft(plan: TreatmentPlan, user: Any, reason: str) -> None:
+def _quantized(value: str, places: str) -> Decimal:
+    return Decimal(value).quantize(Decimal(places))
+
+
+def discard_draft(plan: TreatmentPlan, user: Any, reason: str, *, now: datetime | None = None) -> None:
     """Mark a draft entered in error (kept, with its history); approved versions cannot be."""
+    now = now or timezone.now()
     reason = reason.strip()
     if not reason:
         raise PlanError("Give the reason the draft is discarded.", "reason")
@@ -589,11 +600,10 @@ def discard_draft(plan: TreatmentPlan, user: Any, reason: str) -> None:
         if not locked.is_draft:
             raise PlanError("Only a draft can be discarded; an approved plan is changed by a new version.")
         locked.record_status = RecordStatus.ENTERED_IN_ERROR
-        locked.entered_in_error_at = timezone.now()
+        locked.entered_in_error_at = now
         locked.entered_in_error_by = user
         locked.entered_in_error_reason = f"Draft discarded: {reason}"
-        locked._history_user = user  # type: ignore[attr-defined]
-        locked._change_reason = _why(f"Entered in error: draft discarded: {reason}")  # type: ignore[attr-defined]
+        note_change(locked, f"Entered in error: draft discarded: {reason}", user, when=now)
         locked.save()
 
 
@@ -613,8 +623,11 @@ def _new_protocol_id(clinic: Clinic, name: str) -> str:
     return candidate
 
 
-def create_local_protocol(clinic: Clinic, user: Any, definition: Mapping[str, Any]) -> LocalProtocol:
+def create_local_protocol(
+    clinic: Clinic, user: Any, definition: Mapping[str, Any], *, now: datetime | None = None
+) -> LocalProtocol:
     """Save a clinic's own protocol, validated by the protocol loader (ProtocolError)."""
+    now = now or timezone.now()
     with transaction.atomic():
         Clinic.objects.select_for_update().get(pk=clinic.pk)  # ids are handed out one at a time
         same = {k: v for k, v in definition.items() if k not in {"id", "local", "author"}}
@@ -628,16 +641,23 @@ def create_local_protocol(clinic: Clinic, user: Any, definition: Mapping[str, An
         raw = {**definition, "id": ident, "local": True, "author": author}
         protocol = protocol_from_mapping(raw, f"local protocol {ident!r}")
         row = LocalProtocol(
-            clinic=clinic, protocol_id=ident, name=protocol.name[:200], definition=raw, author=user
+            clinic=clinic,
+            protocol_id=ident,
+            name=protocol.name[:200],
+            definition=raw,
+            author=user,
+            created_at=now,
         )
-        row._history_user = user  # type: ignore[attr-defined]
-        row._change_reason = _why(f"Local protocol written by {author}")  # type: ignore[attr-defined]
+        note_change(row, f"Local protocol written by {author}", user, when=now)
         row.save()
     return row
 
 
-def retire_local_protocol(row: LocalProtocol, user: Any, reason: str) -> LocalProtocol:
+def retire_local_protocol(
+    row: LocalProtocol, user: Any, reason: str, *, now: datetime | None = None
+) -> LocalProtocol:
     """Retire a local protocol: existing plans keep it; new plans can no longer use it."""
+    now = now or timezone.now()
     reason = reason.strip()
     if not reason:
         raise PlanError("Give the reason the protocol is retired.", "reason")
@@ -647,11 +667,10 @@ def retire_local_protocol(row: LocalProtocol, user: Any, reason: str) -> LocalPr
         locked = LocalProtocol.objects.select_for_update().get(pk=row.pk)
         if locked.is_retired:
             return locked
-        locked.retired_at = timezone.now()
+        locked.retired_at = now
         locked.retired_by = user
         locked.retired_reason = reason
-        locked._history_user = user  # type: ignore[attr-defined]
-        locked._change_reason = _why(f"Retired: {reason}")  # type: ignore[attr-defined]
+        note_change(locked, f"Retired: {reason}", user, when=now)
         locked.save()
     return locked
 

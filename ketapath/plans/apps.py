@@ -11,3 +11,8 @@ class PlansConfig(AppConfig):
         from ketapath.plans.overview import register_panels
 
         register_panels()
+        # The plans' dosing limits and pumps, on the clinic settings page.
+        from ketapath.clinic_settings.registry import register_settings
+        from ketapath.plans.limits import setting_specs
+
+        register_settings(20, "Treatment plans", setting_specs)

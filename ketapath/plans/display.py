@@ -19,6 +19,7 @@ from ketapath.clinical.pharmacokinetics import Patient as PKPatient
 from ketapath.clinical.pharmacokinetics import PKInputError, Step
 from ketapath.clinical.protocols import Drug, Protocol, Route, SaltBasis, fmt
 from ketapath.pk.preview import Preview, pk_preview
+from ketapath.plans.forms import DOSE_LABELS, KIND_FIELDS, TITRATION_LABELS
 from ketapath.plans.limits import WEIGHT_AGE, max_key
 from ketapath.plans.models import TreatmentPlan
 
@@ -250,8 +251,6 @@ def limit_rows(plan: TreatmentPlan, protocol: Protocol | None) -> list[LimitRow]
 
 def _parameters(protocol: Protocol | None) -> list[tuple[str, str, Any]]:
     """(key, label with unit, Param) of each dose parameter the protocol's dose kind uses."""
-    from ketapath.plans.forms import DOSE_LABELS, KIND_FIELDS, TITRATION_LABELS
-
     if protocol is None:
         return []
     found = []

@@ -8,6 +8,7 @@ rate in mg/h (``doseAndRate.rateQuantity``, ordered) and the pump's mL/h (calcul
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -30,12 +31,12 @@ ROUTES = {
     "rectal": ("37161004", "Rectal route"),
 }
 MEDICATION = {"racemic-ketamine": "Ketamine (racemic)", "esketamine": "Esketamine (S-ketamine)"}
-CAREPLAN_STATUS = {
+CAREPLAN_STATUS: dict[str, str] = {
     PlanStatus.DRAFT: "draft",
     PlanStatus.APPROVED: "active",
     PlanStatus.SUPERSEDED: "revoked",
 }
-REQUEST_STATUS = {
+REQUEST_STATUS: dict[str, str] = {
     PlanStatus.DRAFT: "draft",
     PlanStatus.APPROVED: "active",
     PlanStatus.SUPERSEDED: "stopped",
@@ -110,7 +111,7 @@ def _dosage(plan: TreatmentPlan, index: int, group: Any) -> dict[str, Any]:
     return dosage
 
 
-def _status(plan: TreatmentPlan, table: dict[str, str]) -> str:
+def _status(plan: TreatmentPlan, table: Mapping[str, str]) -> str:
     return "entered-in-error" if plan.is_entered_in_error else table[plan.status]
 
 

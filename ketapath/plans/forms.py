@@ -9,9 +9,10 @@ the form (a deliberate departure): the dosing core flags it and approval then ne
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
@@ -50,7 +51,8 @@ from ketapath.plans.limits import (
     ROUNDING_CHOICES,
     ClinicDosing,
 )
-from ketapath.web.widgets import DateInput
+from ketapath.plans.models import REASON_LENGTH
+from ketapath.ui.widgets import DateInput
 
 TEXT = forms.Textarea(attrs={"rows": 3})
 
@@ -79,9 +81,6 @@ FORM_MAXIMA: dict[str, Decimal] = {
 }
 #: Titration rates are in mg/h or mg/kg/h as the protocol writes them.
 TITRATION_MAXIMA = {RateUnit.MG_PER_H: MAX_RATE_MG_PER_H, RateUnit.MG_PER_KG_PER_H: MAX_RATE_MG_PER_KG_PER_H}
-#: The longest free text of a plan (a change or override reason).
-REASON_LENGTH = 2000
-
 #: What each dose kind asks for (the protocol loader's rule, from the prescriber's side).
 KIND_FIELDS: dict[DoseKind, tuple[str, ...]] = {
     DoseKind.PER_KG_OVER_DURATION: ("dose_mg_per_kg", "duration_min"),
@@ -161,7 +160,7 @@ class ProtocolChoiceForm(forms.Form):
 
     def __init__(self, *args: Any, groups: list[tuple[str, list[Entry]]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["protocol"].choices = [("", "Choose a protocol")] + [
+        cast(forms.ChoiceField, self.fields["protocol"]).choices = [("", "Choose a protocol")] + [
             (
                 label,
                 [
@@ -467,7 +466,7 @@ class PlanForm(forms.Form):
             change_reason=data.get("change_reason", ""),
         )
 
-    def add_plan_errors(self, errors: dict[str, str]) -> None:
+    def add_plan_errors(self, errors: Mapping[str, str]) -> None:
         """Errors from the actions, put next to the field they concern."""
         for field, message in errors.items():
             if field.startswith("phase_") and field not in self.fields:

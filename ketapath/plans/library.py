@@ -53,6 +53,23 @@ def clinic_library(clinic_id: int, *, include_retired: bool = False) -> dict[str
     return entries
 
 
+def clinic_protocol(clinic_id: int, protocol_id: str) -> Entry | None:
+    """One protocol of the clinic's library, retired ones included: what
+    ``clinic_library(clinic_id, include_retired=True).get(protocol_id)`` gives, without building
+    the whole library (the flowsheet asks for its plan's protocol after every entry)."""
+    published = published_protocols().get(protocol_id)
+    if published is not None:
+        return Entry(published, None)  # a published id wins over a local row that shadows it
+    row = LocalProtocol.objects.filter(clinic_id=clinic_id, protocol_id=protocol_id).first()
+    if row is None:
+        return None
+    try:
+        return Entry(local_protocol(row), row)
+    except ProtocolError as exc:
+        log.error("local protocol %s of clinic %s no longer validates: %s", protocol_id, clinic_id, exc)
+        return None
+
+
 def grouped(entries: dict[str, Entry]) -> list[tuple[str, list[Entry]]]:
     """Entries by condition group (depression, chronic pain, ...), published before local."""
     groups: dict[str, list[Entry]] = {}

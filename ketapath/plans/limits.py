@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from ketapath.clinic_settings.specs import Spec
 from ketapath.clinical.dosing import ClinicLimits, Rounding
 from ketapath.clinical.protocols import Route, SaltBasis
 
@@ -73,26 +74,10 @@ def max_key(route: Route, what: str) -> str:
     return f"dosing.{route.value}.{what}"
 
 
-@dataclass(frozen=True)
-class DosingSetting:
-    """One clinic setting, in the shape the clinic-settings registry reads."""
-
-    name: str
-    kind: str
-    label: str
-    unit: str = ""
-    minimum: Decimal | None = None
-    maximum: Decimal | None = None
-    choices: tuple[tuple[str, str], ...] = ()
-    group: str = GROUP
-    help: str = ""
-    gates: tuple[str, ...] = ()
-
-
-def setting_specs() -> tuple[DosingSetting, ...]:
+def setting_specs() -> tuple[Spec, ...]:
     """Every clinic setting the plans read (none has a default)."""
     specs = [
-        DosingSetting(
+        Spec(
             WEIGHT_AGE,
             "days",
             "How old the weight used for dosing may be",
@@ -100,22 +85,25 @@ def setting_specs() -> tuple[DosingSetting, ...]:
             maximum=MAX_WEIGHT_AGE_DAYS,
             help="A plan on an older weight needs a prescriber's override. Leave empty for not set.",
             gates=("plan",),
+            group=GROUP,
         ),
-        DosingSetting(
+        Spec(
             MIN_GAP,
             "days",
             "Minimum days between two sessions",
             "days",
             maximum=MAX_GAP_DAYS,
             help="A schedule with sessions closer together is refused. Leave empty for not set.",
+            group=GROUP,
         ),
-        DosingSetting(
+        Spec(
             SALT_BASIS,
             "choice",
             "The clinic's milligrams (maxima below and bag concentration) are of",
             choices=SALT_CHOICES,
+            group=GROUP,
         ),
-        DosingSetting(
+        Spec(
             MIN_FIXED_DOSE_DURATION,
             "integer",
             "Intravenous: minimum infusion duration for a fixed-dose protocol",
@@ -130,8 +118,9 @@ def setting_specs() -> tuple[DosingSetting, ...]:
                 "approved."
             ),
             gates=("plan@iv",),
+            group=GROUP,
         ),
-        DosingSetting(
+        Spec(
             max_key(Route.IV, "max_rate_mg_per_kg_per_h"),
             "decimal",
             "Intravenous: absolute maximum rate per kg",
@@ -139,8 +128,9 @@ def setting_specs() -> tuple[DosingSetting, ...]:
             minimum=POSITIVE,
             maximum=MAX_RATE_MG_PER_KG_PER_H,
             gates=("plan@iv", "infusion@iv"),
+            group=GROUP,
         ),
-        DosingSetting(
+        Spec(
             max_key(Route.IV, "max_rate_mg_per_h"),
             "decimal",
             "Intravenous: absolute maximum rate",
@@ -148,11 +138,12 @@ def setting_specs() -> tuple[DosingSetting, ...]:
             minimum=POSITIVE,
             maximum=MAX_RATE_MG_PER_H,
             gates=("plan@iv", "infusion@iv"),
+            group=GROUP,
         ),
     ]
     for route, label in ROUTE_LABELS.items():
         specs.append(
-            DosingSetting(
+            Spec(
                 max_key(route, "max_dose_mg_per_session"),
                 "decimal",
                 f"{label.capitalize()}: absolute maximum dose per session",
@@ -160,10 +151,11 @@ def setting_specs() -> tuple[DosingSetting, ...]:
                 minimum=POSITIVE,
                 maximum=MAX_DOSE_MG_PER_SESSION,
                 gates=(f"plan@{route.value}", f"infusion@{route.value}"),
+                group=GROUP,
             )
         )
     specs += [
-        DosingSetting(
+        Spec(
             CONC,
             "decimal",
             "Concentration of the clinic's infusion bag or syringe",
@@ -171,17 +163,23 @@ def setting_specs() -> tuple[DosingSetting, ...]:
             minimum=POSITIVE,
             maximum=MAX_CONC_MG_PER_ML,
             help="Offered when a plan is written; the prescriber can give another. Leave empty for not set.",
+            group=GROUP,
         ),
-        DosingSetting(
+        Spec(
             INCREMENT,
             "decimal",
             "Smallest step the infusion pump can be set in",
             "mL/h",
             minimum=POSITIVE,
             maximum=MAX_PUMP_STEP_ML_PER_H,
+            group=GROUP,
         ),
-        DosingSetting(
-            ROUNDING, "choice", "Rounding of pump rates to the pump's step", choices=ROUNDING_CHOICES
+        Spec(
+            ROUNDING,
+            "choice",
+            "Rounding of pump rates to the pump's step",
+            choices=ROUNDING_CHOICES,
+            group=GROUP,
         ),
     ]
     return tuple(specs)

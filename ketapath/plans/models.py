@@ -21,9 +21,10 @@ from django.conf import settings
 from django.db import models
 from django.db.models.functions import Length
 from django.db.models.lookups import LessThanOrEqual
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from ketapath.audit.records import ClinicalRecord, RecordStatus
+from ketapath.audit.records import ClinicalRecord, RecordStatus, SignedVersionedRecord
 
 ACTIVE = models.Q(record_status=RecordStatus.ACTIVE)
 
@@ -71,7 +72,7 @@ class LocalProtocol(models.Model):
         help_text="The protocol as the published TOML files write it (local = true)."
     )
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
     retired_at = models.DateTimeField(null=True, blank=True)
     retired_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -106,7 +107,7 @@ class PlanStatus(models.TextChoices):
 SIGNED_STATUSES = (PlanStatus.APPROVED, PlanStatus.SUPERSEDED)
 
 
-class TreatmentPlan(ClinicalRecord):
+class TreatmentPlan(SignedVersionedRecord):
     """One version of a patient's treatment plan.
 
     The inputs (protocol, weight, choices, schedule choices, pump) are stored as given; the
@@ -116,7 +117,6 @@ class TreatmentPlan(ClinicalRecord):
     """
 
     patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="treatment_plans")
-    version = models.PositiveSmallIntegerField(default=1)
     previous = models.OneToOneField(
         "self",
         on_delete=models.PROTECT,
@@ -167,10 +167,7 @@ class TreatmentPlan(ClinicalRecord):
     exceeds_limits = models.BooleanField("exceeds a hard limit", default=False)
     session_count = models.PositiveSmallIntegerField(default=0)
 
-    # Who did what.
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    # Who signed, and when (the base keeps who wrote it, and when).
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -182,6 +179,9 @@ class TreatmentPlan(ClinicalRecord):
     override_at = models.DateTimeField(null=True, blank=True)
     superseded_at = models.DateTimeField(null=True, blank=True)
     history = HistoricalRecords()
+
+    DRAFT = PlanStatus.DRAFT.value
+    SIGNED = frozenset(s.value for s in SIGNED_STATUSES)
 
     class Meta:
         ordering = ["-version"]
@@ -239,14 +239,6 @@ class TreatmentPlan(ClinicalRecord):
         return f"Plan v{self.version} of {self.patient_id} ({self.status})"
 
     @property
-    def is_draft(self) -> bool:
-        return self.status == PlanStatus.DRAFT
-
-    @property
-    def is_signed(self) -> bool:
-        return self.status in SIGNED_STATUSES
-
-    @property
     def is_infusion(self) -> bool:
         return self.route == "iv"
 
@@ -287,7 +279,7 @@ class PlannedSession(ClinicalRecord):
     steps = models.JSONField(default=list, blank=True)
     status = models.CharField(max_length=12, choices=SessionStatus.choices, default=SessionStatus.SCHEDULED)
     scheduled_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    scheduled_at = models.DateTimeField(auto_now_add=True)
+    scheduled_at = models.DateTimeField(default=timezone.now, editable=False)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     cancelled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

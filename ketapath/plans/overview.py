@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from ketapath.patients.overview import register_overview_panel
 from ketapath.plans.models import SIGNED_STATUSES, PlannedSession, PlanStatus, SessionStatus, TreatmentPlan
 
 
@@ -37,6 +38,4 @@ def overview_context(patient: Any, user: Any, today: date) -> dict[str, Any]:
 
 
 def register_panels() -> None:
-    from ketapath.patients.overview import register_overview_panel
-
     register_overview_panel(30, "plans/_overview.html", overview_context)

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from ketapath.accounts.models import User
-from ketapath.accounts.policy import allowed, requires
+from ketapath.accounts.policy import allowed, requires, user_clinic, user_clinic_id
 from ketapath.audit.models import AccessAction
 from ketapath.clinic_settings.values import values_for
 from ketapath.clinical.protocols import ProtocolError
@@ -363,7 +363,7 @@ def plan_schedule(request: HttpRequest, mrn: str, plan_id: int) -> HttpResponse:
 
 @requires("plans.view")
 def protocol_list(request: HttpRequest) -> HttpResponse:
-    clinic_id = request.user.clinic_id  # type: ignore[union-attr]
+    clinic_id = user_clinic_id(request)
     library = clinic_library(clinic_id)
     retired = LocalProtocol.objects.filter(clinic_id=clinic_id, retired_at__isnull=False).select_related(
         "author"
@@ -373,7 +373,7 @@ def protocol_list(request: HttpRequest) -> HttpResponse:
 
 @requires("plans.view")
 def protocol_detail(request: HttpRequest, protocol_id: str) -> HttpResponse:
-    clinic_id = request.user.clinic_id  # type: ignore[union-attr]
+    clinic_id = user_clinic_id(request)
     entry = clinic_library(clinic_id, include_retired=True).get(protocol_id)
     if entry is None:
         raise Http404("No such protocol in the clinic's library.")
@@ -389,7 +389,7 @@ def protocol_new(request: HttpRequest) -> HttpResponse:
     form = LocalProtocolForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            row = create_local_protocol(request.user.clinic, request.user, form.definition)  # type: ignore[union-attr]
+            row = create_local_protocol(user_clinic(request), request.user, form.definition)
         except ProtocolError as exc:
             form.add_protocol_error(exc)
         else:
@@ -401,7 +401,7 @@ def protocol_new(request: HttpRequest) -> HttpResponse:
 @require_POST
 @requires("protocols.edit")
 def protocol_retire(request: HttpRequest, protocol_id: str) -> HttpResponse:
-    row = get_object_or_404(LocalProtocol, clinic_id=request.user.clinic_id, protocol_id=protocol_id)  # type: ignore[union-attr]
+    row = get_object_or_404(LocalProtocol, clinic_id=user_clinic_id(request), protocol_id=protocol_id)
     form = ReasonForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Give the reason the protocol is retired.")

@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from ketapath.alerts.actions import raise_alert
+from ketapath.audit.history import note_change
+from ketapath.audit.refusals import ActionRefused
 from ketapath.patients.models import Patient
 from ketapath.portal.models import JournalEntry, SymptomReport, Tip
 from ketapath.portal.symptoms import symptoms
@@ -37,8 +40,11 @@ class JournalInput:
 FIELDS = ("pain_nrs", "sleep_hours", "mood", "activity", "side_effects", "notes")
 
 
-def save_journal_entry(patient: Patient, data: JournalInput) -> tuple[JournalEntry, bool]:
+def save_journal_entry(
+    patient: Patient, data: JournalInput, *, now: datetime | None = None
+) -> tuple[JournalEntry, bool]:
     """Save the day's entry; returns (entry, created)."""
+    now = now or timezone.now()
     values = {
         "pain_nrs": data.pain_nrs,
         "sleep_hours": data.sleep_hours,
@@ -56,15 +62,15 @@ def save_journal_entry(patient: Patient, data: JournalInput) -> tuple[JournalEnt
             .first()
         )
         if entry is None:
-            entry = JournalEntry(patient=patient, entry_on=data.entry_on, **values)
-            entry._change_reason = "Written by the patient"  # type: ignore[attr-defined]
+            entry = JournalEntry(patient=patient, entry_on=data.entry_on, created_at=now, **values)
+            note_change(entry, "Written by the patient", when=now)
             entry.save()
             return entry, True
         changed = [name for name in FIELDS if _differs(getattr(entry, name), values[name])]
         if changed:
             for name in changed:
                 setattr(entry, name, values[name])
-            entry._change_reason = "Updated by the patient: " + ", ".join(changed)  # type: ignore[attr-defined]
+            note_change(entry, "Updated by the patient: " + ", ".join(changed), when=now)
             entry.save()
     return entry, False
 
@@ -75,7 +81,11 @@ def _differs(old: Any, new: Any) -> bool:
     return bool(old != new)
 
 
-class KeyClash(ValueError):
+class SymptomsRefused(ActionRefused):
+    """A symptom report names no symptom, or one outside the catalogue."""
+
+
+class KeyClash(ActionRefused):
     """The form's one-time key already belongs to another patient's or user's record."""
 
     def __init__(self) -> None:
@@ -94,12 +104,15 @@ class SymptomInput:
     client_key: uuid.UUID | None = None
 
 
-def report_symptoms(patient: Patient, user: Any, data: SymptomInput) -> tuple[SymptomReport, bool]:
+def report_symptoms(
+    patient: Patient, user: Any, data: SymptomInput, *, now: datetime | None = None
+) -> tuple[SymptomReport, bool]:
     """Record the report and raise one alert per symptom; returns (report, created)."""
+    now = now or timezone.now()
     catalogue = symptoms()
     unknown = [code for code in data.symptoms if code not in catalogue]
     if unknown or not data.symptoms:
-        raise ValueError("Choose at least one symptom from the list.")
+        raise SymptomsRefused("Choose at least one symptom from the list.", field="symptoms")
     key = data.client_key or uuid.uuid4()
 
     def _same_form(found: SymptomReport) -> tuple[SymptomReport, bool]:
@@ -121,8 +134,9 @@ def report_symptoms(patient: Patient, user: Any, data: SymptomInput) -> tuple[Sy
                 details=data.details.strip(),
                 reported_by=user,
                 client_key=key,
+                reported_at=now,
             )
-            report._change_reason = "Reported by the patient"  # type: ignore[attr-defined]
+            note_change(report, "Reported by the patient", user, when=now)
             report.save()
             for code in report.symptoms:
                 symptom = catalogue[code]
@@ -140,18 +154,21 @@ def report_symptoms(patient: Patient, user: Any, data: SymptomInput) -> tuple[Sy
                     source_label=symptom.source_label,
                     # Reported from home: an urgent symptom reaches the on-call prescriber at once.
                     notify_oncall=symptom.urgent,
+                    now=now,
                 )
     except IntegrityError:  # the same form sent twice at the same moment
         return _same_form(SymptomReport.objects.get(client_key=key))
     return report, True
 
 
-def save_tip(tip: Tip, user: Any, *, title: str, body: str, published: bool) -> Tip:
+def save_tip(
+    tip: Tip, user: Any, *, title: str, body: str, published: bool, now: datetime | None = None
+) -> Tip:
+    now = now or timezone.now()
     with transaction.atomic():
         locked = Tip.objects.select_for_update().get(pk=tip.pk)
         locked.title, locked.body, locked.published = title.strip(), body.strip(), published
         locked.updated_by = user
-        locked._history_user = user  # type: ignore[attr-defined]
-        locked._change_reason = "Edited"  # type: ignore[attr-defined]
+        note_change(locked, "Edited", user, when=now)
         locked.save()
     return locked

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from ketapath.clinic_settings.values import values_for
+from ketapath.consultations.queries import intake_for
 from ketapath.outcomes import events
 from ketapath.patients.models import Patient
 from ketapath.portal.preparation import Preparation, preparation_for
@@ -17,8 +18,6 @@ ESCORT_SETTING = "discharge.requires_escort"
 
 
 def _listed_medicines(patient: Patient) -> str:
-    from ketapath.consultations.queries import intake_for
-
     record = intake_for(patient)
     return record.current_medications if record is not None else ""
 
@@ -40,7 +39,7 @@ def preparations(patient: Patient, appointments: list[events.Appointment]) -> li
                 on=appointment.on,
                 starts_at=None,  # a planned session has a date, not yet a time: instructions are relative
                 protocol=protocols[appointment.protocol_id],
-                clinic_ruleset=values.get(FASTING_SETTING),
+                clinic_ruleset=str(ruleset) if (ruleset := values.get(FASTING_SETTING)) is not None else None,
                 clinic_escort=None if escort is None else escort == "yes",
                 medicines_text=medicines,
             )

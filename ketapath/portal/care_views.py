@@ -13,12 +13,14 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from ketapath.accounts.policy import requires
+from ketapath.audit.refusals import ActionRefused
+from ketapath.clinical.instruments import with_purpose
 from ketapath.outcomes import events
 from ketapath.outcomes.charts import journal_chart, score_chart
 from ketapath.outcomes.responders import scores_for
 from ketapath.patients.models import Patient
 from ketapath.portal.access import own_patient
-from ketapath.portal.actions import KeyClash, report_symptoms, save_journal_entry
+from ketapath.portal.actions import report_symptoms, save_journal_entry
 from ketapath.portal.appointments import preparations
 from ketapath.portal.forms import JournalForm, SymptomForm
 from ketapath.portal.models import REPORTABLE, JournalEntry, SymptomReport
@@ -27,7 +29,8 @@ from ketapath.portal.tips import tips_for
 
 APPOINTMENTS_SHOWN = 6
 JOURNAL_CHART_DAYS = 90
-PROGRESS_INSTRUMENTS = ("nrs-pain", "phq-9", "gad-7")
+# The instruments charted on the patient's progress page: those whose data file lists this purpose.
+PROGRESS_PURPOSE = "patient-progress"
 
 
 @requires("portal.view")
@@ -77,16 +80,16 @@ def journal(request: HttpRequest) -> HttpResponse:
             return redirect("portal:journal")
     else:
         day = _day(request.GET.get("day"), today)
-        entry = JournalEntry.objects.active().filter(patient=patient, entry_on=day).first()
+        that_day = JournalEntry.objects.active().filter(patient=patient, entry_on=day).first()
         initial: dict[str, Any] = {"entry_on": day}
-        if entry is not None:
+        if that_day is not None:
             initial |= {
-                "pain_nrs": entry.pain_nrs,
-                "sleep_hours": entry.sleep_hours,
-                "mood": entry.mood,
-                "activity": entry.activity,
-                "side_effects": entry.side_effect_codes(),
-                "notes": entry.notes,
+                "pain_nrs": that_day.pain_nrs,
+                "sleep_hours": that_day.sleep_hours,
+                "mood": that_day.mood,
+                "activity": that_day.activity,
+                "side_effects": that_day.side_effect_codes(),
+                "notes": that_day.notes,
             }
         form = JournalForm(initial=initial)
     entries = list(
@@ -115,10 +118,11 @@ def _labels(entry: JournalEntry) -> list[tuple[str, str]]:
 @requires("portal.view")
 def progress(request: HttpRequest) -> HttpResponse:
     patient = own_patient(request)
-    scores = scores_for([patient.pk], PROGRESS_INSTRUMENTS)
+    instrument_ids = tuple(d.id for d in with_purpose(PROGRESS_PURPOSE))
+    scores = scores_for([patient.pk], instrument_ids)
     sessions = events.held_sessions([patient.pk]).get(patient.pk, [])
     charts = []
-    for instrument_id in PROGRESS_INSTRUMENTS:
+    for instrument_id in instrument_ids:
         rows = scores.get((patient.pk, instrument_id), [])
         if rows:
             charts.append((f"chart-{instrument_id}", score_chart(instrument_id, rows, sessions)))
@@ -139,8 +143,8 @@ def symptom_report(request: HttpRequest) -> HttpResponse:
                 if form.is_valid()
                 else (None, False)
             )
-        except KeyClash as exc:
-            form.add_error(None, str(exc))
+        except ActionRefused as exc:  # a clashing key, or symptoms outside the catalogue
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
             report = None
         if report is not None:
             urgent = any(catalogue[c].urgent for c in report.symptoms if c in catalogue)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils import timezone
@@ -13,7 +13,7 @@ from django.utils import timezone
 from ketapath.portal.actions import JournalInput, SymptomInput
 from ketapath.portal.models import JournalSideEffect, Tip
 from ketapath.portal.symptoms import symptoms
-from ketapath.web.widgets import DateInput
+from ketapath.ui.widgets import DateInput
 
 RATING = [(str(n), str(n)) for n in range(11)]
 # How far back a journal day may be written or corrected: a journal is written close to the day.
@@ -107,7 +107,9 @@ class SymptomForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("initial", {}).setdefault("client_key", uuid.uuid4())
         super().__init__(*args, **kwargs)
-        self.fields["symptoms"].choices = [(s.code, s.label) for s in symptoms().values()]
+        cast(forms.ChoiceField, self.fields["symptoms"]).choices = [
+            (s.code, s.label) for s in symptoms().values()
+        ]
         self.help_by_code = {s.code: s.help for s in symptoms().values()}
 
     def clean_started_on(self) -> date | None:

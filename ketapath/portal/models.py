@@ -19,6 +19,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Length
 from django.db.models.lookups import LessThanOrEqual
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from ketapath.audit.records import ClinicalRecord, RecordStatus
@@ -93,7 +94,7 @@ class JournalEntry(ClinicalRecord):
     activity = _rating("how much you could do today (0 nothing - 10 everything you wanted)")
     side_effects = models.JSONField(default=list, blank=True)
     notes = models.TextField("notes", blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()
 
@@ -131,7 +132,7 @@ class SymptomReport(ClinicalRecord):
     started_on = models.DateField("when it started", null=True, blank=True)
     ongoing = models.BooleanField("still there now", null=True, blank=True)
     details = models.TextField("in your own words", blank=True)
-    reported_at = models.DateTimeField(auto_now_add=True)
+    reported_at = models.DateTimeField(default=timezone.now, editable=False)
     reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     client_key = models.UUIDField(
         unique=True, help_text="Sent with the form: a second submit of the same form finds this report."

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from ketapath.accounts.policy import requires
 from ketapath.clinical.instruments import UnknownInstrumentError, get_instrument
+from ketapath.patients.models import Patient
 from ketapath.portal.access import own_patient
 from ketapath.questionnaires.models import (
     AssignmentStatus,
@@ -44,9 +45,9 @@ def questionnaires(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _answered_a_risk_item(patient: object, submitted: str | None) -> bool:
+def _answered_a_risk_item(patient: Patient, submitted: str | None) -> bool:
     """Whether the questionnaire just submitted (``?submitted=<assignment>``, the patient's own)
-    had an answer that fired one of the instrument's alert rules (PHQ-9 item 9, ASQ)."""
+    had an answer that fired one of the instrument's alert rules (a risk item)."""
     if not submitted or not submitted.isdigit():
         return False
     response = (

@@ -7,7 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from ketapath.accounts.policy import allowed, requires
+from ketapath.accounts.policy import allowed, requires, user_clinic, user_clinic_id
 from ketapath.portal.actions import save_tip
 from ketapath.portal.forms import TipForm
 from ketapath.portal.models import Tip
@@ -16,7 +16,7 @@ from ketapath.portal.tips import customise, tips_for
 
 @requires("tips.view")
 def tip_list(request: HttpRequest) -> HttpResponse:
-    clinic = request.user.clinic  # type: ignore[union-attr]
+    clinic = user_clinic(request)
     items, customised = tips_for(clinic.pk, published_only=False)
     return render(
         request,
@@ -28,7 +28,7 @@ def tip_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 @requires("tips.edit")
 def customise_tips(request: HttpRequest) -> HttpResponse:
-    created = customise(request.user.clinic, request.user)  # type: ignore[union-attr]
+    created = customise(user_clinic(request), request.user)
     messages.success(
         request, f"The clinic now has its own copy of the tips ({created} added). Edit them below."
     )
@@ -37,7 +37,7 @@ def customise_tips(request: HttpRequest) -> HttpResponse:
 
 @requires("tips.edit")
 def tip_edit(request: HttpRequest, tip_id: int) -> HttpResponse:
-    tip = Tip.objects.filter(pk=tip_id, clinic_id=request.user.clinic_id).first()  # type: ignore[union-attr]
+    tip = Tip.objects.filter(pk=tip_id, clinic_id=user_clinic_id(request)).first()
     if tip is None:
         raise Http404("No such tip in your clinic.")
     form = TipForm(request.POST or None, instance=tip)

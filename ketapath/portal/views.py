@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from ketapath.accounts.policy import requires
+from ketapath.outcomes.events import upcoming_appointments
 from ketapath.portal.access import own_patient
 from ketapath.portal.steps import next_steps
 from ketapath.questionnaires.models import AssignmentStatus, QuestionnaireAssignment, Respondent
@@ -25,8 +26,6 @@ def home(request: HttpRequest) -> HttpResponse:
         )
         .count()
     )
-    from ketapath.outcomes.events import upcoming_appointments
-
     upcoming = upcoming_appointments([patient.pk], timezone.localdate(), limit=1).get(patient.pk, [])
     return render(
         request,

@@ -31,7 +31,7 @@ def questionnaire_resources(patient: Any) -> list[dict[str, Any]]:
                 definition,
                 response.answers,
                 patient=subject,
-                authored=response.completed_at,
+                authored=response.completed_at or response.started_at,
                 author=author,
                 response_id=response_id,
             )
@@ -43,7 +43,7 @@ def questionnaire_resources(patient: Any) -> list[dict[str, Any]]:
                 definition,
                 result,
                 patient=subject,
-                effective=response.completed_at,
+                effective=response.completed_at or response.started_at,
                 derived_from=full_url(response_id),
             )
         ):

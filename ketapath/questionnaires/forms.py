@@ -7,14 +7,14 @@ refused by the choice field with a message naming the item.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils import timezone
 
 from ketapath.clinical.instruments import Instrument
 from ketapath.questionnaires.models import MAX_EVERY_DAYS, Respondent
-from ketapath.web.widgets import DateInput
+from ketapath.ui.widgets import DateInput
 
 # The window a due date is accepted in, around today (typing-error guards, no source): a little in
 # the past (a questionnaire the patient should already have filled), up to two years ahead (the
@@ -67,13 +67,13 @@ class AssignForm(forms.Form):
         max_value=MAX_EVERY_DAYS,
         help_text="Leave empty to assign once.",
     )
-    repeat_until = forms.DateField(
-        label="Repeat until", required=False, widget=DateInput()
-    )
+    repeat_until = forms.DateField(label="Repeat until", required=False, widget=DateInput())
 
     def __init__(self, *args: Any, instruments: dict[str, Instrument], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["instrument_id"].choices = [(i.id, f"{i.name} — {i.title}") for i in instruments.values()]
+        cast(forms.ChoiceField, self.fields["instrument_id"]).choices = [
+            (i.id, f"{i.name} — {i.title}") for i in instruments.values()
+        ]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

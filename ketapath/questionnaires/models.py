@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from ketapath.audit.records import ClinicalRecord
@@ -47,7 +48,7 @@ class QuestionnaireSchedule(ClinicalRecord):
     ends_on = models.DateField(null=True, blank=True)
     respondent = models.CharField(max_length=10, choices=Respondent.choices, default=Respondent.PATIENT)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
     history = HistoricalRecords()
 
     class Meta:
@@ -69,8 +70,6 @@ class QuestionnaireSchedule(ClinicalRecord):
 
     def due_dates_until(self, today: date) -> list[date]:
         """Every due date from the start up to today (inclusive), within the end date."""
-        from datetime import timedelta
-
         last = min(today, self.ends_on) if self.ends_on else today
         days = (last - self.starts_on).days
         if days < 0:
@@ -99,7 +98,7 @@ class QuestionnaireAssignment(ClinicalRecord):
     schedule = models.ForeignKey(
         QuestionnaireSchedule, on_delete=models.PROTECT, null=True, blank=True, related_name="assignments"
     )
-    assigned_at = models.DateTimeField(auto_now_add=True)
+    assigned_at = models.DateTimeField(default=timezone.now, editable=False)
     reminded_at = models.DateTimeField(null=True, blank=True)
     history = HistoricalRecords()
 
@@ -155,7 +154,7 @@ class QuestionnaireResponse(ClinicalRecord):
     positive = models.BooleanField(null=True, blank=True)
     answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     respondent = models.CharField(max_length=10, choices=Respondent.choices)
-    started_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(default=timezone.now, editable=False)
     completed_at = models.DateTimeField(null=True, blank=True)
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

@@ -13,6 +13,7 @@ from typing import Any
 from django.db.models import OuterRef, Subquery
 
 from ketapath.clinical.instruments import UnknownInstrumentError, get_instrument
+from ketapath.patients.overview import register_overview_panel
 from ketapath.questionnaires.models import QuestionnaireResponse, ResponseStatus
 
 DONE = (ResponseStatus.COMPLETED, ResponseStatus.REVIEWED)
@@ -28,18 +29,16 @@ def latest_responses(patient: Any) -> list[QuestionnaireResponse]:
 
 
 def overview_context(patient: Any, user: Any, today: date) -> dict[str, Any]:
-    scores = []
+    scores: list[dict[str, Any]] = []
     for response in latest_responses(patient):
         try:
             name = get_instrument(response.instrument_id).name
         except UnknownInstrumentError:
             name = response.instrument_id
         scores.append({"name": name, "response": response})
-    scores.sort(key=lambda s: s["name"].lower())
+    scores.sort(key=lambda s: str(s["name"]).lower())
     return {"scores": scores}
 
 
 def register_panels() -> None:
-    from ketapath.patients.overview import register_overview_panel
-
     register_overview_panel(40, "questionnaires/_overview.html", overview_context)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -13,8 +13,9 @@ from ketapath.clinical.instruments import UnknownInstrumentError, get_instrument
 from ketapath.questionnaires.models import AssignmentStatus, QuestionnaireAssignment, Respondent
 
 
-def remind_due_questionnaires(today: date) -> int:
+def remind_due_questionnaires(today: date, *, now: datetime | None = None) -> int:
     """E-mail each patient whose questionnaire is due and not yet reminded; return how many."""
+    now = now or timezone.now()
     sent = 0
     due = (
         QuestionnaireAssignment.objects.active()
@@ -37,7 +38,7 @@ def remind_due_questionnaires(today: date) -> int:
             # Claim the row first so two runs at once cannot both send it.
             claimed = QuestionnaireAssignment.objects.filter(
                 pk=assignment.pk, reminded_at__isnull=True
-            ).update(reminded_at=timezone.now())
+            ).update(reminded_at=now)
             if not claimed:
                 continue
             patient = assignment.patient

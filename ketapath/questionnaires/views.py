@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -15,10 +16,12 @@ from ketapath.accounts.policy import requires
 from ketapath.audit.models import AccessAction
 from ketapath.clinical.instruments import (
     AnswerError,
+    Instrument,
     UnknownInstrumentError,
     all_instruments,
     get_instrument,
 )
+from ketapath.fhir.instruments import questionnaire
 from ketapath.patients.access import patient_for
 from ketapath.questionnaires.actions import (
     NotScorable,
@@ -37,7 +40,7 @@ from ketapath.questionnaires.models import (
 from ketapath.questionnaires.queries import drafts, open_assignments, score_history
 
 
-def instrument_or_404(instrument_id: str):  # type: ignore[no-untyped-def]
+def instrument_or_404(instrument_id: str) -> Instrument:
     try:
         return get_instrument(instrument_id)
     except UnknownInstrumentError:
@@ -96,7 +99,16 @@ def assign_questionnaire(request: HttpRequest, mrn: str) -> HttpResponse:
     return redirect("questionnaires:patient", mrn=patient.mrn)
 
 
-def fill_page(request: HttpRequest, *, patient, definition, assignment, respondent, template, done_url):  # type: ignore[no-untyped-def]
+def fill_page(
+    request: HttpRequest,
+    *,
+    patient: Any,
+    definition: Instrument,
+    assignment: QuestionnaireAssignment | None,
+    respondent: str,
+    template: str,
+    done_url: str,
+) -> HttpResponse:
     """Shared by the staff chart and the patient's pages: render, save a draft, or submit."""
     draft = None
     if assignment is not None:
@@ -157,9 +169,7 @@ def fill_page(request: HttpRequest, *, patient, definition, assignment, responde
     )
 
 
-def _response_url(patient, response) -> str:  # type: ignore[no-untyped-def]
-    from django.urls import reverse
-
+def _response_url(patient: Any, response: QuestionnaireResponse) -> str:
     return reverse("questionnaires:response", kwargs={"mrn": patient.mrn, "response_id": response.pk})
 
 
@@ -177,8 +187,6 @@ def fill_questionnaire(request: HttpRequest, mrn: str, instrument_id: str) -> Ht
         ).first()
         if assignment is None:
             raise Http404("No such open assignment for this patient.")
-    from django.urls import reverse
-
     return fill_page(
         request,
         patient=patient,
@@ -190,7 +198,7 @@ def fill_questionnaire(request: HttpRequest, mrn: str, instrument_id: str) -> Ht
     )
 
 
-def response_or_404(patient, response_id: int) -> QuestionnaireResponse:  # type: ignore[no-untyped-def]
+def response_or_404(patient: Any, response_id: int) -> QuestionnaireResponse:
     response = (
         QuestionnaireResponse.objects.select_related("answered_by", "reviewed_by")
         .filter(pk=response_id, patient=patient)
@@ -255,8 +263,6 @@ def instrument_detail(request: HttpRequest, instrument_id: str) -> HttpResponse:
 
 @requires("instruments.view")
 def instrument_fhir(request: HttpRequest, instrument_id: str) -> HttpResponse:
-    from ketapath.fhir.instruments import questionnaire
-
     definition = instrument_or_404(instrument_id)
     body = json.dumps(questionnaire(definition), indent=2, ensure_ascii=False)
     response = HttpResponse(body, content_type="application/fhir+json")

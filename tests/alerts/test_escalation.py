@@ -130,8 +130,10 @@ def test_remind_prints_the_escalation_line(urgent):
     with redirect_stdout(out):
         assert main(["remind"]) == 0
     lines = out.getvalue().splitlines()
-    assert "escalate: 1 urgent alert(s) escalated to the second contact, 0 on-call notification(s) sent, " \
+    assert (
+        "escalate: 1 urgent alert(s) escalated to the second contact, 0 on-call notification(s) sent, "
         "0 not sent (clinic setting not set), 0 failed" in lines
+    )
     with redirect_stdout(io.StringIO()) as again:
         main(["remind"])
     assert "escalate: 0 urgent alert(s) escalated" in again.getvalue()
@@ -150,7 +152,13 @@ def test_the_alert_page_lists_who_was_told(urgent, personas, login):
 def test_raise_alert_signature_keeps_in_clinic_default(personas, patient):
     report, _ = report_symptoms(patient, patient.user, SymptomInput(("other",)))
     alert = raise_alert(
-        patient=patient, origin=report, origin_label="x", rule_id="t", severity="critical",
-        audience="care-team", routing="r", message="m",
+        patient=patient,
+        origin=report,
+        origin_label="x",
+        rule_id="t",
+        severity="critical",
+        audience="care-team",
+        routing="r",
+        message="m",
     )
     assert not alert.notify_oncall  # the default: raised in the clinic

@@ -30,8 +30,12 @@ def opens_at(client, url: str) -> str:
 
 def answer(patient, user, instrument_id, answers, respondent):
     return save_answers(
-        patient=patient, definition=get_instrument(instrument_id), answers=answers, user=user,
-        respondent=respondent, complete=True,
+        patient=patient,
+        definition=get_instrument(instrument_id),
+        answers=answers,
+        user=user,
+        respondent=respondent,
+        complete=True,
     ).response
 
 
@@ -75,8 +79,12 @@ def test_every_app_that_holds_origins_registers_its_links(samples, personas, log
     from ketapath.outcomes.models import OutcomeReview
 
     assert {
-        "questionnaires.questionnaireresponse", "consultations.evaluation", "infusions.infusionsession",
-        "infusions.vitalsentry", "outcomes.outcomereview", "portal.symptomreport",
+        "questionnaires.questionnaireresponse",
+        "consultations.evaluation",
+        "infusions.infusionsession",
+        "infusions.vitalsentry",
+        "outcomes.outcomereview",
+        "portal.symptomreport",
     } <= set(registered_labels())
     patient = personas.patient_one
     mrn = patient.mrn
@@ -93,8 +101,14 @@ def test_every_app_that_holds_origins_registers_its_links(samples, personas, log
     client = login(personas.prescriber)
     for origin, want in origins.items():
         alert = raise_alert(
-            patient=patient, origin=origin, origin_label="walk", rule_id="links-walk", severity="high",
-            audience="care-team", routing="review", message="walk",
+            patient=patient,
+            origin=origin,
+            origin_label="walk",
+            rule_id="links-walk",
+            severity="high",
+            audience="care-team",
+            routing="review",
+            message="walk",
         )
         assert alert.answer_url == want
         opens_at(client, want)
@@ -102,8 +116,14 @@ def test_every_app_that_holds_origins_registers_its_links(samples, personas, log
 
 def test_an_origin_with_no_registered_link_leads_to_the_chart(personas, patient, login):
     alert = raise_alert(
-        patient=patient, origin=patient, origin_label="", rule_id="no-link", severity="low",
-        audience="care-team", routing="r", message="m",
+        patient=patient,
+        origin=patient,
+        origin_label="",
+        rule_id="no-link",
+        severity="low",
+        audience="care-team",
+        routing="r",
+        message="m",
     )
     assert alert.answer_url == chart_url(patient) == f"/patients/{patient.mrn}/"
     opens_at(login(personas.prescriber), alert.answer_url)
@@ -144,16 +164,28 @@ def test_the_links_cost_no_query_per_alert(personas, patient, login):
 
 def test_another_clinics_alert_page_is_not_found(personas, patient, login):
     alert = raise_alert(
-        patient=patient, origin=patient, origin_label="", rule_id="x", severity="low",
-        audience="care-team", routing="r", message="m",
+        patient=patient,
+        origin=patient,
+        origin_label="",
+        rule_id="x",
+        severity="low",
+        audience="care-team",
+        routing="r",
+        message="m",
     )
     assert login(personas.nurse_b).get(f"/alerts/{alert.pk}/").status_code == 404
 
 
 def test_the_alert_page_records_what_was_done(personas, patient, login):
     alert = raise_alert(
-        patient=patient, origin=patient, origin_label="", rule_id="x", severity="high",
-        audience="care-team", routing="r", message="m",
+        patient=patient,
+        origin=patient,
+        origin_label="",
+        rule_id="x",
+        severity="high",
+        audience="care-team",
+        routing="r",
+        message="m",
     )
     client = login(personas.nurse)
     url = f"/alerts/{alert.pk}/"

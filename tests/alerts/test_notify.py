@@ -170,8 +170,15 @@ def test_a_repeat_of_the_same_alert_does_not_email_again(
         complete=True,
     ).response
     kwargs = dict(
-        patient=patient, origin=response, origin_label="x", rule_id="phq-9:self-harm-thoughts",
-        severity="critical", audience="clinician", routing="r", message="m", notify_oncall=True,
+        patient=patient,
+        origin=response,
+        origin_label="x",
+        rule_id="phq-9:self-harm-thoughts",
+        severity="critical",
+        audience="clinician",
+        routing="r",
+        message="m",
+        notify_oncall=True,
     )
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         raise_alert(**kwargs)
@@ -185,7 +192,14 @@ def test_which_severities_raised_outside_the_clinic_are_told(personas, patient, 
 
     report, _ = report_symptoms(patient, patient.user, SymptomInput(("other",)))
     alert = raise_alert(
-        patient=patient, origin=report, origin_label="x", rule_id=f"test:{severity}", severity=severity,
-        audience="care-team", routing="r", message="m", notify_oncall=True,
+        patient=patient,
+        origin=report,
+        origin_label="x",
+        rule_id=f"test:{severity}",
+        severity=severity,
+        audience="care-team",
+        routing="r",
+        message="m",
+        notify_oncall=True,
     )
     assert alert.notify_oncall is told

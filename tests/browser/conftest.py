@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser import axe
+
 # Playwright's sync API runs an event loop in this thread; the ORM calls made by fixtures here
 # are ordinary blocking calls, which Django would otherwise refuse in such a thread.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -49,18 +51,50 @@ def browser() -> Iterator[object]:
         browser.close()
 
 
+@pytest.fixture(scope="session")
+def axe_source() -> str | None:
+    return axe.axe_source()
+
+
 @pytest.fixture
-def page(browser, live_server):
-    context = browser.new_context(viewport={"width": 1280, "height": 860}, base_url=live_server.url)
-    page = context.new_page()
-    problems: list[str] = []
-    # A content-security-policy violation or a script error is a failure, not a warning.
-    page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
-    page.on("pageerror", lambda exc: problems.append(str(exc)))
-    page.set_default_timeout(15_000)
-    yield page
-    context.close()
-    assert problems == [], f"browser console errors: {problems}"
+def new_context(browser, live_server, axe_source):
+    """``new_context(**options)``: a browser context on the test server whose pages are watched.
+
+    A content-security-policy violation or a script error in the console, and a serious or
+    critical accessibility violation (axe-core, see tests/browser/axe.py), fail the test.
+    """
+    opened: list[tuple[object, axe.Axe, list[str]]] = []
+
+    def _new_context(**options):
+        options = {"viewport": {"width": 1280, "height": 860}, "base_url": live_server.url} | options
+        context = browser.new_context(**options)
+        checker = axe.Axe(axe_source)
+        checker.watch(context)
+        problems: list[str] = []
+
+        def on_page(page) -> None:
+            page.set_default_timeout(15_000)
+            page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
+            page.on("pageerror", lambda exc: problems.append(str(exc)))
+
+        context.on("page", on_page)
+        opened.append((context, checker, problems))
+        return context
+
+    yield _new_context
+    for context, checker, problems in opened:
+        for page in context.pages:  # the page each test ends on
+            checker.check(page)
+        context.close()
+        assert problems == [], f"browser console errors: {problems}"
+        assert checker.problems() == [], "accessibility (axe-core, WCAG 2.2 AA):\n" + "\n".join(
+            checker.problems()
+        )
+
+
+@pytest.fixture
+def page(new_context):
+    return new_context().new_page()
 
 
 @pytest.fixture
@@ -76,10 +110,11 @@ def shot():
 
 
 @pytest.fixture
-def demo(transactional_db):
-    from ketapath.demo.load import load_demo
-
-    load_demo()
+def demo(transactional_db, demo_snapshot):
+    """The demo clinic for a browser test: the run's one demo load (tests/conftest.py), put back
+    into the emptied database (the live server needs committed rows, hence transactional_db)."""
+    demo_snapshot.restore()
+    return demo_snapshot
 
 
 def sign_in(page, username: str, password: str = "ketapath-demo") -> None:

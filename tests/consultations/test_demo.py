@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from ketapath.consultations.actions import IntakeChanges, save_intake
 from ketapath.consultations.models import Consent, ConsentVersion, Evaluation, Intake
 from ketapath.consultations.readiness import plan_readiness
@@ -11,9 +9,7 @@ from ketapath.demo.load import load_demo
 from ketapath.patients.models import PathwayStage, Patient
 
 
-@pytest.mark.django_db
-def test_demo_has_a_patient_at_each_decision():
-    load_demo()
+def test_demo_has_a_patient_at_each_decision(demo):
     signed = dict(Evaluation.objects.filter(status="signed").values_list("patient__mrn", "final_decision"))
     proposed = dict(Evaluation.objects.values_list("patient__mrn", "proposed_decision"))
     assert set(signed.values()) == {
@@ -33,9 +29,7 @@ def test_demo_has_a_patient_at_each_decision():
     assert stages == {s.value for s in PathwayStage}
 
 
-@pytest.mark.django_db
-def test_demo_0001_goes_on_to_planning():
-    load_demo()
+def test_demo_0001_goes_on_to_planning(demo):
     patient = Patient.objects.get(mrn="DEMO-0001")
     readiness = plan_readiness(patient)
     assert readiness.ready, readiness.reasons
@@ -46,16 +40,12 @@ def test_demo_0001_goes_on_to_planning():
     assert intake.conditions.get().recorded_by == patient.user
 
 
-@pytest.mark.django_db
-def test_demo_consent_text_names_its_sources():
-    load_demo()
+def test_demo_consent_text_names_its_sources(demo):
     [version] = ConsentVersion.objects.filter(clinic__slug="demo")
     assert "cohen-2018" in version.sources and "(Singh 2016)" in version.body
 
 
-@pytest.mark.django_db
-def test_demo_reload_keeps_what_was_entered():
-    load_demo()
+def test_demo_reload_keeps_what_was_entered(demo):
     patient = Patient.objects.get(mrn="DEMO-0004")
     nurse = Evaluation.objects.get(patient=patient).created_by
     save_intake(

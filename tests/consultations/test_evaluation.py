@@ -260,7 +260,7 @@ def test_signing_refused_lists_every_problem(personas):
     record_intake(patient, personas.nurse)
     with pytest.raises(SigningRefused) as refused:
         save_evaluation(patient, personas.prescriber, Decision(""), proposal_key=key_for(patient), sign=True)
-    assert set(refused.value.problems) == {"__all__", "final_decision"}
+    assert set(refused.value.errors) == {"__all__", "final_decision"}
 
 
 def test_other_clinic_cannot_reach_the_note(personas, client, login):

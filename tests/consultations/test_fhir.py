@@ -6,7 +6,7 @@ from django.utils import timezone
 from fhir.resources.R4B.bundle import Bundle
 
 from ketapath.consultations.actions import amend_evaluation, record_consent, withdraw_consent
-from ketapath.fhir.export import patient_bundle
+from ketapath.web.fhir_export import patient_bundle
 from tests.consultations.conftest import ready_for_signature, sign
 
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
 from django.utils import timezone
 
 from ketapath.alerts.models import Alert
+from ketapath.demo.load import load_demo
 from ketapath.infusions.models import (
     InfusionSession,
     MedicationEntry,
@@ -25,11 +25,7 @@ def plan_today(personas, patient):
     return schedule_sessions(plan, personas.prescriber)[0]
 
 
-@pytest.mark.django_db
-def test_the_demo_charts_a_week_for_demo_0001_and_today_at_every_status():
-    from ketapath.demo.load import load_demo
-
-    load_demo()
+def test_the_demo_charts_a_week_for_demo_0001_and_today_at_every_status(demo):
     alex = InfusionSession.objects.filter(patient__mrn="DEMO-0001").exclude(status=SessionStatus.WAITING)
     assert alex.count() >= 4
     assert all(s.is_signed and s.is_cosigned and s.status == SessionStatus.DISCHARGED for s in alex)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fhir.resources.R4B.bundle import Bundle
 
-from ketapath.fhir.export import patient_bundle
 from ketapath.infusions import actions
 from ketapath.infusions.fhir import infusion_resources
+from ketapath.web.fhir_export import patient_bundle
 from tests.infusions.conftest import key
 
 

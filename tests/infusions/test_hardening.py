@@ -13,7 +13,6 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from ketapath.fhir.export import patient_bundle
 from ketapath.infusions import actions
 from ketapath.infusions.actions import ChartingRefused, Medication
 from ketapath.infusions.models import (
@@ -25,6 +24,7 @@ from ketapath.infusions.models import (
     ScoreEntry,
     VitalsEntry,
 )
+from ketapath.web.fhir_export import patient_bundle
 from tests.infusions.conftest import key
 
 pytestmark = pytest.mark.django_db

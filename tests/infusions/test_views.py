@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ketapath.infusions import actions
+from ketapath.infusions.kinds import KINDS
 from ketapath.infusions.models import InfusionSession, VitalsEntry
 from tests.infusions.conftest import key
 
@@ -256,8 +257,6 @@ def test_every_correctable_kind_has_a_correction_page(chart, personas, client, l
         outcome="resolved",
         outcome_at=timezone.now(),
     )
-    from ketapath.infusions.models import ENTRY_MODELS
-
-    entry = ENTRY_MODELS[kind].objects.filter(session=chart.session).first()
+    entry = KINDS[kind].model.objects.filter(session=chart.session).first()
     login(personas.nurse)
     assert client.get(url("correct", chart.session, kind=kind, entry_id=entry.pk)).status_code == 200

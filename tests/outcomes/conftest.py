@@ -9,13 +9,12 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
-import time_machine
 from django.utils import timezone
 
 from ketapath.clinic_settings.values import set_values
 from ketapath.clinical.instruments import get_instrument
+from ketapath.demo.builders import approved_plan
 from ketapath.infusions.models import InfusionSession
-from ketapath.plans.actions import approve_plan, save_draft, schedule_sessions
 from ketapath.plans.compute import PlanInputs
 from ketapath.plans.models import PlannedSession
 from ketapath.questionnaires.actions import save_answers
@@ -66,17 +65,15 @@ class Course:
 
 @pytest.fixture
 def make_course(personas):
-    """``make_course(patient, inputs)``: ready the patient, approve and schedule the plan, all on
-    the plan's start date (time travels there and back)."""
+    """``make_course(patient, inputs)``: ready the patient, approve and schedule the plan, all
+    three days before the plan's start (the clock passed to each action)."""
 
     def _make(patient, inputs: PlanInputs | None = None) -> Course:
         inputs = inputs or pain_course()
-        with time_machine.travel(at(inputs.start_on - timedelta(days=3), 9), tick=False):
-            sign_evaluation(patient, personas.prescriber, personas.nurse)
-            sign_consent(patient, personas.prescriber, personas.nurse)
-            plan = save_draft(patient, personas.prescriber, inputs)
-            plan = approve_plan(plan, personas.prescriber, result_key=plan.result_key)
-            schedule_sessions(plan, personas.nurse)
+        now = at(inputs.start_on - timedelta(days=3), 9)
+        sign_evaluation(patient, personas.prescriber, personas.nurse, now=now)
+        sign_consent(patient, personas.prescriber, personas.nurse, now=now)
+        plan = approved_plan(patient, personas.prescriber, personas.nurse, inputs, now=now)
         sessions = list(PlannedSession.objects.filter(plan=plan).order_by("number"))
         patient.refresh_from_db()
         return Course(patient, plan, sessions, personas.nurse)

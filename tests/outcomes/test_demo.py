@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from django.utils import timezone
 
 from ketapath.demo.load import load_demo
@@ -27,9 +26,7 @@ def counts():
     )
 
 
-@pytest.mark.django_db
-def test_demo_outcomes():
-    load_demo()
+def test_demo_outcomes(demo):
     today = timezone.localdate()
     alex = Patient.objects.get(mrn="DEMO-0001")
     journal = JournalEntry.objects.filter(patient=alex)

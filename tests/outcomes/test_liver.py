@@ -152,7 +152,7 @@ def test_another_clinic_cannot_record_or_see_results(personas, login):
 
 
 def test_fhir_observation_per_result_with_its_loinc_code(personas):
-    from ketapath.fhir.export import patient_bundle
+    from ketapath.web.fhir_export import patient_bundle
 
     set_values(personas.clinic_a, personas.prescriber, ALT_LIMIT)
     patient = personas.patient_one

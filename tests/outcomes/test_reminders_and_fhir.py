@@ -11,13 +11,12 @@ import time_machine
 from django.core import mail
 
 from ketapath.clinic_settings.values import set_values
-from ketapath.fhir.export import patient_bundle
 from ketapath.outcomes.actions import save_review
 from ketapath.outcomes.assessment import gather, snapshot, snapshot_key
-from ketapath.outcomes.commands import run_outcomes
 from ketapath.outcomes.models import SessionReminder
-from ketapath.outcomes.reminders import remind_upcoming_sessions
 from ketapath.portal.actions import JournalInput, SymptomInput, report_symptoms, save_journal_entry
+from ketapath.portal.reminders import remind_upcoming_sessions, run_outcomes
+from ketapath.web.fhir_export import patient_bundle
 from tests.outcomes.conftest import START, answer, at, phq9
 
 

@@ -1,5 +1,5 @@
-"""Helpers for the plan tests: a patient made ready through the real consultation actions, the
-clinic's dosing settings, and plan inputs."""
+"""Helpers for the plan tests: a patient made ready through the real consultation actions (the
+shared builders of ``ketapath.demo.builders``), the clinic's dosing settings, and plan inputs."""
 
 from __future__ import annotations
 
@@ -14,75 +14,24 @@ from ketapath.clinic_settings.values import set_values
 from ketapath.clinical.dosing import DoseChoices, PumpSetup, Rounding
 from ketapath.clinical.protocols import SaltBasis
 from ketapath.clinical.schedule import PhaseChoice
-from ketapath.consultations.actions import (
-    Decision,
-    IntakeChanges,
-    RowChange,
-    complete_visit,
-    publish_consent_version,
-    record_consent,
-    save_evaluation,
-    save_intake,
-)
-from ketapath.consultations.proposal import build_proposal
+from ketapath.demo import builders
+from ketapath.demo.builders import CLEAR
 from ketapath.plans.compute import PlanInputs
 
-CLEAR = {
-    "cardiovascular_disease": "none",
-    "hypertension": "none",
-    "cardiovascular_risk": "no",
-    "hepatic_disease": "none",
-    "liver_toxicity_risk": "no",
-    "raised_intracranial_pressure": "no",
-    "raised_intraocular_pressure": "no",
-    "pregnant": "no",
-    "breastfeeding": "no",
-    "psychosis_active": "no",
-    "psychosis_history": "no",
-    "mania_history": "no",
-    "active_substance_misuse": "no",
-    "serial_infusions_planned": "yes",
-    "frequent_high_doses_planned": "no",
-}
+__all__ = ["CLEAR", "PUMP", "sign_consent", "sign_evaluation", "singh", "singh_post", "url"]
 
 PUMP = PumpSetup(Decimal("1"), SaltBasis.HYDROCHLORIDE, Decimal("0.1"), Rounding.DOWN)
 
 
-def sign_evaluation(patient, prescriber, nurse, final="eligible"):
+def sign_evaluation(patient, prescriber, nurse, final="eligible", *, now=None):
     """Intake, completed visit and a signed evaluation with ``final`` as the decision."""
-    today = timezone.localdate()
-    row = RowChange(
-        None,
-        {
-            "condition_id": "crps-1",
-            "icd10_code": "G90.511",
-            "description": "",
-            "onset_on": today - timedelta(400),
-        },
-    )
-    save_intake(patient, nurse, IntakeChanges(fields=CLEAR, conditions=(row,)), by_patient=False)
-    complete_visit(patient, nurse)
-    proposal = build_proposal(patient, today)
-    reason = "" if proposal.decision == final else "Clinical judgement (test)."
-    return save_evaluation(
-        patient,
-        prescriber,
-        Decision(final_decision=final, decision_reason=reason),
-        proposal_key=proposal.key,
-        sign=True,
-    )
+    return builders.evaluated_patient(patient, prescriber, nurse, final, now=now)
 
 
-def sign_consent(patient, prescriber, nurse):
-    version = publish_consent_version(
-        patient.clinic,
-        prescriber,
-        title="Consent",
-        body="Benefits and risks.",
-        sources=[],
-        change_note="test",
-    )
-    return record_consent(patient, nurse, version=version, signed_on=timezone.localdate(), method="paper")
+def sign_consent(patient, prescriber, nurse, *, now=None):
+    """A consent text published now and the patient's signed consent to it."""
+    version = builders.publish_consent(patient.clinic, prescriber, now=now)
+    return builders.signed_consent(patient, nurse, version, now=now)
 
 
 @pytest.fixture

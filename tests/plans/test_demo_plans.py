@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 from django.utils import timezone
 
 from ketapath.clinic_settings.readiness import first_infusion_missing, route_missing
@@ -11,9 +10,7 @@ from ketapath.demo.load import load_demo
 from ketapath.plans.models import LocalProtocol, PlannedSession, PlanStatus, TreatmentPlan
 
 
-@pytest.mark.django_db
-def test_demo_plans_and_sessions():
-    load_demo()
+def test_demo_plans_and_sessions(demo):
     today = timezone.localdate()
     alex = TreatmentPlan.objects.get(patient__mrn="DEMO-0001")
     assert alex.status == PlanStatus.APPROVED and alex.protocol_id == "schwartzman-2009-crps"
@@ -38,9 +35,7 @@ def test_demo_plans_and_sessions():
     assert all(not items for items in route_missing(alex.patient.clinic_id).values())
 
 
-@pytest.mark.django_db
-def test_demo_plans_load_is_idempotent():
-    load_demo()
+def test_demo_plans_load_is_idempotent(demo):
     counts = (TreatmentPlan.objects.count(), PlannedSession.objects.count(), LocalProtocol.objects.count())
     load_demo()
     assert (

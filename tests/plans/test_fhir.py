@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from fhir.resources.R4B.bundle import Bundle
 
-from ketapath.fhir.export import patient_bundle
 from ketapath.plans.actions import approve_plan, save_draft
+from ketapath.web.fhir_export import patient_bundle
 from tests.plans.conftest import singh
 
 

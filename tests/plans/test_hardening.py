@@ -31,9 +31,9 @@ from ketapath.clinical.protocols.model import (
     MAX_WEEKS,
 )
 from ketapath.clinical.schedule import PhaseChoice, ScheduleError, session_dates
-from ketapath.fhir.export import patient_bundle
 from ketapath.plans.actions import approve_plan, save_draft, schedule_sessions
 from ketapath.plans.models import LocalProtocol, PlannedSession, TreatmentPlan
+from ketapath.web.fhir_export import patient_bundle
 from tests.plans.conftest import singh, singh_post, url
 
 

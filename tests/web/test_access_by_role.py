@@ -110,6 +110,7 @@ EXPECTED: dict[str, tuple[str, set[str] | str]] = {
     "infusions:cosign": ("POST", {"prescriber"}),
     "infusions:addendum": ("POST", CLINICIANS),
     "infusions:correct": ("GET", CLINICIANS),
+    "infusions:entry": ("POST", CLINICIANS),
 }
 
 
@@ -229,8 +230,15 @@ def samples(personas):
     from ketapath.portal.tips import customise
 
     review = save_review(
-        patient, personas.prescriber, decision="continue", decision_details="", assessment="walk",
-        snapshot={}, snapshot_key="walk", current_key="walk", sign=True,
+        patient,
+        personas.prescriber,
+        decision="continue",
+        decision_details="",
+        assessment="walk",
+        snapshot={},
+        snapshot_key="walk",
+        current_key="walk",
+        sign=True,
     )
     customise(personas.clinic_a, personas.prescriber)
     # An infusion flowsheet for the plan (rows written directly: the walk needs one of each, not
@@ -241,15 +249,26 @@ def samples(personas):
     from ketapath.plans.models import PlannedSession
 
     planned = PlannedSession.objects.create(
-        plan=plan, patient=patient, number=1, planned_on=timezone.localdate(), dose_mg=35,
-        dose_mg_per_kg="0.5", scheduled_by=personas.prescriber,
+        plan=plan,
+        patient=patient,
+        number=1,
+        planned_on=timezone.localdate(),
+        dose_mg=35,
+        dose_mg_per_kg="0.5",
+        scheduled_by=personas.prescriber,
     )
     infusion = InfusionSession.objects.create(
         patient=patient, planned_session=planned, opened_by=personas.nurse
     )
     vitals = VitalsEntry.objects.create(
-        session=infusion, observed_at=timezone.now(), recorded_at=timezone.now(), recorded_by=personas.nurse,
-        client_key=uuid.uuid4(), phase="pre-dose", systolic_mmhg=120, diastolic_mmhg=80,
+        session=infusion,
+        observed_at=timezone.now(),
+        recorded_at=timezone.now(),
+        recorded_by=personas.nurse,
+        client_key=uuid.uuid4(),
+        phase="pre-dose",
+        systolic_mmhg=120,
+        diastolic_mmhg=80,
     )
     return {
         "mrn": patient.mrn,

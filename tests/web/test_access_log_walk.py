@@ -106,9 +106,14 @@ def test_the_live_fragment_logs_only_polls_that_carry_new_chart_rows(personas, s
     from ketapath.infusions.models import VitalsEntry
 
     VitalsEntry.objects.create(
-        session=session, observed_at=timezone.now(), recorded_at=timezone.now(),
-        recorded_by=personas.nurse, client_key=uuid.uuid4(), phase="pre-dose",
-        systolic_mmhg=118, diastolic_mmhg=76,
+        session=session,
+        observed_at=timezone.now(),
+        recorded_at=timezone.now(),
+        recorded_by=personas.nurse,
+        client_key=uuid.uuid4(),
+        phase="pre-dose",
+        systolic_mmhg=118,
+        diastolic_mmhg=76,
     )
     before = count()
     assert client.get(url, {"after": cursor}).status_code == 200
@@ -182,8 +187,9 @@ def test_rows_cannot_be_deleted_or_changed_in_bulk(logged):
     with pytest.raises(AppendOnly):
         AccessLog.objects.filter(pk=logged.pk).update_or_create(pk=logged.pk, defaults={"path": "/y/"})
     with pytest.raises(AppendOnly):
-        AccessLog.objects.bulk_create([logged], update_conflicts=True, update_fields=["path"],
-                                      unique_fields=["id"])
+        AccessLog.objects.bulk_create(
+            [logged], update_conflicts=True, update_fields=["path"], unique_fields=["id"]
+        )
     stored = AccessLog.objects.get(pk=logged.pk)
     assert stored.path == "/x/"
     assert AccessLog.objects.count() == 1

@@ -19,15 +19,13 @@ LOGINS = {
 
 
 @pytest.mark.django_db
-def test_demo_is_created_by_the_loader_not_by_migrations():
+def test_demo_is_created_by_the_loader_not_by_migrations(demo_snapshot):
     assert not User.objects.filter(username__in=LOGINS).exists()
-    load_demo()
+    demo_snapshot.restore()  # what load_demo wrote into an empty database
     assert {u.username: u.role for u in User.objects.filter(username__in=LOGINS)} == LOGINS
 
 
-@pytest.mark.django_db
-def test_demo_patients_span_the_stages_and_are_synthetic():
-    load_demo()
+def test_demo_patients_span_the_stages_and_are_synthetic(demo):
     patients = Patient.objects.filter(clinic__slug="demo")
     assert patients.count() == 20
     assert sorted(patients.values_list("mrn", flat=True))[:2] == ["DEMO-0001", "DEMO-0002"]
@@ -39,9 +37,7 @@ def test_demo_patients_span_the_stages_and_are_synthetic():
     assert Patient.objects.get(mrn="DEMO-0001").user.username == "patient.demo"
 
 
-@pytest.mark.django_db
-def test_demo_load_is_idempotent_and_keeps_what_was_entered():
-    load_demo()
+def test_demo_load_is_idempotent_and_keeps_what_was_entered(demo):
     edited = Patient.objects.get(mrn="DEMO-0002")
     edited.phone = "555-0000"
     edited.save()
@@ -54,10 +50,8 @@ def test_demo_load_is_idempotent_and_keeps_what_was_entered():
     assert User.objects.get(username="nurse.demo").check_password("a changed password 123")
 
 
-@pytest.mark.django_db
 @pytest.mark.parametrize("username", sorted(LOGINS))
-def test_every_demo_login_works(username):
-    load_demo()
+def test_every_demo_login_works(username, demo):
     client = Client()
     response = client.post(reverse("login"), {"username": username, "password": DEMO_PASSWORD})
     assert response.status_code == 302

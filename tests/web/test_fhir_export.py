@@ -8,7 +8,7 @@ import pytest
 from fhir.resources.R4B.bundle import Bundle
 
 from ketapath.cli import main
-from ketapath.fhir.export import patient_bundle
+from ketapath.web.fhir_export import patient_bundle
 
 
 def test_patient_bundle_validates_and_holds_the_patient(personas):

@@ -22,10 +22,10 @@ from hypothesis import HealthCheck, Phase, event, given, settings
 from hypothesis import strategies as st
 
 from ketapath.consultations.actions import IntakeChanges, complete_visit, save_intake
-from ketapath.fhir.export import patient_bundle
 from ketapath.infusions.models import InfusionSession
 from ketapath.patients.models import Patient
 from ketapath.questionnaires.actions import assign
+from ketapath.web.fhir_export import patient_bundle
 from tests.fuzz_forms import Form, forms_on, payloads
 from tests.infusions.conftest import (  # noqa: F401  (fixtures)
     Charting,
@@ -44,12 +44,16 @@ FUZZ = settings(
     # No shrinking: one example costs a dozen page renders, and shrinking a failure took minutes.
     # The failing example is reported whole (each draw labelled: the form, then the body).
     phases=[Phase.explicit, Phase.reuse, Phase.generate],
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                           HealthCheck.data_too_large],
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+    ],
 )
 
 
 # --- helpers ---------------------------------------------------------------------------------
+
 
 def once(personas, name: str, make):
     """Set-up done on the first example only and kept (examples run in rolled-back savepoints;
@@ -89,8 +93,16 @@ def one_form(client: Client, url: str, action: str | None = None) -> Form:
 
 def patient_pages(patient) -> list[str]:
     base = f"/patients/{patient.mrn}"
-    urls = ["/", "/patients/", f"{base}/", f"{base}/history/", f"{base}/plan/", f"{base}/outcomes/",
-            f"{base}/sessions/", f"{base}/questionnaires/"]
+    urls = [
+        "/",
+        "/patients/",
+        f"{base}/",
+        f"{base}/history/",
+        f"{base}/plan/",
+        f"{base}/outcomes/",
+        f"{base}/sessions/",
+        f"{base}/questionnaires/",
+    ]
     for pk in InfusionSession.objects.filter(patient=patient).values_list("pk", flat=True):
         urls += [f"{base}/sessions/{pk}/", f"{base}/sessions/{pk}/live/"]
     return urls
@@ -103,8 +115,14 @@ def assert_record_intact(staff: Client, patient, portal: Client | None = None) -
         response = staff.get(url)
         assert response.status_code == 200, (url, response.status_code)
     if portal is not None:
-        for url in ("/portal/", "/portal/journal/", "/portal/progress/", "/portal/appointments/",
-                    "/portal/questionnaires/", "/portal/sessions/"):
+        for url in (
+            "/portal/",
+            "/portal/journal/",
+            "/portal/progress/",
+            "/portal/appointments/",
+            "/portal/questionnaires/",
+            "/portal/sessions/",
+        ):
             response = portal.get(url)
             assert response.status_code == 200, (url, response.status_code)
     patient_bundle(patient)  # validates itself (ExportInvalid otherwise)
@@ -146,6 +164,7 @@ def local(dt) -> str:
 
 # --- registry, settings, intake, evaluation --------------------------------------------------
 
+
 @FUZZ
 @given(data=st.data())
 def test_registry_create_and_edit(data, personas):
@@ -154,8 +173,14 @@ def test_registry_create_and_edit(data, personas):
     today = timezone.localdate()
     mrn = personas.patient_two.mrn
     baseline = {
-        "mrn": "F-0101", "given_name": "Fuzz", "family_name": "Case", "date_of_birth": "1980-01-01",
-        "sex": "female", "weight_kg": "70", "height_cm": "170", "measured_on": today.isoformat(),
+        "mrn": "F-0101",
+        "given_name": "Fuzz",
+        "family_name": "Case",
+        "date_of_birth": "1980-01-01",
+        "sex": "female",
+        "weight_kg": "70",
+        "height_cm": "170",
+        "measured_on": today.isoformat(),
     }
     targets = {
         "create": (one_form(nurse, "/patients/new/"), baseline),
@@ -198,17 +223,33 @@ def test_staff_intake_and_questionnaire_assignment(data, personas):
     today = timezone.localdate().isoformat()
     intake_url = f"/patients/{patient.mrn}/consultation/intake/"
     baseline = {
-        "referral_reason": "Pain for years.", "referred_by": "Dr Who", "vitals_on": today,
-        "systolic_mmhg": "120", "diastolic_mmhg": "80", "heart_rate_bpm": "70",
-        "spo2_percent": "98", "resp_rate_per_min": "14", "weight_kg": "70", "height_cm": "170",
-        "medicines-0-name": "Paracetamol", "medicines-0-dose": "1 g",
-        "conditions-0-condition_id": "crps-1", "conditions-0-onset_on": "2024-01-01",
-        "tests-0-kind": "", **CLEAR,
+        "referral_reason": "Pain for years.",
+        "referred_by": "Dr Who",
+        "vitals_on": today,
+        "systolic_mmhg": "120",
+        "diastolic_mmhg": "80",
+        "heart_rate_bpm": "70",
+        "spo2_percent": "98",
+        "resp_rate_per_min": "14",
+        "weight_kg": "70",
+        "height_cm": "170",
+        "medicines-0-name": "Paracetamol",
+        "medicines-0-dose": "1 g",
+        "conditions-0-condition_id": "crps-1",
+        "conditions-0-onset_on": "2024-01-01",
+        "tests-0-kind": "",
+        **CLEAR,
     }
     targets = {
         "intake": (one_form(nurse, intake_url, intake_url), baseline),
-        "assign": (one_form(nurse, f"/patients/{patient.mrn}/questionnaires/",
-                            f"/patients/{patient.mrn}/questionnaires/assign/"), {}),
+        "assign": (
+            one_form(
+                nurse,
+                f"/patients/{patient.mrn}/questionnaires/",
+                f"/patients/{patient.mrn}/questionnaires/assign/",
+            ),
+            {},
+        ),
     }
     which = data.draw(st.sampled_from(sorted(targets)), label="form")
     form, base = targets[which]
@@ -236,8 +277,13 @@ def test_evaluation(data, personas):
 
 # --- plans and local protocols ---------------------------------------------------------------
 
-PROTOCOLS = ["spravato-trd", "singh-2016-trd", "noppers-2011-fibromyalgia", "mangnus-2021-crps",
-             "sigtermans-2009-crps"]
+PROTOCOLS = [
+    "spravato-trd",
+    "singh-2016-trd",
+    "noppers-2011-fibromyalgia",
+    "mangnus-2021-crps",
+    "sigtermans-2009-crps",
+]
 
 
 @FUZZ
@@ -252,10 +298,19 @@ def test_plan_draft(data, personas, make_ready):  # noqa: F811
     protocol = data.draw(st.sampled_from(protocols), label="protocol")
     form = one_form(prescriber, f"{edit}?protocol={protocol}")
     today = timezone.localdate()
-    baseline = {"protocol": protocol, "weight_kg": "70", "weight_measured_on": today.isoformat(),
-                "start_on": (today + timedelta(days=1)).isoformat(), "change_reason": "Fuzz.",
-                "conc_mg_per_ml": "1", "conc_salt_basis": "hydrochloride", "increment_ml_per_h": "0.1",
-                "rounding": "down", "dose_mg": "56", "phase_2_sessions": "4"}
+    baseline = {
+        "protocol": protocol,
+        "weight_kg": "70",
+        "weight_measured_on": today.isoformat(),
+        "start_on": (today + timedelta(days=1)).isoformat(),
+        "change_reason": "Fuzz.",
+        "conc_mg_per_ml": "1",
+        "conc_salt_basis": "hydrochloride",
+        "increment_ml_per_h": "0.1",
+        "rounding": "down",
+        "dose_mg": "56",
+        "phase_2_sessions": "4",
+    }
     body = data.draw(payloads(form, baseline, pinned=frozenset({"protocol"})), label="body")
     post_and_check(prescriber, form, body, prescriber, lambda: patient)
 
@@ -265,9 +320,18 @@ def test_plan_draft(data, personas, make_ready):  # noqa: F811
 def test_local_protocol(data, personas):
     prescriber = staff_client(personas.prescriber)
     form = one_form(prescriber, "/protocols/new/")
-    baseline = {"name": "Fuzz protocol", "indication": "Test", "dose_mg_per_kg": "0.5",
-                "duration_min": "40", "phase_label": "Induction", "per_week_min": "1",
-                "per_week_max": "2", "weeks": "4", "sessions": "8", "every_days": "7"}
+    baseline = {
+        "name": "Fuzz protocol",
+        "indication": "Test",
+        "dose_mg_per_kg": "0.5",
+        "duration_min": "40",
+        "phase_label": "Induction",
+        "per_week_min": "1",
+        "per_week_max": "2",
+        "weeks": "4",
+        "sessions": "8",
+        "every_days": "7",
+    }
     body = data.draw(payloads(form, baseline), label="body")
     with transaction.atomic():
         response = prescriber.post(form.action, body)
@@ -282,29 +346,66 @@ def test_local_protocol(data, personas):
 
 # --- the flowsheet ---------------------------------------------------------------------------
 
+
 def flowsheet_baselines(now, today) -> dict[str, dict]:
     at = local(now)
     return {
         "pre-checks": {
-            "identity_confirmed": "on", "last_clear_liquids_at": local(now - timedelta(hours=3)),
-            "last_food_at": local(now - timedelta(hours=10)), "escort_name": "Ed Escort",
-            "escort_phone": "555-0199", "no_driving_acknowledged": "on", "weight_kg": "70",
-            "pain_nrs": "6", "mood_0_10": "4", "no_new_medications": "on", "observed_at": at,
+            "identity_confirmed": "on",
+            "last_clear_liquids_at": local(now - timedelta(hours=3)),
+            "last_food_at": local(now - timedelta(hours=10)),
+            "escort_name": "Ed Escort",
+            "escort_phone": "555-0199",
+            "no_driving_acknowledged": "on",
+            "weight_kg": "70",
+            "pain_nrs": "6",
+            "mood_0_10": "4",
+            "no_new_medications": "on",
+            "observed_at": at,
         },
-        "events": {"kind": "start", "observed_at": at, "rate_ml_per_h": "52.5",
-                   "product": "Ketamine 1 mg/mL", "conc_mg_per_ml": "1",
-                   "conc_salt_basis": "hydrochloride", "lot_number": "LOT-1",
-                   "expiry_on": (today + timedelta(days=200)).isoformat()},
-        "vitals": {"observed_at": at, "systolic_mmhg": "120", "diastolic_mmhg": "80",
-                   "heart_rate_bpm": "70", "spo2_percent": "98", "resp_rate_per_min": "14"},
+        "events": {
+            "kind": "start",
+            "observed_at": at,
+            "rate_ml_per_h": "52.5",
+            "product": "Ketamine 1 mg/mL",
+            "conc_mg_per_ml": "1",
+            "conc_salt_basis": "hydrochloride",
+            "lot_number": "LOT-1",
+            "expiry_on": (today + timedelta(days=200)).isoformat(),
+        },
+        "vitals": {
+            "observed_at": at,
+            "systolic_mmhg": "120",
+            "diastolic_mmhg": "80",
+            "heart_rate_bpm": "70",
+            "spo2_percent": "98",
+            "resp_rate_per_min": "14",
+        },
         "scores": {"observed_at": at},
-        "side-effects": {"effect": "nausea-vomiting", "severity": "mild", "observed_at": at,
-                         "actions": ["reassurance"], "outcome": "resolved", "outcome_at": at},
-        "medications": {"product": "Ondansetron", "dose": "4", "dose_unit": "mg", "route": "IV",
-                        "observed_at": at, "lot_number": "L-1",
-                        "expiry_on": (today + timedelta(days=100)).isoformat()},
-        "discharge": {"destination": "home", "escort_present": "yes", "escort_name": "Ed Escort",
-                      "instructions_given": "on", "observed_at": at},
+        "side-effects": {
+            "effect": "nausea-vomiting",
+            "severity": "mild",
+            "observed_at": at,
+            "actions": ["reassurance"],
+            "outcome": "resolved",
+            "outcome_at": at,
+        },
+        "medications": {
+            "product": "Ondansetron",
+            "dose": "4",
+            "dose_unit": "mg",
+            "route": "IV",
+            "observed_at": at,
+            "lot_number": "L-1",
+            "expiry_on": (today + timedelta(days=100)).isoformat(),
+        },
+        "discharge": {
+            "destination": "home",
+            "escort_present": "yes",
+            "escort_name": "Ed Escort",
+            "instructions_given": "on",
+            "observed_at": at,
+        },
         "not-given": {"reason": "Patient unwell today."},
         "addenda": {"text": "Late entry: patient called, well."},
     }
@@ -356,6 +457,7 @@ def test_signed_session_addendum_and_corrections(data, personas, chart):  # noqa
 
 # --- outcomes --------------------------------------------------------------------------------
 
+
 @FUZZ
 @given(data=st.data())
 def test_liver_results(data, personas):
@@ -369,24 +471,44 @@ def test_liver_results(data, personas):
 
 # --- the portal ------------------------------------------------------------------------------
 
+
 @FUZZ
 @given(data=st.data())
 def test_portal_forms(data, personas):
     patient = personas.patient_one
-    assignment = once(personas, "assigned", lambda: assign(
-        patient=patient, instrument_id="phq-9", due_on=timezone.localdate(), respondent="patient",
-        user=personas.nurse,
-    ))
+    assignment = once(
+        personas,
+        "assigned",
+        lambda: assign(
+            patient=patient,
+            instrument_id="phq-9",
+            due_on=timezone.localdate(),
+            respondent="patient",
+            user=personas.nurse,
+        ),
+    )
     portal = staff_client(patient.user)
     today = timezone.localdate().isoformat()
     targets = {
-        "journal": ("/portal/journal/", {"entry_on": today, "pain_nrs": "5", "mood": "5",
-                                         "activity": "5", "sleep_hours": "7",
-                                         "notes": "Fine day."}),
-        "symptoms": ("/portal/symptoms/", {"symptoms": ["nausea"], "started_on": today,
-                                           "ongoing": "yes", "details": "Since this morning."}),
-        "intake": ("/portal/intake/", {"referral_reason": "Pain.", "medicines-0-name": "Ibuprofen",
-                                       "medicines-0-dose": "400 mg"}),
+        "journal": (
+            "/portal/journal/",
+            {
+                "entry_on": today,
+                "pain_nrs": "5",
+                "mood": "5",
+                "activity": "5",
+                "sleep_hours": "7",
+                "notes": "Fine day.",
+            },
+        ),
+        "symptoms": (
+            "/portal/symptoms/",
+            {"symptoms": ["nausea"], "started_on": today, "ongoing": "yes", "details": "Since this morning."},
+        ),
+        "intake": (
+            "/portal/intake/",
+            {"referral_reason": "Pain.", "medicines-0-name": "Ibuprofen", "medicines-0-dose": "400 mg"},
+        ),
         "questionnaire": (f"/portal/questionnaires/{assignment.pk}/", {}),
     }
     which = data.draw(st.sampled_from(sorted(targets)), label="form")

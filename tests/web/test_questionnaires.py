@@ -16,7 +16,6 @@ from fhir.resources.R4B.bundle import Bundle
 
 from ketapath.alerts.models import Alert
 from ketapath.clinical.instruments import get_instrument
-from ketapath.fhir.export import patient_bundle
 from ketapath.questionnaires.actions import assign, assign_scheduled, save_answers
 from ketapath.questionnaires.models import (
     AssignmentStatus,
@@ -25,6 +24,7 @@ from ketapath.questionnaires.models import (
     ResponseStatus,
 )
 from ketapath.questionnaires.reminders import remind_due_questionnaires
+from ketapath.web.fhir_export import patient_bundle
 
 TODAY = timezone.localdate()
 

@@ -162,13 +162,10 @@ def test_command_without_clinic_uses_the_only_one(capsys):
     assert "solo: not ready" in out.err and "dosing.iv.max_rate_mg_per_h" in out.out
 
 
-@pytest.mark.django_db
-def test_demo_clinic_is_ready_and_its_plans_were_approved_against_set_limits(capsys):
+def test_demo_clinic_is_ready_and_its_plans_were_approved_against_set_limits(demo, capsys):
     from ketapath.demo.clinic_settings import DEMO_SETTINGS
-    from ketapath.demo.load import load_demo
     from ketapath.plans.models import PlanStatus, TreatmentPlan
 
-    load_demo()
     assert main(["readiness", "--clinic", "demo"]) == 0
     assert capsys.readouterr().out.strip() == "demo: ready for the first infusion"
     assert DEMO_SETTINGS["alerts.oncall_email"].endswith("@demo.ketapath.invalid")  # never a real inbox

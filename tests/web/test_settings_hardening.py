@@ -35,13 +35,7 @@ def test_a_provider_spec_without_a_maximum_is_refused_at_load(monkeypatch):
         kind: str = "decimal"
         label: str = "Loose"
 
-    import sys
-    import types
-
-    module = types.ModuleType("tests_loose_provider")
-    module.specs = lambda: (Loose(),)  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "tests_loose_provider", module)
-    monkeypatch.setattr(registry, "PROVIDERS", [("Loose", "tests_loose_provider.specs")])
+    monkeypatch.setattr(registry, "PROVIDERS", {"Loose": registry.Provider(0, "Loose", lambda: (Loose(),))})
     all_specs.cache_clear()
     try:
         with pytest.raises(ValueError, match="maximum"):

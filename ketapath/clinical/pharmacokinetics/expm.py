@@ -20,8 +20,9 @@ FloatArray = NDArray[np.float64]
 _M: Final = 13
 # Pade [13/13] coefficients of exp: b_j = (2m - j)! m! / ((2m)! j! (m - j)!), normalised to b_13 = 1.
 _B: Final = tuple(
-    math.factorial(2 * _M - j) * math.factorial(_M) / (math.factorial(2 * _M) * math.factorial(j)
-                                                        * math.factorial(_M - j))
+    math.factorial(2 * _M - j)
+    * math.factorial(_M)
+    / (math.factorial(2 * _M) * math.factorial(j) * math.factorial(_M - j))
     for j in range(_M + 1)
 )
 _B_SCALED: Final = tuple(b / _B[_M] for b in _B)

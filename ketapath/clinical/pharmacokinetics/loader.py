@@ -42,8 +42,18 @@ MODELS_DIR = "pk_models"
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _TOP_KEYS = frozenset(
-    {"model", "population", "parameters", "compartments", "flows", "outputs", "effect_site",
-     "routes", "covariance", "validation"}
+    {
+        "model",
+        "population",
+        "parameters",
+        "compartments",
+        "flows",
+        "outputs",
+        "effect_site",
+        "routes",
+        "covariance",
+        "validation",
+    }
 )
 # Plausible ranges (internal units) for each quantity; a value outside is a typo, not a model.
 _RANGES = {
@@ -75,9 +85,7 @@ class _File:
             raise self.fail(f"{where} needs a text field {key!r}")
         return value
 
-    def number(
-        self, raw: Any, where: str, low: float = -math.inf, high: float = math.inf
-    ) -> float:
+    def number(self, raw: Any, where: str, low: float = -math.inf, high: float = math.inf) -> float:
         if isinstance(raw, bool) or not isinstance(raw, int | float) or not math.isfinite(raw):
             raise self.fail(f"{where} must be a number")
         if not low <= raw <= high:
@@ -98,14 +106,18 @@ def _parameter(f: _File, name: str, raw: dict[str, Any]) -> Parameter:
     where = f"parameter {name}"
     if not _NAME.match(name):
         raise f.fail(f"{where}: names are letters, digits and underscores")
-    f.only(raw, {"value", "unit", "weight_exponent", "reference_weight_kg", "iiv", "same_as",
-                 "source", "locator"}, where)
+    f.only(
+        raw,
+        {"value", "unit", "weight_exponent", "reference_weight_kg", "iiv", "same_as", "source", "locator"},
+        where,
+    )
     cited = f.cited(raw, where)
     if "same_as" in raw:
         if set(raw) - {"same_as", "source", "locator"}:
             raise f.fail(f"{where} uses same_as and so takes no value, unit or variability")
-        return Parameter(name, "", math.nan, "", math.nan, False, 0.0, 70.0, 0.0, "",
-                         f.text(raw, "same_as", where), cited)
+        return Parameter(
+            name, "", math.nan, "", math.nan, False, 0.0, 70.0, 0.0, "", f.text(raw, "same_as", where), cited
+        )
     unit = f.text(raw, "unit", where)
     if unit not in UNITS:
         raise f.fail(f"{where} unit {unit!r} is not one of {sorted(UNITS)}")
@@ -135,8 +147,20 @@ def _parameter(f: _File, name: str, raw: dict[str, Any]) -> Parameter:
             described = f"BSV {cv:g}%"
         if spec.kind == "fraction":
             raise f.fail(f"{where}: log-normal variability on a fraction is not supported")
-    return Parameter(name, spec.kind, value, unit, published, spec.per_kg, exponent, reference,
-                     omega2, described, None, cited)
+    return Parameter(
+        name,
+        spec.kind,
+        value,
+        unit,
+        published,
+        spec.per_kg,
+        exponent,
+        reference,
+        omega2,
+        described,
+        None,
+        cited,
+    )
 
 
 def _stat(f: _File, raw: Any, where: str) -> Stat:
@@ -160,17 +184,26 @@ def _population(f: _File, raw: Any) -> tuple[str, tuple[Cohort, ...]]:
         c = f.table(c, where)
         f.only(c, {"label", "n", "age_y", "weight_kg", "source", "locator"}, where)
         n = int(f.number(c.get("n"), f"{where} n", 1, 1e6))
-        cohorts.append(Cohort(f.text(c, "label", where), n, _stat(f, c.get("age_y"), f"{where} age_y"),
-                              _stat(f, c.get("weight_kg"), f"{where} weight_kg"), f.cited(c, where)))
+        cohorts.append(
+            Cohort(
+                f.text(c, "label", where),
+                n,
+                _stat(f, c.get("age_y"), f"{where} age_y"),
+                _stat(f, c.get("weight_kg"), f"{where} weight_kg"),
+                f.cited(c, where),
+            )
+        )
     return f.text(table, "description", "[population]"), tuple(cohorts)
 
 
-def _flow(f: _File, i: int, raw: Any, compartments: dict[str, Compartment],
-          params: dict[str, Parameter]) -> Flow:
+def _flow(
+    f: _File, i: int, raw: Any, compartments: dict[str, Compartment], params: dict[str, Parameter]
+) -> Flow:
     where = f"flow {i}"
     raw = f.table(raw, where)
-    f.only(raw, {"from", "to", "clearance", "rate_constant", "transit_time", "chain_length",
-                 "fraction"}, where)
+    f.only(
+        raw, {"from", "to", "clearance", "rate_constant", "transit_time", "chain_length", "fraction"}, where
+    )
     source, target = f.text(raw, "from", where), f.text(raw, "to", where)
     if source not in compartments:
         raise f.fail(f"{where} comes from unknown compartment {source!r}")
@@ -210,8 +243,9 @@ def _require_param(f: _File, params: dict[str, Parameter], name: str, kind: str,
         raise f.fail(f"{where} needs a {kind} parameter, and {name} is a {actual}")
 
 
-def _output(f: _File, raw: Any, where: str, compartments: dict[str, Compartment],
-            parent: str, default_analyte: str) -> Output:
+def _output(
+    f: _File, raw: Any, where: str, compartments: dict[str, Compartment], parent: str, default_analyte: str
+) -> Output:
     table = f.table(raw, where)
     f.only(table, {"compartment", "analyte", "substance", "mass_basis"}, where)
     compartment = f.text(table, "compartment", where)
@@ -233,9 +267,26 @@ def _output(f: _File, raw: Any, where: str, compartments: dict[str, Compartment]
 def _validation(f: _File, i: int, raw: Any, routes: list[str]) -> ValidationPoint:
     where = f"validation {i}"
     v = f.table(raw, where)
-    f.only(v, {"kind", "description", "weight_kg", "age_y", "steps", "quantity", "time_min",
-               "value_ng_per_ml", "low_ng_per_ml", "high_ng_per_ml", "source", "locator",
-               "note", "reproduced"}, where)
+    f.only(
+        v,
+        {
+            "kind",
+            "description",
+            "weight_kg",
+            "age_y",
+            "steps",
+            "quantity",
+            "time_min",
+            "value_ng_per_ml",
+            "low_ng_per_ml",
+            "high_ng_per_ml",
+            "source",
+            "locator",
+            "note",
+            "reproduced",
+        },
+        where,
+    )
     reproduced = v.get("reproduced", True)
     if not isinstance(reproduced, bool):
         raise f.fail(f"{where} reproduced must be true or false")
@@ -254,10 +305,19 @@ def _validation(f: _File, i: int, raw: Any, routes: list[str]) -> ValidationPoin
     high = f.number(v.get("high_ng_per_ml"), f"{where} high_ng_per_ml", value, 1e6)
     age = v.get("age_y")
     return ValidationPoint(
-        kind, f.text(v, "description", where), f.number(v.get("weight_kg"), f"{where} weight_kg", 1, 300),
-        None if age is None else f.number(age, f"{where} age_y", 0, 120), steps, quantity,
-        f.number(v.get("time_min"), f"{where} time_min", 0, 1e5), value, low, high,
-        f.cited(v, where), f.text(v, "note", where, required=reproduced is False), reproduced,
+        kind,
+        f.text(v, "description", where),
+        f.number(v.get("weight_kg"), f"{where} weight_kg", 1, 300),
+        None if age is None else f.number(age, f"{where} age_y", 0, 120),
+        steps,
+        quantity,
+        f.number(v.get("time_min"), f"{where} time_min", 0, 1e5),
+        value,
+        low,
+        high,
+        f.cited(v, where),
+        f.text(v, "note", where, required=reproduced is False),
+        reproduced,
     )
 
 
@@ -267,8 +327,22 @@ def load_model_file(path: Path) -> PKModel:
     data = read_toml(path)
     f.only(data, set(_TOP_KEYS), "the file")
     head = f.table(data.get("model"), "[model]")
-    f.only(head, {"id", "name", "drug", "analyte", "substance", "structure", "sampling_site",
-                  "source", "locator", "notes"}, "[model]")
+    f.only(
+        head,
+        {
+            "id",
+            "name",
+            "drug",
+            "analyte",
+            "substance",
+            "structure",
+            "sampling_site",
+            "source",
+            "locator",
+            "notes",
+        },
+        "[model]",
+    )
     model_id = f.text(head, "id", "[model]")
     if not _ID.match(model_id) or path.stem != model_id:
         raise f.fail(f"model id {model_id!r} must be lower-case and match the file name")
@@ -280,8 +354,10 @@ def load_model_file(path: Path) -> PKModel:
         raise f.fail(f"[model] names unknown substance {parent!r}")
     description, cohorts = _population(f, data.get("population"))
 
-    params = {name: _parameter(f, name, f.table(raw, f"parameter {name}"))
-              for name, raw in f.table(data.get("parameters"), "[parameters]").items()}
+    params = {
+        name: _parameter(f, name, f.table(raw, f"parameter {name}"))
+        for name, raw in f.table(data.get("parameters"), "[parameters]").items()
+    }
     for p in params.values():
         if p.same_as and (p.same_as not in params or params[p.same_as].same_as):
             raise f.fail(f"parameter {p.name} is the same as {p.same_as!r}, which is not a plain parameter")
@@ -299,8 +375,9 @@ def load_model_file(path: Path) -> PKModel:
         compartments[cid] = Compartment(cid, None if volume is None else str(volume))
     if not compartments:
         raise f.fail("defines no compartments")
-    flows = tuple(_flow(f, i, raw, compartments, params)
-                  for i, raw in enumerate(data.get("flows", []), start=1))
+    flows = tuple(
+        _flow(f, i, raw, compartments, params) for i, raw in enumerate(data.get("flows", []), start=1)
+    )
     if not any(fl.target is None or fl.fraction for fl in flows):
         raise f.fail("no flow eliminates drug from the body")
 
@@ -351,8 +428,12 @@ def load_model_file(path: Path) -> PKModel:
         c = f.table(raw, f"covariance {i}")
         f.only(c, {"parameters", "value", "source", "locator"}, f"covariance {i}")
         pair = c.get("parameters")
-        if (not isinstance(pair, list) or len(pair) != 2
-                or not all(p in params and params[p].omega2 > 0 for p in pair) or pair[0] == pair[1]):
+        if (
+            not isinstance(pair, list)
+            or len(pair) != 2
+            or not all(p in params and params[p].omega2 > 0 for p in pair)
+            or pair[0] == pair[1]
+        ):
             raise f.fail(f"covariance {i} must name two different parameters that have variability")
         value = f.number(c.get("value"), f"covariance {i} value", -4, 4)
         covariances.append(Covariance(pair[0], pair[1], value, f.cited(c, f"covariance {i}")))
@@ -367,16 +448,30 @@ def load_model_file(path: Path) -> PKModel:
     if unused:
         raise f.fail(f"parameters {sorted(unused)} are never used")
 
-    validation = tuple(_validation(f, i, raw, list(routes))
-                       for i, raw in enumerate(data.get("validation", []), start=1))
+    validation = tuple(
+        _validation(f, i, raw, list(routes)) for i, raw in enumerate(data.get("validation", []), start=1)
+    )
     return PKModel(
-        id=model_id, name=f.text(head, "name", "[model]"), drug=f.text(head, "drug", "[model]"),
-        analyte=analyte, substance=parent, structure=f.text(head, "structure", "[model]"),
-        sampling_site=site, cited=f.cited(head, "[model]"),
-        notes=f.text(head, "notes", "[model]", required=False), population_description=description,
-        cohorts=cohorts, parameters=params, compartments=tuple(compartments.values()),
-        flows=flows, plasma=plasma, metabolite=metabolite, effect_site=effect, routes=routes,
-        covariances=tuple(covariances), validation=validation,
+        id=model_id,
+        name=f.text(head, "name", "[model]"),
+        drug=f.text(head, "drug", "[model]"),
+        analyte=analyte,
+        substance=parent,
+        structure=f.text(head, "structure", "[model]"),
+        sampling_site=site,
+        cited=f.cited(head, "[model]"),
+        notes=f.text(head, "notes", "[model]", required=False),
+        population_description=description,
+        cohorts=cohorts,
+        parameters=params,
+        compartments=tuple(compartments.values()),
+        flows=flows,
+        plasma=plasma,
+        metabolite=metabolite,
+        effect_site=effect,
+        routes=routes,
+        covariances=tuple(covariances),
+        validation=validation,
     )
 
 

@@ -215,9 +215,7 @@ class PKModel:
 
     def covariate_range(self, covariate: str) -> tuple[float, float] | None:
         """The union of the cohorts' ranges of ``age_y`` or ``weight_kg`` (None if unknown)."""
-        envelopes = [
-            env for c in self.cohorts if (env := getattr(c, covariate).envelope()) is not None
-        ]
+        envelopes = [env for c in self.cohorts if (env := getattr(c, covariate).envelope()) is not None]
         if not envelopes:
             return None
         return (min(e[0] for e in envelopes), max(e[1] for e in envelopes))

@@ -61,7 +61,7 @@ def _select(block: FloatArray, ranks: list[int], offset: int = 0) -> None:
     middle = ranks[len(ranks) // 2]
     block.partition(middle - offset, axis=-1)
     _select(block[..., : middle - offset], [r for r in ranks if r < middle], offset)
-    _select(block[..., middle - offset + 1:], [r for r in ranks if r > middle], middle + 1)
+    _select(block[..., middle - offset + 1 :], [r for r in ranks if r > middle], middle + 1)
 
 
 def percentile_rows(values: FloatArray, percentiles: Sequence[float]) -> FloatArray:
@@ -78,9 +78,7 @@ def percentile_rows(values: FloatArray, percentiles: Sequence[float]) -> FloatAr
     high = np.minimum(low + 1, n - 1)
     _select(values, sorted({int(r) for r in np.concatenate([low, high])}))
     weight = positions - low
-    result: FloatArray = np.moveaxis(
-        values[..., low] * (1.0 - weight) + values[..., high] * weight, -1, 0
-    )
+    result: FloatArray = np.moveaxis(values[..., low] * (1.0 - weight) + values[..., high] * weight, -1, 0)
     return result
 
 
@@ -122,7 +120,7 @@ def simulate_population(
     table = np.empty((len(qs), len(times)))
 
     def summarise(block: FloatArray, first: int) -> None:
-        table[:, first: first + len(block)] = percentile_rows(block, qs)
+        table[:, first : first + len(block)] = percentile_rows(block, qs)
 
     # The percentiles of each finished block of output times are taken on a second thread
     # while the next block is simulated (NumPy releases the GIL in both).

@@ -101,9 +101,7 @@ def steps_from_json(data: object) -> tuple[Step, ...]:
         if missing:
             raise PKInputError(f"step {number} lacks {sorted(missing)}")
         try:
-            steps.append(
-                Step(raw["start_min"], raw["duration_min"], raw["dose_mg"], raw.get("route", "iv"))
-            )
+            steps.append(Step(raw["start_min"], raw["duration_min"], raw["dose_mg"], raw.get("route", "iv")))
         except PKInputError as exc:
             raise PKInputError(f"step {number}: {exc}") from None
     return tuple(steps)
@@ -132,9 +130,7 @@ def check_regimen(steps: Iterable[Step], routes: Sequence[str]) -> tuple[Step, .
                 f"(routes: {', '.join(routes)})"
             )
     infusions = sorted(
-        (s.route, s.start_min, s.end_min, n)
-        for n, s in enumerate(checked, start=1)
-        if not s.is_bolus
+        (s.route, s.start_min, s.end_min, n) for n, s in enumerate(checked, start=1) if not s.is_bolus
     )
     for (route_a, _, end_a, n_a), (route_b, start_b, end_b, n_b) in itertools.pairwise(infusions):
         # Contiguous segments may touch; float rounding of start + duration is not an overlap.

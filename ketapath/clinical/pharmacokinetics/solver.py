@@ -112,7 +112,7 @@ def iter_outputs(
     rates: dict[str, FloatArray] = {}
     for start, end, route, rate in infusions:
         r = rates.setdefault(route, np.zeros(max(n_intervals, 1)))
-        r[np.searchsorted(breaks, start): np.searchsorted(breaks, end)] += rate
+        r[np.searchsorted(breaks, start) : np.searchsorted(breaks, end)] += rate
     bolus_at: dict[int, list[tuple[str, float]]] = {}
     for time, route, dose in boluses:
         bolus_at.setdefault(int(np.searchsorted(breaks, time)), []).append((route, dose))

@@ -70,9 +70,7 @@ def _flow_rate(flow: Flow, model: PKModel, params: dict[str, FloatArray]) -> Flo
     return value
 
 
-def build_system(
-    model: PKModel, params: dict[str, FloatArray], *, effect_site: bool = True
-) -> LinearSystem:
+def build_system(model: PKModel, params: dict[str, FloatArray], *, effect_site: bool = True) -> LinearSystem:
     """Assemble A, the route inputs and the output maps from individual parameters.
 
     ``effect_site=False`` leaves the effect compartment out (a smaller system when only plasma
@@ -101,8 +99,9 @@ def build_system(
             a[:, index[flow.target], i] += k * share
     plasma_c = index[model.plasma.compartment]
     plasma_volume = params[model.compartments[plasma_c].volume or ""]
-    outputs = [OutputMap("plasma", plasma_c,
-                         NG_PER_ML_PER_MG_PER_L * model.plasma.mass_factor / plasma_volume)]
+    outputs = [
+        OutputMap("plasma", plasma_c, NG_PER_ML_PER_MG_PER_L * model.plasma.mass_factor / plasma_volume)
+    ]
     if model.effect_site and with_effect:
         value = params[model.effect_site.parameter]
         ke0 = value if model.effect_site.kind == "ke0" else math.log(2.0) / value
@@ -113,8 +112,9 @@ def build_system(
     if model.metabolite:
         m = index[model.metabolite.compartment]
         volume = params[model.compartments[m].volume or ""]
-        outputs.append(OutputMap("metabolite", m,
-                                 NG_PER_ML_PER_MG_PER_L * model.metabolite.mass_factor / volume))
+        outputs.append(
+            OutputMap("metabolite", m, NG_PER_ML_PER_MG_PER_L * model.metabolite.mass_factor / volume)
+        )
     inputs = {}
     for route in model.routes.values():
         b = np.zeros((n, n_states))

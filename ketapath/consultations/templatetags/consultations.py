@@ -9,6 +9,10 @@ from django import template
 from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
+from ketapath.consultations.models import ConsentVersion
+from ketapath.consultations.queries import intake_for
+from ketapath.patients.models import PathwayStage
+
 register = template.Library()
 
 
@@ -47,10 +51,6 @@ def isodate(value: Any) -> date | datetime | None:
 @register.inclusion_tag("consultations/_portal_intake_card.html")
 def intake_card(patient: Any) -> dict[str, Any]:
     """The portal home's card about the pre-visit intake (shown before treatment starts)."""
-    from ketapath.consultations.models import ConsentVersion
-    from ketapath.consultations.queries import intake_for
-    from ketapath.patients.models import PathwayStage
-
     record = intake_for(patient)
     early = patient.pathway_stage in {PathwayStage.REFERRED, PathwayStage.EVALUATION, PathwayStage.PLANNING}
     return {

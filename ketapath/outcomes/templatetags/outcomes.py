@@ -7,6 +7,8 @@ from typing import Any
 
 from django import template
 
+from ketapath.outcomes.assessment import instrument_name
+
 register = template.Library()
 
 
@@ -33,7 +35,5 @@ def signed_number(value: Any) -> str:
 
 @register.filter
 def instrument_names(ids: Any) -> str:
-    """``("nrs-pain", "phq-9")`` -> "Pain NRS, PHQ-9"."""
-    from ketapath.outcomes.assessment import instrument_name
-
+    """Instrument ids -> their names, comma separated (e.g. "Pain NRS, PHQ-9")."""
     return ", ".join(instrument_name(i) for i in ids)

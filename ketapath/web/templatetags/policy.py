@@ -5,6 +5,7 @@ from typing import Any
 from django import template
 
 from ketapath.accounts.policy import allowed
+from ketapath.web.navigation import chart_sections_for
 
 register = template.Library()
 
@@ -16,8 +17,6 @@ def may(user: Any, permission: str) -> bool:
 
 @register.inclusion_tag("includes/chart_nav.html", takes_context=True)
 def chart_nav(context: Any, patient: Any) -> dict[str, Any]:
-    from ketapath.web.navigation import chart_sections_for
-
     request = context["request"]
     return {
         "patient": patient,

@@ -101,10 +101,10 @@ def test_intake_after_start_is_refused() -> None:
 
 def test_score_cut_offs() -> None:
     scores = discharge_scores()
-    assert (scores["padss"].minimum_total, scores["modified-aldrete"].minimum_total) == (9, 9)
+    assert (scores["padss"].minimum_total, scores["aldrete-modified"].minimum_total) == (9, 9)
     assert scores["padss"].citation.source.id == "chung-1995-jca"
     assert score_ready("padss", 9).met and not score_ready("padss", 8).met
-    assert score_ready("modified-aldrete", 10).met
+    assert score_ready("aldrete-modified", 10).met
     with pytest.raises(ValueError, match="0-10"):
         score_ready("padss", 11)
 
@@ -114,7 +114,7 @@ def test_score_cut_offs() -> None:
     [(119, True, "not-ready"), (120, True, "ready"), (150, None, "incomplete"), (150, False, "not-ready")],
 )
 def test_esketamine_two_hours_and_escort(minutes: int, escort: bool | None, status: str) -> None:
-    check = check_discharge(LIB["spravato-trd"], DischargeAssessment("modified-aldrete", 10, minutes, escort))
+    check = check_discharge(LIB["spravato-trd"], DischargeAssessment("aldrete-modified", 10, minutes, escort))
     assert check.status == status
     observation = check.criteria[1]
     assert observation.label == "At least 120 min of observation"

@@ -22,12 +22,14 @@ def domino(weight_kg: float) -> tuple[int, Rhs, Read]:
 
     def rhs(t: float, x: np.ndarray, rate: float) -> np.ndarray:
         a1, a2, a3, ce = x
-        return np.array([
-            rate - (k10 + k12 + k13) * a1 + k21 * a2 + k31 * a3,
-            k12 * a1 - k21 * a2,
-            k13 * a1 - k31 * a3,
-            ke0 * (a1 / v1 - ce),
-        ])
+        return np.array(
+            [
+                rate - (k10 + k12 + k13) * a1 + k21 * a2 + k31 * a3,
+                k12 * a1 - k21 * a2,
+                k13 * a1 - k31 * a3,
+                ke0 * (a1 / v1 - ce),
+            ]
+        )
 
     def read(x: np.ndarray) -> dict[str, float]:
         return {"plasma": 1000 * x[0] / v1, "effect_site": 1000 * x[3]}
@@ -64,15 +66,17 @@ def simons(weight_kg: float) -> tuple[int, Rhs, Read]:
     def rhs(t: float, x: np.ndarray, rate: float) -> np.ndarray:
         k1, k2, k3, m1, m2, n1, n2 = x
         ck1, ck2, ck3, cn1, cn2 = k1 / vk1, k2 / vk2, k3 / vk3, n1 / vn1, n2 / vn2
-        return np.array([
-            rate - clk1 * ck1 - clk2 * (ck1 - ck2) - clk3 * (ck1 - ck3),
-            clk2 * (ck1 - ck2),
-            clk3 * (ck1 - ck3),
-            clk1 * ck1 - ktr * m1,
-            ktr * m1 - ktr * m2,
-            0.8 * ktr * m2 - cln1 * cn1 - cln2 * (cn1 - cn2),
-            cln2 * (cn1 - cn2),
-        ])
+        return np.array(
+            [
+                rate - clk1 * ck1 - clk2 * (ck1 - ck2) - clk3 * (ck1 - ck3),
+                clk2 * (ck1 - ck2),
+                clk3 * (ck1 - ck3),
+                clk1 * ck1 - ktr * m1,
+                ktr * m1 - ktr * m2,
+                0.8 * ktr * m2 - cln1 * cn1 - cln2 * (cn1 - cn2),
+                cln2 * (cn1 - cn2),
+            ]
+        )
 
     def read(x: np.ndarray) -> dict[str, float]:
         return {"plasma": 1000 * x[0] / vk1, "metabolite": 1000 * mw_ratio * x[5] / vn1}
@@ -89,13 +93,15 @@ def otto(weight_kg: float) -> tuple[int, Rhs, Read]:
     def rhs(t: float, x: np.ndarray, rate: float) -> np.ndarray:
         a1, a2, a3, n1, n2 = x
         c1, c2, c3, cn1, cn2 = a1 / v1, a2 / vp1, a3 / vp2, n1 / vn, n2 / vpn
-        return np.array([
-            rate - cl * c1 - q1 * (c1 - c2) - q2 * (c1 - c3),
-            q1 * (c1 - c2),
-            q2 * (c1 - c3),
-            cl * c1 - cln * cn1 - qn * (cn1 - cn2),
-            qn * (cn1 - cn2),
-        ])
+        return np.array(
+            [
+                rate - cl * c1 - q1 * (c1 - c2) - q2 * (c1 - c3),
+                q1 * (c1 - c2),
+                q2 * (c1 - c3),
+                cl * c1 - cln * cn1 - qn * (cn1 - cn2),
+                qn * (cn1 - cn2),
+            ]
+        )
 
     def read(x: np.ndarray) -> dict[str, float]:
         return {"plasma": 1000 * x[0] / v1, "metabolite": 1000 * x[3] / vn}
@@ -106,8 +112,9 @@ def otto(weight_kg: float) -> tuple[int, Rhs, Read]:
 MODELS = {"domino-1984": domino, "herd-2007": herd, "simons-2022": simons, "otto-2021": otto}
 
 
-def solve_reference(model_id: str, weight_kg: float, steps: list[tuple[float, float, float]],
-                    times: np.ndarray) -> dict[str, np.ndarray]:
+def solve_reference(
+    model_id: str, weight_kg: float, steps: list[tuple[float, float, float]], times: np.ndarray
+) -> dict[str, np.ndarray]:
     """Integrate with SciPy (LSODA, tight tolerances) between events; boluses are jumps.
 
     ``steps`` are (start_min, duration_min, dose_mg); every output is returned at ``times``.
@@ -140,8 +147,16 @@ def solve_reference(model_id: str, weight_kg: float, steps: list[tuple[float, fl
         t1 = breaks[i + 1]
         rate = sum(d / u for s, u, d in steps if u > 0 and s <= t0 and s + u >= t1)
         inner = [t for t in grid[gi:] if t0 < t < t1]
-        sol = solve_ivp(lambda t, y, r=rate: rhs(t, y, r), (t0, t1), x, method="LSODA",
-                        t_eval=[*inner, t1], rtol=1e-11, atol=1e-14, first_step=1e-6)
+        sol = solve_ivp(
+            lambda t, y, r=rate: rhs(t, y, r),
+            (t0, t1),
+            x,
+            method="LSODA",
+            t_eval=[*inner, t1],
+            rtol=1e-11,
+            atol=1e-14,
+            first_step=1e-6,
+        )
         for j in range(len(inner)):
             record(sol.y[:, j])
             gi += 1

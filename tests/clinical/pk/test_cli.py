@@ -35,8 +35,20 @@ def test_models_lists_id_drug_population_site_citation(capsys: pytest.CaptureFix
 
 
 def test_simulate_json(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = run(capsys, "simulate", "--model", "domino-1984", "--weight", "70",
-                         "--regimen", INFUSION, "--until", "60", "--format", "json")
+    code, out, err = run(
+        capsys,
+        "simulate",
+        "--model",
+        "domino-1984",
+        "--weight",
+        "70",
+        "--regimen",
+        INFUSION,
+        "--until",
+        "60",
+        "--format",
+        "json",
+    )
     assert code == 0
     data = json.loads(out)
     assert set(data) == {"time_min", "plasma_ng_per_ml", "effect_site_ng_per_ml"}
@@ -48,9 +60,26 @@ def test_simulate_json(capsys: pytest.CaptureFixture[str]) -> None:
 def test_simulate_csv_with_metabolite(capsys: pytest.CaptureFixture[str], tmp_path) -> None:
     regimen = tmp_path / "r.json"
     regimen.write_text('{"steps": [{"start_min": 0, "duration_min": 20, "dose_mg": 20, "route": "iv"}]}')
-    code, out, err = run(capsys, "simulate", "--model", "simons-2022", "--weight", "70", "--age", "25",
-                         "--sex", "female", "--height", "170", "--regimen", str(regimen),
-                         "--until", "30", "--step", "10")
+    code, out, err = run(
+        capsys,
+        "simulate",
+        "--model",
+        "simons-2022",
+        "--weight",
+        "70",
+        "--age",
+        "25",
+        "--sex",
+        "female",
+        "--height",
+        "170",
+        "--regimen",
+        str(regimen),
+        "--until",
+        "30",
+        "--step",
+        "10",
+    )
     assert code == 0 and err == ""
     rows = list(csv.DictReader(io.StringIO(out)))
     assert list(rows[0]) == ["time_min", "plasma_ng_per_ml", "metabolite_ng_per_ml"]
@@ -59,22 +88,54 @@ def test_simulate_csv_with_metabolite(capsys: pytest.CaptureFixture[str], tmp_pa
 
 
 def test_population_json_and_csv(capsys: pytest.CaptureFixture[str]) -> None:
-    args = ["population", "--model", "simons-2022", "--n", "500", "--seed", "2", "--weight", "70",
-            "--regimen", INFUSION, "--until", "120", "--step", "30"]
+    args = [
+        "population",
+        "--model",
+        "simons-2022",
+        "--n",
+        "500",
+        "--seed",
+        "2",
+        "--weight",
+        "70",
+        "--regimen",
+        INFUSION,
+        "--until",
+        "120",
+        "--step",
+        "30",
+    ]
     code, out, _ = run(capsys, *args, "--format", "json")
     data = json.loads(out)
     assert code == 0 and data["variability_assumed"] is False and data["n"] == 500
     assert data["plasma_p5_ng_per_ml"][1] < data["plasma_p50_ng_per_ml"][1] < data["plasma_p95_ng_per_ml"][1]
     code, out2, _ = run(capsys, *args)
     rows = list(csv.DictReader(io.StringIO(out2)))
-    assert list(rows[0]) == ["time_min", "plasma_p5_ng_per_ml", "plasma_p50_ng_per_ml",
-                             "plasma_p95_ng_per_ml"]
+    assert list(rows[0]) == [
+        "time_min",
+        "plasma_p5_ng_per_ml",
+        "plasma_p50_ng_per_ml",
+        "plasma_p95_ng_per_ml",
+    ]
     assert float(rows[2]["plasma_p50_ng_per_ml"]) == pytest.approx(data["plasma_p50_ng_per_ml"][2])
 
 
 def test_population_without_published_variability(capsys: pytest.CaptureFixture[str]) -> None:
-    args = ["population", "--model", "domino-1984", "--n", "200", "--weight", "70",
-            "--regimen", INFUSION, "--until", "60", "--format", "json"]
+    args = [
+        "population",
+        "--model",
+        "domino-1984",
+        "--n",
+        "200",
+        "--weight",
+        "70",
+        "--regimen",
+        INFUSION,
+        "--until",
+        "60",
+        "--format",
+        "json",
+    ]
     code, out, err = run(capsys, *args)
     assert code == 2 and out == "" and "no inter-individual variability" in err
     code, out, err = run(capsys, *args, "--assume-cv", "V1=30,k10=25")
@@ -83,15 +144,43 @@ def test_population_without_published_variability(capsys: pytest.CaptureFixture[
 
 
 def test_tci(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(capsys, "tci", "--model", "herd-2007", "--target", "500", "--duration", "5",
-                       "--weight", "30", "--age", "8", "--max-rate", "50")
+    code, out, _ = run(
+        capsys,
+        "tci",
+        "--model",
+        "herd-2007",
+        "--target",
+        "500",
+        "--duration",
+        "5",
+        "--weight",
+        "30",
+        "--age",
+        "8",
+        "--max-rate",
+        "50",
+    )
     assert code == 0
     rows = list(csv.DictReader(io.StringIO(out)))
     assert len(rows) == 30
     assert float(rows[-1]["plasma_ng_per_ml"]) == pytest.approx(500, rel=1e-6)
     assert all(float(r["rate_mg_per_min"]) <= 50 for r in rows)
-    code, out, _ = run(capsys, "tci", "--model", "domino-1984", "--target", "200", "--duration", "20",
-                       "--weight", "70", "--site", "effect", "--format", "json")
+    code, out, _ = run(
+        capsys,
+        "tci",
+        "--model",
+        "domino-1984",
+        "--target",
+        "200",
+        "--duration",
+        "20",
+        "--weight",
+        "70",
+        "--site",
+        "effect",
+        "--format",
+        "json",
+    )
     data = json.loads(out)
     assert code == 0 and data["site"] == "effect_site" and max(data["effect_site_ng_per_ml"]) <= 200.5
 
@@ -99,31 +188,120 @@ def test_tci(capsys: pytest.CaptureFixture[str]) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["simulate", "--model", "nope", "--weight", "70", "--regimen", INFUSION, "--until", "5"],
-         "unknown model 'nope'"),
-        (["simulate", "--model", "domino-1984", "--weight", "0", "--regimen", INFUSION, "--until", "5"],
-         "weight_kg"),
-        (["simulate", "--model", "domino-1984", "--weight", "70", "--until", "5", "--regimen",
-          '{"steps": [{"start_min": 0, "duration_min": 1, "dose_mg": -3}]}'], "dose_mg"),
-        (["simulate", "--model", "domino-1984", "--weight", "70", "--until", "5", "--regimen",
-          '{"steps": [{"start_min": 0, "duration_min": 10, "dose_mg": 3},'
-          ' {"start_min": 5, "duration_min": 10, "dose_mg": 3}]}'], "overlap"),
-        (["simulate", "--model", "domino-1984", "--weight", "70", "--until", "5", "--regimen", "{oops"],
-         "not valid JSON"),
-        (["simulate", "--model", "domino-1984", "--weight", "70", "--until", "5", "--regimen",
-          "missing.json"], "cannot read regimen file"),
-        (["simulate", "--model", "domino-1984", "--weight", "70", "--until", "-5", "--regimen", INFUSION],
-         "until"),
-        (["population", "--model", "herd-2007", "--n", "1", "--weight", "30", "--regimen", INFUSION,
-          "--until", "5"], "number of patients"),
-        (["population", "--model", "domino-1984", "--n", "10", "--weight", "30", "--regimen", INFUSION,
-          "--until", "5", "--assume-cv", "V1"], "PARAM=PERCENT"),
-        (["tci", "--model", "simons-2022", "--target", "100", "--duration", "5", "--weight", "70",
-          "--site", "effect"], "no ke0"),
+        (
+            ["simulate", "--model", "nope", "--weight", "70", "--regimen", INFUSION, "--until", "5"],
+            "unknown model 'nope'",
+        ),
+        (
+            ["simulate", "--model", "domino-1984", "--weight", "0", "--regimen", INFUSION, "--until", "5"],
+            "weight_kg",
+        ),
+        (
+            [
+                "simulate",
+                "--model",
+                "domino-1984",
+                "--weight",
+                "70",
+                "--until",
+                "5",
+                "--regimen",
+                '{"steps": [{"start_min": 0, "duration_min": 1, "dose_mg": -3}]}',
+            ],
+            "dose_mg",
+        ),
+        (
+            [
+                "simulate",
+                "--model",
+                "domino-1984",
+                "--weight",
+                "70",
+                "--until",
+                "5",
+                "--regimen",
+                '{"steps": [{"start_min": 0, "duration_min": 10, "dose_mg": 3},'
+                ' {"start_min": 5, "duration_min": 10, "dose_mg": 3}]}',
+            ],
+            "overlap",
+        ),
+        (
+            ["simulate", "--model", "domino-1984", "--weight", "70", "--until", "5", "--regimen", "{oops"],
+            "not valid JSON",
+        ),
+        (
+            [
+                "simulate",
+                "--model",
+                "domino-1984",
+                "--weight",
+                "70",
+                "--until",
+                "5",
+                "--regimen",
+                "missing.json",
+            ],
+            "cannot read regimen file",
+        ),
+        (
+            ["simulate", "--model", "domino-1984", "--weight", "70", "--until", "-5", "--regimen", INFUSION],
+            "until",
+        ),
+        (
+            [
+                "population",
+                "--model",
+                "herd-2007",
+                "--n",
+                "1",
+                "--weight",
+                "30",
+                "--regimen",
+                INFUSION,
+                "--until",
+                "5",
+            ],
+            "number of patients",
+        ),
+        (
+            [
+                "population",
+                "--model",
+                "domino-1984",
+                "--n",
+                "10",
+                "--weight",
+                "30",
+                "--regimen",
+                INFUSION,
+                "--until",
+                "5",
+                "--assume-cv",
+                "V1",
+            ],
+            "PARAM=PERCENT",
+        ),
+        (
+            [
+                "tci",
+                "--model",
+                "simons-2022",
+                "--target",
+                "100",
+                "--duration",
+                "5",
+                "--weight",
+                "70",
+                "--site",
+                "effect",
+            ],
+            "no ke0",
+        ),
     ],
 )
-def test_bad_input_exits_2_with_one_line(capsys: pytest.CaptureFixture[str], args: list[str],
-                                          message: str) -> None:
+def test_bad_input_exits_2_with_one_line(
+    capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
     code, out, err = run(capsys, *args)
     assert code == 2 and out == ""
     assert err.startswith("ketapath pk: ") and message in err and err.count("\n") == 1
@@ -135,9 +313,25 @@ def test_command_runs_as_a_process_without_django() -> None:
         "assert 'django' not in sys.modules, 'django imported'; sys.exit(rc)"
     )
     proc = subprocess.run(
-        [sys.executable, "-c", code, "pk", "simulate", "--model", "herd-2007", "--weight", "30",
-         "--regimen", INFUSION, "--until", "2"],
-        capture_output=True, text=True, timeout=60, check=False,
+        [
+            sys.executable,
+            "-c",
+            code,
+            "pk",
+            "simulate",
+            "--model",
+            "herd-2007",
+            "--weight",
+            "30",
+            "--regimen",
+            INFUSION,
+            "--until",
+            "2",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines()[0] == "time_min,plasma_ng_per_ml,effect_site_ng_per_ml"

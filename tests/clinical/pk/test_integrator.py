@@ -37,9 +37,9 @@ step_strategy = st.tuples(
     raw_steps=st.lists(step_strategy, min_size=1, max_size=4),
     step_min=st.sampled_from([0.5, 1.0, 2.5, 7.0]),
 )
-def test_random_regimens_match_lsoda(model_id: str, weight: float,
-                                     raw_steps: list[tuple[float, float, float]],
-                                     step_min: float) -> None:
+def test_random_regimens_match_lsoda(
+    model_id: str, weight: float, raw_steps: list[tuple[float, float, float]], step_min: float
+) -> None:
     # Infusions on one route must not overlap: keep each infusion clear of the previous ones.
     steps: list[tuple[float, float, float]] = []
     busy_until = 0.0
@@ -59,12 +59,17 @@ def test_random_regimens_match_lsoda(model_id: str, weight: float,
 
 def test_delivered_segments_from_a_flowsheet() -> None:
     """Irregular pump segments (rate changes, pause, bolus mid-infusion) are simulated exactly."""
-    segments = [Step.from_rate(0.0, 7.3, 1.2), Step.from_rate(7.3, 11.9, 0.4),
-                Step.from_rate(25.0, 13.35, 0.9), Step(30.0, 0.0, 5.0)]
+    segments = [
+        Step.from_rate(0.0, 7.3, 1.2),
+        Step.from_rate(7.3, 11.9, 0.4),
+        Step.from_rate(25.0, 13.35, 0.9),
+        Step(30.0, 0.0, 5.0),
+    ]
     times = np.array([0.0, 3.1, 7.3, 19.2, 26.0, 30.0, 38.35, 61.0])
     prediction = simulate("domino-1984", Patient(82), segments, times)
-    reference = solve_reference("domino-1984", 82,
-                                [(s.start_min, s.duration_min, s.dose_mg) for s in segments], times)
+    reference = solve_reference(
+        "domino-1984", 82, [(s.start_min, s.duration_min, s.dose_mg) for s in segments], times
+    )
     _assert_close(prediction.plasma_ng_per_ml, reference["plasma"])
     _assert_close(prediction.effect_site_ng_per_ml, reference["effect_site"])
 
@@ -91,11 +96,23 @@ def test_ke0_equal_to_elimination_rate_uses_the_limit() -> None:
 
     k = 0.3
     one = PKModel(
-        id="one", name="one", drug="x", analyte="x", substance="ketamine", structure="1-cmt",
-        sampling_site="unknown", cited=cited, notes="", population_description="", cohorts=(),
+        id="one",
+        name="one",
+        drug="x",
+        analyte="x",
+        substance="ketamine",
+        structure="1-cmt",
+        sampling_site="unknown",
+        cited=cited,
+        notes="",
+        population_description="",
+        cohorts=(),
         parameters={"V": param("V", "volume", 10.0, "L"), "k": param("k", "rate", k, "1/min")},
-        compartments=(Compartment("c", "V"),), flows=(Flow("c", None, "rate_constant", "k"),),
-        plasma=Output("c", "x"), metabolite=None, effect_site=EffectSite("k", "ke0"),
+        compartments=(Compartment("c", "V"),),
+        flows=(Flow("c", None, "rate_constant", "k"),),
+        plasma=Output("c", "x"),
+        metabolite=None,
+        effect_site=EffectSite("k", "ke0"),
         routes={"iv": Route("iv", "iv", (RouteInput("c"),))},
     )
     times = np.linspace(0, 30, 61)
@@ -149,12 +166,20 @@ def test_large_population_path_equals_single_patient_path() -> None:
     etas = sample_random_effects(names, omega, 100, seed=9)
     times = np.array([5.0, 40.0, 41.5, 600.0])
     regimen = [Step(0, 40, 35), Step(41.5, 0, 5)]
-    many = propagate(build_system(model, individual_parameters(model, Patient(70), 100, etas)),
-                     regimen, times, ("plasma", "metabolite"))
+    many = propagate(
+        build_system(model, individual_parameters(model, Patient(70), 100, etas)),
+        regimen,
+        times,
+        ("plasma", "metabolite"),
+    )
     for i in (0, 37, 99):
-        one = {k: v[i:i + 1] for k, v in etas.items()}
-        single = propagate(build_system(model, individual_parameters(model, Patient(70), 1, one)),
-                           regimen, times, ("plasma", "metabolite"))
+        one = {k: v[i : i + 1] for k, v in etas.items()}
+        single = propagate(
+            build_system(model, individual_parameters(model, Patient(70), 1, one)),
+            regimen,
+            times,
+            ("plasma", "metabolite"),
+        )
         np.testing.assert_allclose(many[:, :, i], single[:, :, 0], rtol=1e-11)
 
 

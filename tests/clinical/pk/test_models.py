@@ -67,8 +67,12 @@ def _broken(tmp_path: Path, model_id: str, old: str, new: str) -> Path:
     [
         ("domino-1984", 'unit = "L/kg"', 'unit = "L/stone"', "unit 'L/stone'"),
         ("domino-1984", "value = 0.063", "value = -0.063", "outside the plausible range"),
-        ("domino-1984", 'source = "domino-1984"\nlocator = "V1', 'source = "nobody-1999"\nlocator = "V1',
-         "unknown source 'nobody-1999'"),
+        (
+            "domino-1984",
+            'source = "domino-1984"\nlocator = "V1',
+            'source = "nobody-1999"\nlocator = "V1',
+            "unknown source 'nobody-1999'",
+        ),
         ("domino-1984", 'sampling_site = "unknown"', 'sampling_site = "capillary"', "sampling_site"),
         ("domino-1984", 'rate_constant = "k31"', 'rate_constant = "k99"', "unknown parameter 'k99'"),
         ("herd-2007", "iiv = { cv_percent = 64 }", "iiv = { cv_percent = 640 }", "cv_percent"),
@@ -91,7 +95,11 @@ def test_a_bad_model_file_fails_with_one_clear_sentence(
 
 
 def test_an_unused_parameter_is_an_error(tmp_path: Path) -> None:
-    path = _broken(tmp_path, "domino-1984", "[parameters.k10]",
-                   '[parameters.extra]\nvalue = 1\nunit = "L"\nsource = "domino-1984"\n\n[parameters.k10]')
+    path = _broken(
+        tmp_path,
+        "domino-1984",
+        "[parameters.k10]",
+        '[parameters.extra]\nvalue = 1\nunit = "L"\nsource = "domino-1984"\n\n[parameters.k10]',
+    )
     with pytest.raises(DataFileError, match="never used"):
         load_model_file(path)

@@ -59,12 +59,14 @@ def test_vectorised_population_equals_one_patient_at_a_time() -> None:
     from ketapath.clinical.pharmacokinetics.solver import propagate
     from ketapath.clinical.pharmacokinetics.system import build_system
 
-    together = propagate(build_system(model, individual_parameters(model, Patient(64), 6, etas)),
-                         REGIMEN, times)[0]
+    together = propagate(
+        build_system(model, individual_parameters(model, Patient(64), 6, etas)), REGIMEN, times
+    )[0]
     for i in range(6):
-        single = {k: v[i:i + 1] for k, v in etas.items()}
-        alone = propagate(build_system(model, individual_parameters(model, Patient(64), 1, single)),
-                          REGIMEN, times)[0][:, 0]
+        single = {k: v[i : i + 1] for k, v in etas.items()}
+        alone = propagate(
+            build_system(model, individual_parameters(model, Patient(64), 1, single)), REGIMEN, times
+        )[0][:, 0]
         np.testing.assert_allclose(together[:, i], alone, rtol=1e-12)
 
 
@@ -86,8 +88,9 @@ def test_percentiles_match_numpy() -> None:
 def test_model_without_variability_refuses_unless_assumed() -> None:
     with pytest.raises(PKInputError, match="publishes no inter-individual variability"):
         simulate_population("domino-1984", Patient(70), REGIMEN, [40], 100)
-    result = simulate_population("domino-1984", Patient(70), REGIMEN, [40], 2000, seed=1,
-                                 assumed_cv_percent={"V1": 30, "k10": 30})
+    result = simulate_population(
+        "domino-1984", Patient(70), REGIMEN, [40], 2000, seed=1, assumed_cv_percent={"V1": 30, "k10": 30}
+    )
     assert result.variability_assumed
     assert result.variability["V1"] == pytest.approx(np.log(1 + 0.09))
     assert any("assumed" in w for w in result.warnings)
@@ -95,8 +98,7 @@ def test_model_without_variability_refuses_unless_assumed() -> None:
 
 def test_assumed_variability_is_refused_when_published() -> None:
     with pytest.raises(PKInputError, match="publishes its own variability"):
-        simulate_population("herd-2007", Patient(30), REGIMEN, [40], 100,
-                            assumed_cv_percent={"V1": 30})
+        simulate_population("herd-2007", Patient(30), REGIMEN, [40], 100, assumed_cv_percent={"V1": 30})
 
 
 @pytest.mark.parametrize("n", [0, 1, -5, 10**7])

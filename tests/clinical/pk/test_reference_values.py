@@ -28,15 +28,22 @@ from ketapath.clinical.pharmacokinetics.parameters import typical_value
 MODELS = {"Domino": "domino-1984", "Herd": "herd-2007", "Simons": "simons-2022", "Fanta": "otto-2021"}
 # Research note, section 4.2: (regimen, model column) -> ng/mL at given minutes (70 kg).
 NOTE_0_5_MG_KG_40_MIN = {  # 35 mg over 40 min; C at 40, 80, 120, 240 min
-    "Domino": (240, 46, 36, 17), "Herd": (253, 96, 68, 24),
-    "Simons": (289, 63, 38, 20), "Fanta": (158, 79, 55, 25),
+    "Domino": (240, 46, 36, 17),
+    "Herd": (253, 96, 68, 24),
+    "Simons": (289, 63, 38, 20),
+    "Fanta": (158, 79, 55, 25),
 }
 NOTE_0_35_MG_KG_H_4_H = {  # 24.5 mg/h for 240 min; C at 60, 120, 240, 300 min
-    "Domino": (124, 150, 182, 67), "Herd": (143, 195, 245, 113),
-    "Simons": (152, 182, 216, 76), "Fanta": (94, 136, 182, 102),
+    "Domino": (124, 150, 182, 67),
+    "Herd": (143, 195, 245, 113),
+    "Simons": (152, 182, 216, 76),
+    "Fanta": (94, 136, 182, 102),
 }
 NOTE_PEAKS = {  # Cmax for 20 mg over 20 min, and 10 mg over 30 min
-    "Domino": (240, 86), "Herd": (213, 85), "Simons": (268, 101), "Fanta": (112, 50),
+    "Domino": (240, 86),
+    "Herd": (213, 85),
+    "Simons": (268, 101),
+    "Fanta": (112, 50),
 }
 
 
@@ -57,8 +64,11 @@ def test_research_note_predictions(column: str) -> None:
     fine = np.arange(0, 120.01, 0.5)
     c = simulate(model, Patient(70), [Step(0, 20, 20)], fine)
     d = simulate(model, Patient(70), [Step(0, 30, 10)], fine)
-    got = list(a.plasma_ng_per_ml) + list(b.plasma_ng_per_ml) + [
-        float(c.plasma_ng_per_ml.max()), float(d.plasma_ng_per_ml.max())]
+    got = (
+        list(a.plasma_ng_per_ml)
+        + list(b.plasma_ng_per_ml)
+        + [float(c.plasma_ng_per_ml.max()), float(d.plasma_ng_per_ml.max())]
+    )
     printed = NOTE_0_5_MG_KG_40_MIN[column] + NOTE_0_35_MG_KG_H_4_H[column] + NOTE_PEAKS[column]
     misses = [(g, p) for g, p in zip(got, printed, strict=True) if not _close(float(g), p)]
     assert not misses
@@ -94,8 +104,9 @@ def _domino_closed_form(weight: float, dose_mg: float, duration: float, t: float
 @pytest.mark.parametrize("weight", [45.0, 70.0, 120.0])
 def test_domino_matches_the_stanpump_closed_form(weight: float, t: float) -> None:
     p = simulate("domino-1984", Patient(weight), [Step(0, 40, 0.5 * weight)], [t])
-    assert math.isclose(float(p.plasma_ng_per_ml[0]),
-                        _domino_closed_form(weight, 0.5 * weight, 40, t), rel_tol=1e-9)
+    assert math.isclose(
+        float(p.plasma_ng_per_ml[0]), _domino_closed_form(weight, 0.5 * weight, 40, t), rel_tol=1e-9
+    )
 
 
 def test_domino_derived_volumes_and_clearances_match_stanpumpr() -> None:
