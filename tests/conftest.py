@@ -7,15 +7,12 @@ and ``patient_two`` of clinic A, each with their own login; ``patient_b`` of cli
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 
 import pytest
 from hypothesis import settings as hypothesis_settings
 
-from ketapath.accounts.models import Role
-from tests.factories import ClinicFactory, PatientFactory, UserFactory
 from tests.flush import cheaper_flush
-from tests.safety import configure_safety
+from tests.personas import Personas, build_personas, personas_from_database
 from tests.snapshot import Snapshot, take
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -30,83 +27,6 @@ def _cheaper_flush():
     """Transactional tests flush with DELETE, keeping content types (tests/flush.py)."""
     with cheaper_flush():
         yield
-
-
-@dataclass
-class Personas:
-    clinic_a: object
-    clinic_b: object
-    prescriber: object
-    nurse: object
-    admin: object
-    nurse_b: object
-    patient_one: object  # Patient record (clinic A) with .user
-    patient_two: object
-    patient_b: object
-
-    def user(self, name: str):
-        if name in {"patient_one", "patient_two", "patient_b"}:
-            return getattr(self, name).user
-        return getattr(self, name)
-
-
-def build_personas() -> Personas:
-    """The personas, built through the factories and the clinic-settings action."""
-    a = ClinicFactory(name="Clinic A", slug="clinic-a")
-    b = ClinicFactory(name="Clinic B", slug="clinic-b")
-    prescriber = UserFactory(username="pres.a", clinic=a, role=Role.PRESCRIBER)
-    nurse = UserFactory(username="nurse.a", clinic=a, role=Role.NURSE)
-    admin = UserFactory(username="admin.a", clinic=a, role=Role.ADMIN)
-    nurse_b = UserFactory(username="nurse.b", clinic=b, role=Role.NURSE)
-    one = PatientFactory(
-        clinic=a,
-        mrn="A-0001",
-        given_name="Pat",
-        family_name="One",
-        user=UserFactory(username="pt.one", clinic=a, role=Role.PATIENT),
-    )
-    two = PatientFactory(
-        clinic=a,
-        mrn="A-0002",
-        given_name="Pat",
-        family_name="Two",
-        user=UserFactory(username="pt.two", clinic=a, role=Role.PATIENT),
-    )
-    pb = PatientFactory(
-        clinic=b,
-        mrn="B-0001",
-        given_name="Pat",
-        family_name="Bee",
-        user=UserFactory(username="pt.b", clinic=b, role=Role.PATIENT),
-    )
-    # Both clinics start with every safety setting set (tests/safety.py); a test about an unset
-    # setting clears it. Safety fails closed, so without this no plan could be approved.
-    configure_safety(a, prescriber)
-    configure_safety(b, UserFactory(username="pres.b", clinic=b, role=Role.PRESCRIBER))
-    return Personas(a, b, prescriber, nurse, admin, nurse_b, one, two, pb)
-
-
-def _personas_from_database() -> Personas:
-    from ketapath.accounts.models import Clinic, User
-    from ketapath.patients.models import Patient
-
-    users = {u.username: u for u in User.objects.filter(username__in=PERSONA_LOGINS)}
-    patients = {p.mrn: p for p in Patient.objects.select_related("user").filter(mrn__in=PERSONA_MRNS)}
-    return Personas(
-        Clinic.objects.get(slug="clinic-a"),
-        Clinic.objects.get(slug="clinic-b"),
-        users["pres.a"],
-        users["nurse.a"],
-        users["admin.a"],
-        users["nurse.b"],
-        patients["A-0001"],
-        patients["A-0002"],
-        patients["B-0001"],
-    )
-
-
-PERSONA_LOGINS = ("pres.a", "nurse.a", "admin.a", "nurse.b")
-PERSONA_MRNS = ("A-0001", "A-0002", "B-0001")
 
 
 @pytest.fixture(scope="session")
@@ -127,7 +47,7 @@ def personas(db, personas_snapshot) -> Personas:
         # primary keys and could clash, so build the personas the slow way.
         return build_personas()
     personas_snapshot.restore()
-    return _personas_from_database()
+    return personas_from_database()
 
 
 @pytest.fixture(scope="session")

@@ -11,6 +11,8 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from ketapath.accounts.policy import declared_permission
+from tests.personas import build_personas, personas_from_database
+from tests.snapshot import take
 
 ROLES = ["anonymous", "prescriber", "nurse", "admin", "patient"]
 STAFF = {"prescriber", "nurse", "admin"}
@@ -139,8 +141,7 @@ def test_every_url_is_in_the_table_and_declares_a_permission():
     assert undeclared == [], f"views without a declared permission: {undeclared}"
 
 
-@pytest.fixture
-def samples(personas):
+def build_samples(personas):
     """One record of each kind the URLs name, all belonging to patient_one of clinic A."""
     from django.utils import timezone
 
@@ -306,9 +307,31 @@ def user_for(role: str, personas):
     }[role]
 
 
+@pytest.fixture
+def samples(personas):
+    """The samples for a test of its own (other modules' walks import this fixture)."""
+    return build_samples(personas)
+
+
+@pytest.fixture(scope="session")
+def walk_snapshot(django_db_setup, django_db_blocker):
+    """The personas and one sample of each record, built once per test process through the
+    actions, then copied into each of the thousand walk tests (building them each time cost
+    most of the walk's time)."""
+    with django_db_blocker.unblock():
+        return take(lambda: build_samples(build_personas()))
+
+
+@pytest.fixture
+def walk(db, walk_snapshot):
+    walk_snapshot.restore()
+    return personas_from_database(), walk_snapshot.result
+
+
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_url_access(name, role, personas, samples, client, login):
+def test_url_access(name, role, walk, client, login):
+    personas, samples = walk
     method, allowed = EXPECTED[name]
     user = user_for(role, personas)
     if user is not None:
