@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from tests.browser.conftest import sign_in, sign_out
 
@@ -143,7 +144,8 @@ def test_intake_to_signed_evaluation(new_patient, page, shot):
     page.fill("[name=weight_kg]", "64.5")
     page.fill("[name=height_cm]", "168")
     page.get_by_role("button", name="Save intake").click()
-    page.wait_for_function("document.activeElement && document.activeElement.id === 'error-summary'")
+    # A locator assertion, not wait_for_function: that evaluates a string, which the CSP forbids.
+    expect(page.locator("#error-summary")).to_be_focused()
     assert "Nothing was saved" in page.inner_text("#error-summary")
     assert "must be lower than the systolic" in page.inner_text("#id_diastolic_mmhg_error")
     shot(page, "consult-nurse-intake-error")

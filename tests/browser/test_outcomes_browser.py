@@ -23,9 +23,8 @@ def chart_shot(page, selector: str, name: str) -> None:
 
 
 def charts_drawn(page, at_least: int = 1) -> None:
-    page.wait_for_function(
-        f"document.querySelectorAll('[data-outcomes-chart][data-drawn=\"1\"]').length >= {at_least}"
-    )
+    # A locator wait, not wait_for_function: that evaluates a string, which the CSP forbids.
+    page.locator('[data-outcomes-chart][data-drawn="1"]').nth(at_least - 1).wait_for()
 
 
 def test_patient_between_sessions_on_a_phone(demo, page, shot):
