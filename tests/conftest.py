@@ -13,6 +13,7 @@ from hypothesis import settings as hypothesis_settings
 
 from tests.flush import cheaper_flush
 from tests.personas import Personas, build_personas, personas_from_database
+from tests.shared_snapshot import shared
 from tests.snapshot import Snapshot, take
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -51,13 +52,15 @@ def personas(db, personas_snapshot) -> Personas:
 
 
 @pytest.fixture(scope="session")
-def demo_snapshot(django_db_setup, django_db_blocker) -> Snapshot:
-    """The demo clinic's rows, built once per test process through ``load_demo`` (its actions),
-    in a transaction rolled back at once, so that no other test ever sees them."""
+def demo_snapshot(django_db_setup, django_db_blocker, tmp_path_factory, worker_id) -> Snapshot:
+    """The demo clinic's rows, built once per test run through ``load_demo`` (its actions), in a
+    transaction rolled back at once, so that no other test ever sees them; the other xdist
+    worker reads the same rows (tests/shared_snapshot.py)."""
     from ketapath.demo.load import load_demo
 
+    run_folder = None if worker_id == "master" else tmp_path_factory.getbasetemp().parent
     with django_db_blocker.unblock():
-        return take(load_demo)
+        return shared("demo", lambda: take(load_demo), run_folder)
 
 
 @pytest.fixture
@@ -104,8 +107,40 @@ def _slowness(item: pytest.Item) -> int:
     return len(SLOW_FIRST)
 
 
+# Fixtures through which a test reaches the database (pytest-django's).
+DATABASE_FIXTURES = frozenset({"db", "transactional_db", "live_server", "django_db_reset_sequences"})
+
+
+def uses_database(item: pytest.Item) -> bool:
+    names = set(getattr(item, "fixturenames", ()))
+    return bool(names & DATABASE_FIXTURES) or item.get_closest_marker("django_db") is not None
+
+
+def on_postgresql() -> bool:
+    from django.conf import settings
+
+    return settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--database-free-too",
+        action="store_true",
+        help="on PostgreSQL, also run the tests that never open a database (CI runs them on SQLite)",
+    )
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items):
+    # The PostgreSQL run is there to prove the database layer: a test that never opens a database
+    # (the pure core, the command-line tests that start their own SQLite process) gives the same
+    # result whatever the backend, and has run in the SQLite run of the same CI (`.ci/run`). It is
+    # deselected (listed as such in the summary), not skipped; `--database-free-too` runs it.
+    if on_postgresql() and not config.getoption("database_free_too"):
+        free = [item for item in items if not uses_database(item)]
+        if free:
+            config.hook.pytest_deselected(items=free)
+            items[:] = [item for item in items if uses_database(item)]
     # After pytest-django's own order (database tests, then transactional, then the rest), which
     # stays as it is for the others. A transactional test may run first: its flush leaves the
     # same empty database (tests/flush.py) that a database test starts from.
@@ -116,4 +151,7 @@ def pytest_report_header(config):
     from django.conf import settings
 
     engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
-    return [f"KetaPath test database: {engine}"]
+    lines = [f"KetaPath test database: {engine}"]
+    if on_postgresql() and not config.getoption("database_free_too"):
+        lines.append("Tests that never open a database are deselected here (they run on SQLite).")
+    return lines

@@ -109,3 +109,41 @@ def test_the_demo_copy_is_the_demo_the_loader_wrote(demo):
     restored = max(rows_of(User))
     user = User.objects.create(username="after.the.demo", clinic=Clinic.objects.get(slug="demo"))
     assert user.pk > restored
+
+
+class _Item:
+    """What ``uses_database`` reads of a collected test: its fixtures and its markers."""
+
+    def __init__(self, fixtures: tuple[str, ...], marked: bool = False) -> None:
+        self.fixturenames = fixtures
+        self.marked = marked
+
+    def get_closest_marker(self, name: str) -> object | None:
+        return object() if self.marked and name == "django_db" else None
+
+
+@pytest.mark.parametrize(
+    ("fixtures", "marked", "opens"),
+    [
+        (("tmp_path",), False, False),  # the pure core, a command-line subprocess
+        (("personas", "db"), False, True),
+        (("transactional_db",), False, True),
+        (("live_server", "page"), False, True),
+        (("tmp_path",), True, True),  # @pytest.mark.django_db
+    ],
+)
+def test_only_tests_that_never_open_a_database_leave_the_postgresql_run(fixtures, marked, opens):
+    from tests.conftest import uses_database
+
+    assert uses_database(_Item(fixtures, marked)) is opens
+
+
+@pytest.mark.django_db
+def test_the_postgresql_run_holds_only_database_tests(request):
+    """(A database test itself, so that it runs on PostgreSQL.)"""
+    from tests.conftest import on_postgresql, uses_database
+
+    collected = request.session.items
+    assert request.node in collected
+    if on_postgresql() and not request.config.getoption("database_free_too"):
+        assert all(uses_database(item) for item in collected)

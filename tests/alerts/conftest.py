@@ -10,6 +10,7 @@ from tests.infusions.conftest import (  # noqa: F401
     clock,
     monitoring_settings,
     planned,
+    planned_snapshot,
     session,
 )
 

@@ -27,13 +27,14 @@ TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 FAILING = {"serious", "critical"}
 
 # What identifies a kind of page: the path with its numbers blanked, the role shown in the header,
-# whether form errors are on show (an error state is a page of its own), phone or wide layout.
-_KEY = """() => document.contentType !== "text/html" ? null : [
+# whether form errors are on show (an error state is a page of its own), phone or wide layout;
+# and whether axe is loaded in the page already (one round trip for both).
+_KEY = """() => document.contentType !== "text/html" ? null : [[
   location.pathname.replace(/[0-9]+/g, "#"),
   (document.querySelector(".who .role")?.textContent || "signed out").split("·")[0].trim(),
   Boolean(document.querySelector('[aria-invalid="true"], .error-summary, .field-error')),
   innerWidth < 640 ? "phone" : "wide",
-].join(" | ")"""
+].join(" | "), typeof axe !== "undefined"]"""
 _RUN = """async (tags) => {
   if (typeof axe === "undefined") return null;
   const result = await axe.run(document, {runOnly: {type: "tag", values: tags}, resultTypes: ["violations"]});
@@ -86,10 +87,13 @@ class Axe:
         if self.source is None or page.is_closed() or not page.url.startswith("http"):
             return
         try:
-            key = page.evaluate(_KEY)
-            if key is None or key in CHECKED.seen:  # not a page (a JSON or CSV download), or seen
+            found = page.evaluate(_KEY)
+            if found is None:  # not a page (a JSON or CSV download)
                 return
-            if not page.evaluate("() => typeof axe !== 'undefined'"):
+            key, loaded = found
+            if key in CHECKED.seen:
+                return
+            if not loaded:
                 page.evaluate(self.source)
             violations = page.evaluate(_RUN, TAGS)
         except Exception as exc:  # the test moved on (navigation, closed page): check it next time

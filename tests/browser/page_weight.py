@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -105,13 +106,17 @@ def sign_in(page: Any, username: str, password: str = "ketapath-demo") -> None:
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state("networkidle")
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)  # signed in, the next page loaded
 
 
 def weigh_pages(
-    browser: Any, base_url: str, network: dict[str, Any] | None = None
+    browser: Any,
+    base_url: str,
+    network: dict[str, Any] | None = None,
+    check: Callable[[Any], None] | None = None,
 ) -> dict[str, tuple[Visit, Visit]]:
-    """Each page's first visit (empty cache) and second visit (same context, cache kept)."""
+    """Each page's first visit (empty cache) and second visit (same context, cache kept); then
+    ``check(page)``, if given, on the page as the second visit left it."""
     results: dict[str, tuple[Visit, Visit]] = {}
     for name, username, path in PAGES:
         context = browser.new_context(viewport=PHONE, base_url=base_url, is_mobile=True, has_touch=True)
@@ -125,6 +130,8 @@ def weigh_pages(
         first = measure(page, path, network)
         second = measure(page, path, network)
         results[name] = (first, second)
+        if check is not None:
+            check(page)
         context.close()
     return results
 

@@ -45,11 +45,13 @@ def new_patient(demo):
 
 
 def fill_questionnaire(page, values: list[int]) -> None:
+    form = page.url
     items = page.locator("fieldset.item")
     for n, value in enumerate(values):
         items.nth(n).locator(f"input[value='{value}']").check()
     page.get_by_role("button", name="Submit").click()
-    page.wait_for_load_state("networkidle")
+    # Submitted: the browser has moved on to the page after the form (a refused form stays put).
+    page.wait_for_url(lambda url: url != form)
 
 
 def test_intake_to_signed_evaluation(new_patient, page, shot):
@@ -110,11 +112,12 @@ def test_intake_to_signed_evaluation(new_patient, page, shot):
         "Alcohol Use": [1, 0, 0],
         "Drug Abuse": [0, 0, 1, 0, 0, 0, 0, 0, 0, 0],
     }
+    page.goto("/portal/questionnaires/")
     for title, values in answers.items():
-        page.goto("/portal/questionnaires/")
         page.get_by_role("link", name=title).first.click()
-        fill_questionnaire(page, values)
+        fill_questionnaire(page, values)  # back on the list of questionnaires, the next one on it
         assert "submitted" in page.inner_text("main"), title
+        assert "/portal/questionnaires/?submitted=" in page.url
     sign_out(page)
 
     # 3. The nurse completes the visit: a typing error first, then the real values.

@@ -8,6 +8,8 @@ set its limits, and then approves".
 
 from __future__ import annotations
 
+from playwright.sync_api import expect
+
 from ketapath.accounts.models import Role
 from ketapath.clinic_settings.readiness import PLAN, missing_settings
 from ketapath.clinic_settings.registry import all_specs
@@ -58,7 +60,7 @@ def test_new_clinic_is_refused_then_sets_its_limits_and_approves(transactional_d
         assert item.label in main
 
     page.get_by_role("button", name="Approve and sign").click()
-    page.wait_for_load_state("networkidle")
+    page.wait_for_url(f"**/plan/{plan.pk}/approve/")  # refused: the plan page again, with the reasons
     summary = page.inner_text(".error-summary")
     links = page.locator(".error-summary a[href*='/clinic/settings/#id_setting_']")
     assert links.count() == len(expected)
@@ -79,7 +81,7 @@ def test_new_clinic_is_refused_then_sets_its_limits_and_approves(transactional_d
     for key in gated:
         fill_setting(page, key)
     page.get_by_role("button", name="Save settings").click()
-    page.wait_for_load_state("networkidle")
+    expect(page.locator(".messages")).to_contain_text("Saved")
     assert "Saved" in page.inner_text(".messages")
 
     page.goto("/clinic/readiness/")
@@ -89,10 +91,11 @@ def test_new_clinic_is_refused_then_sets_its_limits_and_approves(transactional_d
     page.goto(f"/patients/{patient.mrn}/plan/")
     assert "Recalculate before approval" in page.inner_text("main")
     page.get_by_role("button", name="Recalculate with today's settings").click()
-    page.wait_for_load_state("networkidle")
+    expect(page.locator(".messages")).to_contain_text("Recalculated")
+    page.wait_for_load_state()  # the plan page the server answered with, loaded in full
     assert "not set" not in page.inner_text("#limits")
     page.get_by_role("button", name="Approve and sign").click()
-    page.wait_for_load_state("networkidle")
+    expect(page.locator(".messages")).to_contain_text("approved and signed")
     assert "approved and signed" in page.inner_text(".messages")
     assert "Approved and signed" in page.inner_text("main")
     shot(page, "new-clinic-plan-approved")

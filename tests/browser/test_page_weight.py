@@ -24,7 +24,7 @@ from django.test import override_settings
 from django.test.testcases import LiveServerThread
 
 from tests.browser import axe
-from tests.browser.page_weight import PAGES, PHONE, report, sign_in, weigh_pages
+from tests.browser.page_weight import report, weigh_pages
 
 STATIC_ROOT = Path(__file__).resolve().parents[2] / "test-artifacts" / "static"
 FIRST_VISIT_LIMIT = 1_500_000
@@ -66,7 +66,9 @@ def production_server(production_static, transactional_db) -> Iterator[str]:
 
 
 def test_chart_pages_are_light_on_a_phone(demo, browser, production_server, axe_source):
-    results = weigh_pages(browser, production_server)
+    # The same pages at phone size are checked for accessibility (axe-core) once measured.
+    checker = axe.Axe(axe_source)
+    results = weigh_pages(browser, production_server, check=checker.check)
     sys.stdout.write("\npage weight at 390x844 (production static files):\n" + report(results) + "\n")
     for name, (first, second) in results.items():
         assert any("/plotly.min." in url for url in first.scripts), f"{name}: no chart drawn?"
@@ -74,13 +76,4 @@ def test_chart_pages_are_light_on_a_phone(demo, browser, production_server, axe_
         assert second.scripts == [] and second.revalidated == [], (
             f"{name}: second visit fetched {second.scripts} and revalidated {second.revalidated}"
         )
-    # The same pages at phone size, for accessibility (axe-core), once measured.
-    checker = axe.Axe(axe_source)
-    for _name, username, path in PAGES:
-        context = browser.new_context(viewport=PHONE, base_url=production_server)
-        page = context.new_page()
-        sign_in(page, username)
-        page.goto(path)
-        checker.check(page)
-        context.close()
     assert checker.problems() == [], "\n".join(checker.problems())

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from tests.browser.conftest import sign_in
 
@@ -58,10 +59,11 @@ def test_prescriber_builds_a_plan_is_stopped_over_the_limit_then_approves(demo, 
     page.wait_for_selector("[data-pk-chart][data-drawn='1'] .main-svg")
     assert "This plan exceeds" not in page.inner_text("main")
     page.get_by_role("button", name="Approve and sign").click()
-    page.wait_for_load_state("networkidle")
+    expect(page.locator(".messages")).to_contain_text("Version 2 approved and signed.")
     assert "Version 2 approved and signed." in page.inner_text(".messages")
     page.get_by_role("button", name="Schedule 2 sessions").click()
-    page.wait_for_load_state("networkidle")
+    expect(page.locator(".messages")).to_contain_text("2 sessions scheduled.")
+    page.wait_for_load_state()  # the plan page the server answered with, loaded in full
     assert "2 sessions scheduled." in page.inner_text(".messages")
     sessions = page.inner_text("#sessions")
     assert "Scheduled" in sessions

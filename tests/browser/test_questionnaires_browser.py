@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from playwright.sync_api import expect
+
 from tests.browser.conftest import sign_in, sign_out
 
 # 1,1,1,1,1,1,1,1 then item 9 = 1 ("Several days"): total 9, band "Mild" (5-9).
@@ -41,5 +43,7 @@ def test_phq9_from_patient_to_nurse_to_prescriber(demo, page, shot):
     shot(page, "prescriber-dashboard-alert")
     alerts.first.get_by_label("What was done").fill("Called the patient; safety plan reviewed.")
     alerts.first.get_by_role("button", name="Record action and close").click()
-    page.wait_for_load_state("networkidle")
+    # Back on the dashboard the server answered with, loaded in full before looking for the alert.
+    expect(page.locator(".messages")).to_contain_text("Action recorded for")
+    page.wait_for_load_state()
     assert page.locator(".alert-item", has_text="Demo-Rowan").filter(has_text="PHQ-9 item 9").count() == 0

@@ -33,6 +33,7 @@ from tests.infusions.conftest import (  # noqa: F401  (fixtures)
     clock,
     monitoring_settings,
     planned,
+    planned_snapshot,
     session,
 )
 from tests.plans.conftest import CLEAR, make_ready  # noqa: F401  (fixture)

@@ -13,7 +13,6 @@ from typing import Final
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.linalg import expm as scipy_expm
 
 FloatArray = NDArray[np.float64]
 
@@ -38,6 +37,10 @@ def expm_stack(a: FloatArray) -> FloatArray:
             [0., 1.]]])
     """
     if a.shape[0] < SCIPY_BELOW:
+        # Imported here: scipy.linalg takes ~0.4 s to import, paid by every command and server
+        # start through the models, while only a PK calculation needs it.
+        from scipy.linalg import expm as scipy_expm
+
         result: FloatArray = np.asarray(scipy_expm(a), dtype=np.float64)
         return result
     norm = float(np.max(np.sum(np.abs(a), axis=-2)))  # largest 1-norm in the stack
