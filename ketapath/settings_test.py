@@ -18,6 +18,14 @@ STORAGES = {
 # No collectstatic in tests: WhiteNoise serves straight from the packages.
 WHITENOISE_USE_FINDERS = True
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# The test client builds the middleware for every test; WhiteNoise's scan of the static files is
+# made once per settings instead of each time (tests/static_scan.py).
+MIDDLEWARE = [
+    "tests.static_scan.WhiteNoiseScannedOnce"
+    if name == "whitenoise.middleware.WhiteNoiseMiddleware"
+    else name
+    for name in MIDDLEWARE  # noqa: F405
+]
 
 # Each test database (one per xdist worker, per backend) is built straight from the models:
 # replaying the 28 migrations cost about 20 s of CPU per worker. The migrations themselves are

@@ -86,9 +86,12 @@ def login(client):
     return _login
 
 
-# The slowest tests (measured), run first: with two xdist workers the long ones then spread over
-# both at the start and the many short ones even out the end, instead of one worker finishing a
-# long test alone. Longest first; a test may appear under a prefix (a file or a folder).
+# The slowest tests (measured), run first. xdist's "worksteal" scheduler (pyproject.toml) hands each
+# worker half of the run in order and lets a worker that runs dry take the untouched end of the
+# other's half: the long tests start at once, and the many short ones even out the end. (The
+# default "load" scheduler gave the first worker a quarter of its share up front, here every
+# long test, and fed the rest to the other: one worker ran the browser tests alone.)
+# Longest first; a test may appear under a prefix (a file or a folder).
 SLOW_FIRST = (
     "tests/test_cli_hardening.py::test_every_readme_command_works_on_the_demo_data",
     "tests/test_infrastructure.py::test_migrations_build_the_schema_the_models_declare",

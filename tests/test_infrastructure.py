@@ -147,3 +147,19 @@ def test_the_postgresql_run_holds_only_database_tests(request):
     assert request.node in collected
     if on_postgresql() and not request.config.getoption("database_free_too"):
         assert all(uses_database(item) for item in collected)
+
+
+def test_whitenoise_scans_the_static_files_once_per_settings(settings):
+    """tests/static_scan.py: the test client's middleware reuses the scan, and a change of the
+    static settings (as the page-weight test makes) gets a scan of its own."""
+    from tests.static_scan import WhiteNoiseScannedOnce
+
+    first = WhiteNoiseScannedOnce(lambda request: None)
+    again = WhiteNoiseScannedOnce(lambda request: None)
+    assert again.files is first.files
+    assert "/static/plotly/plotly.min.js" in first.files
+    settings.STATIC_URL = "/elsewhere/"
+    moved = WhiteNoiseScannedOnce(lambda request: None)
+    assert moved.files is not first.files
+    assert "/elsewhere/plotly/plotly.min.js" in moved.files
+    assert "/static/plotly/plotly.min.js" not in moved.files

@@ -22,6 +22,11 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 CHROMIUM = Path("/usr/bin/chromium")
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+# Screenshots are for people to look at. `.ci/run` keeps the SQLite run's and sets
+# KETAPATH_SCREENSHOTS=0 for the PostgreSQL run, which would draw the same pages again for nobody:
+# a full-page capture of a long page costs Chromium a second or more. The pages are still visited,
+# checked and measured there; only the pictures are not taken.
+SCREENSHOTS = os.environ.get("KETAPATH_SCREENSHOTS", "1") != "0"
 ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -105,10 +110,18 @@ def shot():
     def _shot(page, name: str) -> Path:
         # JPEG: encoding a tall page is a third quicker than PNG, and still sharp enough to read.
         path = SHOTS / f"{name}.jpg"
-        page.screenshot(path=str(path), full_page=True, type="jpeg", quality=80)
+        if SCREENSHOTS:
+            page.screenshot(path=str(path), full_page=True, type="jpeg", quality=80)
         return path
 
     return _shot
+
+
+def part_shot(page, selector: str, name: str) -> None:
+    """A close-up of one part of the page (a chart, a panel), to read at full size."""
+    if SCREENSHOTS:
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.locator(selector).first.screenshot(path=str(SHOTS / f"{name}.png"))
 
 
 @pytest.fixture

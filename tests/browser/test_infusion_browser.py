@@ -18,7 +18,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from ketapath.infusions.models import InfusionSession, VitalsEntry
-from tests.browser.conftest import SHOTS, sign_in, sign_out
+from tests.browser.conftest import part_shot, sign_in, sign_out
 
 
 @pytest.fixture
@@ -33,8 +33,7 @@ def local(moment) -> str:
 
 def part(page, selector: str, name: str) -> None:
     """A screenshot of one part of the page, to read at full size."""
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.locator(selector).first.screenshot(path=str(SHOTS / f"{name}.png"))
+    part_shot(page, selector, name)
 
 
 def live_update(response) -> bool:

@@ -8,7 +8,7 @@ import re
 
 from django.utils import timezone
 
-from tests.browser.conftest import SHOTS, sign_in, sign_out
+from tests.browser.conftest import part_shot, sign_in, sign_out
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 860}
@@ -18,8 +18,7 @@ PHQ9 = [1, 1, 1, 1, 1, 1, 1, 1, 0]
 
 def chart_shot(page, selector: str, name: str) -> None:
     """A close-up of one chart, as well as the full-page screenshots."""
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.locator(selector).first.screenshot(path=str(SHOTS / f"{name}.png"))
+    part_shot(page, selector, name)
 
 
 def charts_drawn(page, at_least: int = 1) -> None:
