@@ -157,4 +157,7 @@ def pytest_report_header(config):
     lines = [f"KetaPath test database: {engine}"]
     if on_postgresql() and not config.getoption("database_free_too"):
         lines.append("Tests that never open a database are deselected here (they run on SQLite).")
+    for variable, what in (("KETAPATH_AXE", "axe-core checks"), ("KETAPATH_SCREENSHOTS", "screenshots")):
+        if os.environ.get(variable) == "0":
+            lines.append(f"Browser tests run without {what} ({variable}=0).")
     return lines

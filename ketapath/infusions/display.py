@@ -4,6 +4,7 @@ their corrections, the live fragment's new rows after a cursor, and the PK chart
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -61,6 +62,8 @@ def form_names() -> list[str]:
 # How long an acknowledged alert keeps being re-sent to open pages (acknowledgements made on the
 # clinic's alert list are not ordered with the session's entries).
 ACK_RESEND = timedelta(minutes=2)
+# The flowsheet's PK chart ends at a multiple of this many minutes (pk_chart).
+CHART_ROUNDING_MIN = 5
 
 
 def _precheck_initial(session: InfusionSession, previous: PreCheck | None) -> dict[str, Any]:
@@ -262,7 +265,8 @@ def plan_lines(sheet: Flowsheet) -> list[tuple[str, str]]:
 
 def pk_chart(sheet: Flowsheet) -> tuple[Any, str]:
     """The predicted plasma concentration from what has been given so far (typical patient with
-    the model's band), to an hour past now or the stop."""
+    the model's band), to an hour past now or the stop, rounded up to the next 5 minutes (so that
+    the reloads and live updates of those minutes reuse the same preview: pk_preview keeps them)."""
     delivery = sheet.delivery
     model = sheet.settings.pk_model
     if delivery.summary is None or not model or not sheet.facts.is_infusion:
@@ -273,7 +277,10 @@ def pk_chart(sheet: Flowsheet) -> tuple[Any, str]:
     elapsed = float(minutes((sheet.discharged_at or sheet.now) - delivery.summary.started_at))
     try:
         preview = pk_preview(
-            model, pk_patient(sheet.patient, delivery.weight_kg, sheet.now), steps, max(elapsed, 1) + 60
+            model,
+            pk_patient(sheet.patient, delivery.weight_kg, sheet.now),
+            steps,
+            CHART_ROUNDING_MIN * math.ceil((max(elapsed, 1) + 60) / CHART_ROUNDING_MIN),
         )
     except PKInputError as exc:
         return None, f"No prediction: {exc}."

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from ketapath.clinical.pharmacokinetics import (
@@ -61,12 +62,25 @@ def _rounded(values: Any) -> list[float]:
     return [round(float(v), 2) for v in values]
 
 
+# Previews already drawn, by their inputs (all immutable): a plan page, a flowsheet and its reloads
+# draw the same regimen again and again, and the 90 % band simulates a thousand patients each time.
+# A Preview is frozen and its lists are only read (chart JSON, figures on the page).
+PREVIEWS_KEPT = 256
+
+
 def pk_preview(
     model_id: str, patient: Patient, steps: Sequence[Step], until_min: float, step_min: float = 1.0
 ) -> Preview:
     """Raises PKInputError (one sentence) for bad input."""
     if not steps:
         raise PKInputError("the regimen has no steps")
+    return _preview(model_id, patient, tuple(steps), float(until_min), float(step_min))
+
+
+@lru_cache(maxsize=PREVIEWS_KEPT)
+def _preview(
+    model_id: str, patient: Patient, steps: tuple[Step, ...], until_min: float, step_min: float
+) -> Preview:
     model = get_model(model_id)
     times = time_grid(until_min, step_min)
     typical = simulate(model, patient, steps, times)

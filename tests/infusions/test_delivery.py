@@ -155,3 +155,20 @@ def test_every_administration_row_carries_the_drug_record(chart):
             rate_ml_per_h=Decimal(20),
             drug=other,
         )
+
+
+def test_the_pk_chart_runs_an_hour_past_the_stop_to_a_whole_five_minutes(chart):
+    from ketapath.infusions.display import CHART_ROUNDING_MIN, pk_chart
+
+    started(chart)
+    chart.clock.shift(37)
+    chart.event("stop")
+    chart.clock.shift(1)
+    preview, note = pk_chart(flowsheet.load(chart.session))
+    assert note == "" and preview is not None
+    end = preview.time_min[-1]
+    assert end % CHART_ROUNDING_MIN == 0 and 38 + 60 <= end < 38 + 60 + CHART_ROUNDING_MIN
+    assert preview.end_of_infusion_min == pytest.approx(37)
+    # A reload a minute later, within the same five minutes, draws the same preview.
+    chart.clock.shift(1)
+    assert pk_chart(flowsheet.load(chart.session))[0] is preview
