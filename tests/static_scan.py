@@ -2,7 +2,7 @@
 
 Django's test client builds the whole middleware chain afresh for every client, that is for
 every test, and ``WhiteNoiseMiddleware.__init__`` stats and dates every static file it can find
-(about a hundred) each time: some 30 ms per test, minutes over a run. A server builds it once per
+(about fifty) each time: 8 ms per test, measured, some 20 s of CPU per suite. A server builds it once per
 process, so production is unaffected. The scan depends only on the settings named below and on the
 files on disk, which no test changes under the same settings (the page-weight test collects its
 static files under its own ``STATIC_ROOT``, a different key here).
