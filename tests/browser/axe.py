@@ -87,6 +87,11 @@ class Axe:
         for page in context.pages:
             self.watch_page(page)
 
+    def unwatch(self, context: Any) -> None:
+        """Stop watching ``context`` (the run's warm context outlives the test that watched it)."""
+        if self.source is not None:
+            context.remove_listener("page", self.watch_page)
+
     def watch_page(self, page: Any) -> None:
         page.on("load", self.check)
 
