@@ -110,6 +110,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "ketapath.accounts.middleware.IdleSignOutMiddleware",
+    # After authentication: the user's clinic's date and time display, read once per request.
+    "ketapath.clinic_settings.middleware.ClinicDisplayMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -136,6 +138,8 @@ TEMPLATES = [
                 "csp.context_processors.nonce",
                 "ketapath.web.context_processors.navigation",
             ],
+            # Dates and times in the clinic's format (``day``, ``clock``, ``moment``) on every page.
+            "builtins": ["ketapath.clinic_settings.templatetags.dates"],
         },
     }
 ]

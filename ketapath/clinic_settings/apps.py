@@ -12,3 +12,7 @@ class ClinicSettingsConfig(AppConfig):
         from ketapath.clinical.eligibility import setting_specs
 
         register_settings(10, "Eligibility", setting_specs)
+        # How dates and times are shown (display preferences with a default), listed last.
+        from ketapath.clinic_settings import display
+
+        register_settings(90, "Display", display.setting_specs)

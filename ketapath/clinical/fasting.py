@@ -47,6 +47,13 @@ class FastingRule:
     intakes: tuple[IntakeKind, ...]
     min_hours: Decimal
     note: str = ""
+    patient_label: str = ""  # the same in plain words, for the patient's own pages
+    patient_note: str = ""
+
+    @property
+    def for_patient(self) -> str:
+        """The label as the patient reads it."""
+        return self.patient_label or self.label
 
     @property
     def min_minutes(self) -> Decimal:
@@ -59,6 +66,7 @@ class RuleSet:
     name: str
     rules: tuple[FastingRule, ...]
     citation: Cited
+    patient_name: str = ""  # the rule set in plain words, for the patient's own pages
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,15 +124,17 @@ def _load(path: Path) -> dict[str, RuleSet]:
     sets: dict[str, RuleSet] = {}
     for key, item in raw["ruleset"].items():
         where = f"[ruleset.{key}]"
-        if not isinstance(item, dict) or set(item) != {"name", "source", "locator", "rule"}:
+        if not isinstance(item, dict) or not {"name", "source", "locator", "rule"} <= set(item):
             raise DataFileError(path, f"{where} needs name, source, locator and [[rule]]s")
+        if set(item) - {"name", "patient_name", "source", "locator", "rule"}:
+            raise DataFileError(path, f"{where} has unknown fields")
         source = require_source(path, f"{where}.source", item["source"])
         rules = []
         for number, rule in enumerate(item["rule"], start=1):
             rw = f"{where} rule {number}"
             if not isinstance(rule, dict) or not {"label", "intakes", "min_hours"} <= set(rule):
                 raise DataFileError(path, f"{rw} needs label, intakes and min_hours")
-            if set(rule) - {"label", "intakes", "min_hours", "note"}:
+            if set(rule) - {"label", "intakes", "min_hours", "note", "patient_label", "patient_note"}:
                 raise DataFileError(path, f"{rw} has unknown fields")
             try:
                 kinds = tuple(IntakeKind(k) for k in rule["intakes"])
@@ -139,9 +149,17 @@ def _load(path: Path) -> dict[str, RuleSet]:
                     kinds,
                     Decimal(repr(hours)) if isinstance(hours, float) else Decimal(hours),
                     str(rule.get("note", "")),
+                    str(rule.get("patient_label", "")),
+                    str(rule.get("patient_note", "")),
                 )
             )
-        sets[key] = RuleSet(key, str(item["name"]), tuple(rules), Cited(source, str(item["locator"])))
+        sets[key] = RuleSet(
+            key,
+            str(item["name"]),
+            tuple(rules),
+            Cited(source, str(item["locator"])),
+            str(item.get("patient_name", "")),
+        )
     return sets
 
 

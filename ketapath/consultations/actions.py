@@ -411,6 +411,74 @@ class SigningRefused(ConsultationError):
         return self.field_problems
 
 
+def _prepare_note(
+    patient: Patient,
+    user: Any,
+    decision: Decision,
+    *,
+    proposal_key: str,
+    today: date,
+    now: datetime,
+    lock: bool,
+) -> tuple[Evaluation, Intake | None]:
+    """The draft note (or a new version 1) with today's proposal and ``decision`` applied, not saved.
+
+    Refuses a signed evaluation (EvaluationLocked), an intake that cannot be evaluated and a
+    proposal that changed since the page showed it (ProposalChanged).
+    """
+    evaluations = Evaluation.objects.active().filter(patient=patient)
+    if lock:
+        evaluations = evaluations.select_for_update()
+    draft = evaluations.filter(status=EvaluationStatus.DRAFT).first()
+    if draft is None:
+        if evaluations.filter(status=EvaluationStatus.SIGNED).exists():
+            raise EvaluationLocked("This evaluation is signed and locked. To change it, write an amendment.")
+        draft = Evaluation(
+            patient=patient,
+            version=Evaluation.next_version(patient),
+            created_by=user,
+            created_at=now,
+        )
+    intake = Intake.objects.active().filter(patient=patient).first()
+    proposal = build_proposal(patient, today, intake=intake)
+    if proposal.error:
+        raise ConsultationError(f"The intake cannot be evaluated: {proposal.error}")
+    if proposal.key != proposal_key:
+        raise ProposalChanged(proposal)
+    _snapshot(draft, proposal)
+    draft.final_decision = decision.final_decision
+    draft.decision_reason = decision.decision_reason.strip()
+    draft.assessment = decision.assessment.strip()
+    draft.amendment_reason = decision.amendment_reason.strip()
+    return draft, intake
+
+
+def review_signing(
+    patient: Patient,
+    user: Any,
+    decision: Decision,
+    *,
+    proposal_key: str,
+    today: date | None = None,
+    now: datetime | None = None,
+) -> Evaluation:
+    """Check, saving nothing, that the note could be signed now with ``decision``.
+
+    The same checks as signing (:func:`save_evaluation` with ``sign=True``), with the same
+    refusals, so that a confirmation is only ever asked for a note that can be signed. Returns
+    the note as it would be signed (unsaved): what the confirmation names as locked.
+    """
+    now = now or timezone.now()
+    today = today or timezone.localdate(now)
+    note, intake = _prepare_note(
+        patient, user, decision, proposal_key=proposal_key, today=today, now=now, lock=False
+    )
+    problems = signing_problems(note, decision, intake)
+    if problems:
+        raise SigningRefused(problems)
+    return note
+
+
 def save_evaluation(
     patient: Patient,
     user: Any,
@@ -431,30 +499,9 @@ def save_evaluation(
     today = today or timezone.localdate(now)
     with transaction.atomic():
         locked_patient = _lock_patient(patient)
-        evaluations = Evaluation.objects.active().select_for_update().filter(patient=locked_patient)
-        draft = evaluations.filter(status=EvaluationStatus.DRAFT).first()
-        if draft is None:
-            if evaluations.filter(status=EvaluationStatus.SIGNED).exists():
-                raise EvaluationLocked(
-                    "This evaluation is signed and locked. To change it, write an amendment."
-                )
-            draft = Evaluation(
-                patient=locked_patient,
-                version=Evaluation.next_version(locked_patient),
-                created_by=user,
-                created_at=now,
-            )
-        intake = Intake.objects.active().filter(patient=locked_patient).first()
-        proposal = build_proposal(locked_patient, today, intake=intake)
-        if proposal.error:
-            raise ConsultationError(f"The intake cannot be evaluated: {proposal.error}")
-        if proposal.key != proposal_key:
-            raise ProposalChanged(proposal)
-        _snapshot(draft, proposal)
-        draft.final_decision = decision.final_decision
-        draft.decision_reason = decision.decision_reason.strip()
-        draft.assessment = decision.assessment.strip()
-        draft.amendment_reason = decision.amendment_reason.strip()
+        draft, intake = _prepare_note(
+            locked_patient, user, decision, proposal_key=proposal_key, today=today, now=now, lock=True
+        )
         reason = "Draft saved"
         if sign:
             problems = signing_problems(draft, decision, intake)

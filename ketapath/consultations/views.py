@@ -29,6 +29,7 @@ from ketapath.consultations.actions import (
     complete_visit,
     publish_consent_version,
     record_consent,
+    review_signing,
     save_evaluation,
     save_intake,
     withdraw_consent,
@@ -41,7 +42,7 @@ from ketapath.consultations.forms import (
     IntakePage,
 )
 from ketapath.consultations.medicines import as_medicines, drugs_to_check, interaction_groups
-from ketapath.consultations.models import Consent, ConsentVersion, Evaluation
+from ketapath.consultations.models import Consent, ConsentVersion, Evaluation, FinalDecision
 from ketapath.consultations.proposal import Proposal, build_proposal, chronic_rule_text
 from ketapath.consultations.queries import (
     INTAKE_INSTRUMENTS,
@@ -57,7 +58,7 @@ from ketapath.consultations.queries import (
     open_intake_assignments,
     respondent_for,
 )
-from ketapath.consultations.readiness import plan_readiness
+from ketapath.consultations.readiness import Readiness, plan_readiness
 from ketapath.patients.access import patient_for
 
 
@@ -89,6 +90,86 @@ def questionnaire_rows(patient: Any) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def next_step(title: str, text: str, label: str, url: str) -> dict[str, str]:
+    """The box a page shows after a step: what comes next, and the one link that goes there."""
+    return {"title": title, "text": text, "label": label, "url": url}
+
+
+def _chart_url(name: str, patient: Any, anchor: str = "") -> str:
+    return reverse(name, kwargs={"mrn": patient.mrn}) + anchor
+
+
+def step_after_intake(user: Any, patient: Any, intake: Any) -> dict[str, str] | None:
+    if intake is None or patient.is_entered_in_error:
+        return None
+    if intake.visit_completed_at is None:
+        return next_step(
+            "Next step: finish the visit",
+            "When the intake is recorded and the visit questionnaires are done, complete the visit.",
+            "Finish the visit",
+            "#complete",
+        )
+    if allowed(user, "clinical.sign"):
+        return next_step(
+            "Next step: the evaluation",
+            "The visit is complete: review the proposal, decide and sign the evaluation.",
+            "Review and sign the evaluation",
+            _chart_url("consultations:evaluation", patient),
+        )
+    return next_step(
+        "Next step: the evaluation",
+        "The visit is complete: the evaluation waits for the prescriber's signature.",
+        "Open the evaluation",
+        _chart_url("consultations:evaluation", patient),
+    )
+
+
+def step_after_evaluation(user: Any, patient: Any, readiness: Readiness) -> dict[str, str] | None:
+    """After a signed evaluation: the consent, then the plan (none when the decision allows none)."""
+    evaluation = readiness.evaluation
+    if evaluation is None or patient.is_entered_in_error:
+        return None
+    if evaluation.final_decision not in FinalDecision.plan_allowing():
+        return None
+    if readiness.ready:
+        return step_to_plan(user, patient)
+    if any("consent" in reason for reason in readiness.reasons):
+        return next_step(
+            "Next step: the informed consent",
+            "The evaluation allows treatment: record the patient's signed consent to the clinic's "
+            "current text.",
+            "Record the signed consent",
+            _chart_url("consultations:consent", patient, "#record"),
+        )
+    return None
+
+
+def step_to_plan(user: Any, patient: Any) -> dict[str, str]:
+    writes = allowed(user, "plans.edit")
+    return next_step(
+        "Next step: the treatment plan",
+        "The consultation is complete: the evaluation and the consent are signed. "
+        + ("Write the plan from a protocol." if writes else "The prescriber writes the plan."),
+        "Go to the treatment plan" if writes else "Open the treatment plan",
+        _chart_url("plans:plan", patient),
+    )
+
+
+def step_after_consent(user: Any, patient: Any, readiness: Readiness) -> dict[str, str] | None:
+    if patient.is_entered_in_error or readiness.consent is None:
+        return None
+    if readiness.ready:
+        return step_to_plan(user, patient)
+    if readiness.evaluation is None:
+        return next_step(
+            "Next step: the evaluation",
+            "The consent is on file; a treatment plan also needs a signed evaluation.",
+            "Open the evaluation",
+            _chart_url("consultations:evaluation", patient),
+        )
+    return None
 
 
 # ----------------------------------------------------------------------------------------------
@@ -138,6 +219,7 @@ def intake(request: HttpRequest, mrn: str) -> HttpResponse:
             "proposal": proposal,
             "chronic_rule": chronic_rule_text(),
             "today": today,
+            "next_step": None if editing else step_after_intake(request.user, patient, record),
         },
     )
 
@@ -214,6 +296,11 @@ def _evaluation_page(
             "drift": signed is not None and draft is None and proposal.decision != signed.proposed_decision,
             "medicines": medicines,
             "interactions": interaction_groups(as_medicines(medicines), drugs),
+            "next_step": (
+                step_after_evaluation(request.user, patient, plan_readiness(patient))
+                if signed is not None and draft is None
+                else None
+            ),
         },
         status=status,
     )
@@ -228,12 +315,19 @@ def evaluation(request: HttpRequest, mrn: str) -> HttpResponse:
 @require_POST
 @requires("clinical.sign")
 def evaluation_save(request: HttpRequest, mrn: str) -> HttpResponse:
+    """Save the draft (``action=draft``); check the note and ask to confirm (``action=review``):
+    every check of signing runs first, and the confirmation names what will be locked; sign it
+    (``action=sign``, the confirmation's button; signing checks everything again); or go back
+    from the confirmation to the form as it was (``action=edit``). Only a save writes."""
     patient = patient_for(request, mrn, permission="clinical.sign", action=AccessAction.EDIT)
     draft = draft_evaluation(patient)
     form = EvaluationForm(request.POST, amending=draft is not None and draft.previous_id is not None)
-    if not form.is_valid():
+    action = request.POST.get("action", "")
+    if action == "edit" and form.is_valid():
+        messages.info(request, "Not signed: change the note, then review and sign it again.")
+    if not form.is_valid() or action == "edit":
         return _evaluation_page(request, patient, form=form)
-    sign = request.POST.get("action") == "sign"
+    sign = action == "sign"
     data = form.cleaned_data
     decision = Decision(
         final_decision=data["final_decision"],
@@ -242,12 +336,19 @@ def evaluation_save(request: HttpRequest, mrn: str) -> HttpResponse:
         amendment_reason=data.get("amendment_reason", ""),
     )
     try:
+        if action == "review":
+            note = review_signing(patient, request.user, decision, proposal_key=data["proposal_key"])
+            return render(
+                request,
+                "consultations/evaluation_confirm.html",
+                {"patient": patient, "note": note, "form": form, "chronic_rule": chronic_rule_text()},
+            )
         saved = save_evaluation(patient, request.user, decision, proposal_key=data["proposal_key"], sign=sign)
     except ProposalChanged as exc:
         # Keep what the prescriber wrote; the new key lets them submit again after reviewing.
-        data = request.POST.copy()
-        data["proposal_key"] = exc.proposal.key
-        fresh = EvaluationForm(data, amending="amendment_reason" in form.fields)
+        posted = request.POST.copy()
+        posted["proposal_key"] = exc.proposal.key
+        fresh = EvaluationForm(posted, amending="amendment_reason" in form.fields)
         fresh.is_valid()
         fresh.add_error(None, str(exc))
         return _evaluation_page(request, patient, form=fresh, proposal=exc.proposal)
@@ -294,10 +395,17 @@ def evaluation_version(request: HttpRequest, mrn: str, evaluation_id: int) -> Ht
     )
     if note is None:
         raise Http404("No such evaluation for this patient.")
+    readiness = plan_readiness(patient)
+    latest = readiness.evaluation is not None and readiness.evaluation.pk == note.pk
     return render(
         request,
         "consultations/evaluation_version.html",
-        {"patient": patient, "note": note, "chronic_rule": chronic_rule_text()},
+        {
+            "patient": patient,
+            "note": note,
+            "chronic_rule": chronic_rule_text(),
+            "next_step": step_after_evaluation(request.user, patient, readiness) if latest else None,
+        },
     )
 
 
@@ -323,17 +431,19 @@ def _consent_page(request: HttpRequest, patient: Any, form: ConsentRecordForm | 
             clinic_id=patient.clinic_id,
             initial={"version": current.pk if current else None, "signed_on": timezone.localdate()},
         )
+    readiness = plan_readiness(patient)
     return render(
         request,
         "consultations/consent.html",
         {
+            "next_step": None if form.is_bound else step_after_consent(request.user, patient, readiness),
             "patient": patient,
             "current": current,
             "sources": cited_sources(current.sources) if current else [],
             "consents": consents_of(patient),
             "form": form,
             "withdraw_form": ConsentWithdrawForm(initial={"withdrawn_on": timezone.localdate()}),
-            "readiness": plan_readiness(patient),
+            "readiness": readiness,
         },
     )
 
@@ -439,7 +549,29 @@ def consent_text_new(request: HttpRequest) -> HttpResponse:
     current = ConsentVersion.current_for(clinic.pk)
     if request.method == "POST":
         form = ConsentVersionForm(request.POST)
-        if form.is_valid():
+        step = request.POST.get("step", "")
+        if step == "edit" and form.is_valid():
+            messages.info(request, "Not published: change the text, then review it again.")
+        elif step == "review" and form.is_valid():
+            # Checked first, then the confirmation names what publishing fixes; nothing is saved.
+            data = form.cleaned_data
+            preview = ConsentVersion(
+                clinic=clinic,
+                version=(current.version + 1) if current else 1,
+                title=data["title"],
+                body=data["body"],
+                sources=list(data["sources"]),
+                change_note=data["change_note"],
+                created_at=timezone.now(),
+            )
+            context = {
+                "form": form,
+                "current": current,
+                "preview": preview,
+                "sources": cited_sources(preview.sources),
+            }
+            return render(request, "consultations/consent_text_confirm.html", context)
+        elif form.is_valid():
             data = form.cleaned_data
             version = publish_consent_version(
                 clinic,

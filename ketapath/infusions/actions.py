@@ -71,6 +71,7 @@ __all__ = [
     "add_addendum",
     "alert_overruns",
     "chart_entry",
+    "chart_round",
     "check_overruns",
     "check_rate",
     "cosign_session",
@@ -144,6 +145,34 @@ def chart_entry(
         if spec.moves_status(locked, entry):
             refresh(locked, now)
     return Recorded(entry)
+
+
+def chart_round(
+    session: InfusionSession,
+    user: Any,
+    *,
+    client_key: uuid.UUID,
+    parts: Sequence[tuple[str, Mapping[str, Any]]],
+    now: datetime | None = None,
+) -> list[Recorded]:
+    """Chart an observation round (vital signs and the scales due with them) as one save: every
+    part or none. Each part is charted as its kind is, with a key derived from the form's and
+    the part's name, so a second submit of the round adds nothing."""
+    if not parts:
+        raise ChartingRefused("Nothing to save: record the vital signs or a score.")
+    now = now or timezone.now()
+    with transaction.atomic():
+        return [
+            chart_entry(
+                session,
+                kind,
+                user,
+                client_key=uuid.uuid5(client_key, f"{kind}:{values.get('instrument_id', '')}"),
+                values=values,
+                now=now,
+            )
+            for kind, values in parts
+        ]
 
 
 # ----------------------------------------------------------------------------------------------

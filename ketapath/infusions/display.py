@@ -14,10 +14,12 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from ketapath.accounts.policy import allowed
+from ketapath.clinical.instruments import Instrument, get_instrument
 from ketapath.clinical.interactions import check_interactions
 from ketapath.clinical.pharmacokinetics import PKInputError
 from ketapath.clinical.protocols import fmt
 from ketapath.consultations.medicines import current_medicines
+from ketapath.infusions.due_now import DueNow, Step, due_now, next_step
 from ketapath.infusions.flowsheet import (
     Flowsheet,
     current,
@@ -29,7 +31,7 @@ from ketapath.infusions.flowsheet import (
     score_instruments,
     superseded_ids,
 )
-from ketapath.infusions.forms import AcknowledgeForm, AddendumForm, PreCheckForm, ReasonForm
+from ketapath.infusions.forms import AcknowledgeForm, AddendumForm, PreCheckForm, ReasonForm, RoundForm
 from ketapath.infusions.kinds import KINDS
 from ketapath.infusions.models import (
     ADMINISTERING,
@@ -121,10 +123,15 @@ def default_instructions(sheet: Flowsheet) -> str:
 
 
 def fresh_forms(
-    session: InfusionSession, *, only: str | None = None, sheet: Flowsheet | None = None
+    session: InfusionSession,
+    *,
+    only: str | None = None,
+    sheet: Flowsheet | None = None,
+    names: set[str] | None = None,
 ) -> dict[str, Any]:
-    """Unbound forms with a new client key each, prefilled from what the session knows."""
-    wanted = set(form_names()) if only is None else {only}
+    """Unbound forms with a new client key each, prefilled from what the session knows
+    (``only`` one, or the ``names`` given, or every form)."""
+    wanted = {only} if only is not None else set(form_names()) if names is None else names
     forms: dict[str, Any] = {}
     for kind in KINDS.values():
         if kind.scaled:
@@ -229,35 +236,38 @@ def row_context(sheet: Flowsheet, after: datetime | None) -> dict[str, Any]:
 # ----------------------------------------------------------------------------------------------
 
 
-def plan_lines(sheet: Flowsheet) -> list[tuple[str, str]]:
+def plan_lines(sheet: Flowsheet) -> list[tuple[str, str, str]]:
+    """The plan's facts as (label, text, source): the source is one click away on the page."""
     planned, plan = sheet.facts.planned, sheet.facts.plan
     lines = [
-        ("Session", f"{planned.number} of the course, planned {planned.planned_on:%d %b %Y}"),
-        ("Protocol", f"{plan.protocol_name} ({plan.protocol_source})"),
-        ("Plan", f"version {plan.version}, {plan.get_status_display().lower()}"),
+        ("Session", f"{planned.number} of the course, planned {planned.planned_on:%d %b %Y}", ""),
+        ("Protocol", plan.protocol_name, plan.protocol_source),
+        ("Plan", f"version {plan.version}, {plan.get_status_display().lower()}", ""),
         (
             "Planned dose",
             f"{fmt(planned.dose_mg)} mg ({fmt(planned.dose_mg_per_kg)} mg/kg at {fmt(plan.weight_kg)} kg)",
+            "",
         ),
     ]
     if planned.rate_mg_per_h is not None:
         rate = f"{fmt(planned.rate_mg_per_h)} mg/h"
         if planned.rate_ml_per_h is not None:
             rate += f" = {fmt(planned.rate_ml_per_h)} mL/h at {fmt(planned.conc_mg_per_ml)} mg/mL"
-        lines.append(("Planned rate", rate))
+        lines.append(("Planned rate", rate, ""))
     if planned.duration_min is not None:
-        lines.append(("Planned duration", f"{fmt(planned.duration_min)} min"))
+        lines.append(("Planned duration", f"{fmt(planned.duration_min)} min", ""))
     if len(planned.steps) > 1:
         steps = "; ".join(
             f"from {fmt(Decimal(s['start_min']))} min {fmt(Decimal(s['rate_mg_per_h']))} mg/h"
             for s in planned.steps
         )
-        lines.append(("Titration", steps))
+        lines.append(("Titration", steps, ""))
     basis = plan.salt_basis or "unstated"
     lines.append(
         (
             "Plan's milligrams",
             "salt basis not stated by the protocol" if basis == "unstated" else f"mg of {basis}",
+            "",
         )
     )
     return lines
@@ -287,18 +297,132 @@ def pk_chart(sheet: Flowsheet) -> tuple[Any, str]:
     return preview, ""
 
 
+@dataclass(frozen=True)
+class More:
+    """An entry form kept one click away (drawn when opened): its name, words and template."""
+
+    name: str
+    label: str
+    template: str
+    kind: Any
+    instrument: Instrument | None = None
+
+
+def more_entries(sheet: Flowsheet, *, can_decide: bool) -> list[More]:
+    """Every entry a nurse may need at any time, in the order of the session; none drawn until
+    opened (the page shows only what is due now)."""
+    started = sheet.delivery.started_at is not None
+    items: list[More] = []
+    for kind in KINDS.values():
+        if kind.name == "decision" and not can_decide:
+            continue
+        if kind.name == "precheck":
+            label = "Update the checklist"
+        elif kind.name == "event":
+            label = "Pump: start, rate change, pause, resume, bolus or stop"
+        elif kind.name == "vitals":
+            label = "Vital signs outside the schedule"
+        elif kind.name == "discharge" and not started:
+            continue
+        else:
+            label = f"Record a {kind.label}" if kind.name != "medication" else "Record another medicine given"
+        if kind.scaled:
+            for instrument in score_instruments():
+                items.append(
+                    More(
+                        form_name(kind.name, instrument.id),
+                        f"Score: {instrument.name}",
+                        kind.form_template,
+                        kind,
+                        instrument,
+                    )
+                )
+        else:
+            items.append(More(kind.name, label, kind.form_template, kind))
+    return items
+
+
+def due_form(session: InfusionSession, step: Step, sheet: Flowsheet) -> Any:
+    """The form the top card draws for ``step`` (fresh, prefilled as the kind's own), or None."""
+    if step.form == "round":
+        return RoundForm(instruments=tuple(get_instrument(s) for s in step.scales), vitals=step.vitals)
+    if step.form in ("precheck", "event", "decision", "discharge"):
+        form = fresh_forms(session, only=step.form, sheet=sheet)[step.form]
+        if step.event_kind:
+            form.initial["kind"] = step.event_kind
+        summary, duration = sheet.delivery.summary, sheet.facts.planned.duration_min
+        if step.event_kind == "stop" and summary is not None and duration is not None:
+            # When the infusing time reached the plan's (pauses push it later).
+            end = sheet.now + timedelta(minutes=float(duration - summary.infusing_min))
+            # A pump set to the plan's volume stops itself at the planned end: the stop's time
+            # starts there (to the minute), and the nurse changes it if the pump ran on.
+            form.initial["observed_at"] = timezone.localtime(end).replace(second=0, microsecond=0)
+            form.fields[
+                "observed_at"
+            ].help_text = (
+                "The planned end, as the pump was set: change it if the pump stopped at another time."
+            )
+        return form
+    return None
+
+
+def due_context(
+    request: HttpRequest,
+    sheet: Flowsheet,
+    bound: tuple[str, Any] | None = None,
+    *,
+    refused: Any = None,
+    saved: Any = None,
+) -> dict[str, Any]:
+    """The top card: the next step and its form (``bound``: the name and form just posted from
+    the card, drawn again with its errors)."""
+    user = request.user
+    locked = sheet.locked
+    can_chart = allowed(user, "infusions.chart") and not locked
+    can_cosign = (
+        allowed(user, "infusions.cosign")
+        and locked
+        and not sheet.session.is_cosigned
+        and sheet.session.nurse_signed_by_id != user.pk
+    )
+    due: DueNow = due_now(
+        sheet,
+        can_chart=can_chart,
+        can_decide=allowed(user, "infusions.decide") and not locked,
+        can_cosign=can_cosign,
+    )
+    if bound is not None:
+        name, form = bound
+    else:
+        name, form = due.step.form or "", due_form(sheet.session, due.step, sheet)
+    return {
+        "due": due,
+        "due_form": form,
+        "due_form_name": name,
+        "due_refused": refused,
+        "due_saved": saved,
+        "entry_count": len(sheet.rows.all()),
+    }
+
+
 def page_context(
-    request: HttpRequest, sheet: Flowsheet, bound: dict[str, Any], *, with_forms: bool = True
+    request: HttpRequest,
+    sheet: Flowsheet,
+    bound: dict[str, Any],
+    *,
+    with_forms: bool = True,
+    open_form: str = "",
 ) -> dict[str, Any]:
     user = request.user
     locked = sheet.locked
     can_chart = allowed(user, "infusions.chart") and not locked
+    can_decide = allowed(user, "infusions.decide") and not locked
     context: dict[str, Any] = {
         "patient": sheet.patient,
         "session": sheet.session,
         "sheet": sheet,
         "can_chart": can_chart,
-        "can_decide": allowed(user, "infusions.decide") and not locked,
+        "can_decide": can_decide,
         "can_cosign": allowed(user, "infusions.cosign")
         and locked
         and not sheet.session.is_cosigned
@@ -313,12 +437,29 @@ def page_context(
         "ack_form": AcknowledgeForm(),
         "due_list": [sheet.vitals_due, sheet.sedation_due, sheet.dissociation_due],
     }
+    due_bound = bound.pop("due", None)
+    if due_bound is None:
+        # A form of the next step sent back with its errors (no script) is drawn in the top card.
+        step_form = next_step(
+            sheet,
+            can_chart=can_chart,
+            can_decide=can_decide,
+            can_cosign=bool(context["can_cosign"]),
+        ).form
+        if step_form in bound:
+            due_bound = (step_form, bound.pop(step_form))
+    context |= due_context(request, sheet, due_bound)
     if with_forms:
         if can_chart:
-            forms = fresh_forms(sheet.session, sheet=sheet)
+            more = more_entries(sheet, can_decide=can_decide)
+            names = {m.name for m in more}
+            # Drawn on the page: a form sent back with its errors (no script), or the one asked for.
+            opened = {n for n in bound if n in names} | ({open_form} if open_form in names else set())
+            forms = fresh_forms(sheet.session, sheet=sheet, names=opened - set(bound))
             forms.update(bound)
             context["forms"] = forms
-            context["score_forms"] = [(i, forms[form_name("score", i.id)]) for i in score_instruments()]
+            context["more"] = more
+            context["opened"] = opened
             context["reason_form"] = ReasonForm()
         if locked:
             context["addendum_form"] = AddendumForm()

@@ -27,7 +27,7 @@ from django.utils import timezone
 from ketapath.alerts.actions import acknowledge_alert
 from ketapath.alerts.models import Alert, Severity
 from ketapath.clinic_settings.values import values_for
-from ketapath.clinical.delivery import OVERRUN_TEXT, DeliveryError, summarise
+from ketapath.clinical.delivery import OVERRUN_TEXT, DeliveryError, Overrun, summarise
 from ketapath.clinical.discharge import NOT_SET
 from ketapath.clinical.dosing.salt import comparable
 from ketapath.clinical.instruments import AnswerError, get_instrument, score
@@ -483,8 +483,30 @@ def prepare_event(c: Charting, values: Mapping[str, Any]) -> Prepared:
 
 
 def after_event(c: Charting, entry: Any, prepared: Prepared) -> None:
-    """An infusion that has gone past its plan alerts at once."""
-    raise_overruns(c.locked, flowsheet.delivery_now(c.locked, c.now), c.now)
+    """An infusion that has gone past its plan alerts at once. A stop answers the alerts that the
+    planned duration or dose was reached while the pump ran (what they asked for), and one that
+    more than planned was delivered if, stopped when it was, the record delivers no more than
+    planned: as a decision answers the alerts it covers, with what was done in words."""
+    delivery = flowsheet.delivery_now(c.locked, c.now)
+    raise_overruns(c.locked, delivery, c.now)
+    if entry.kind != EventKind.STOP or entry.voids:
+        return
+    answered = {Overrun.DURATION, Overrun.DOSE}
+    if Overrun.EXCESS not in delivery.overruns:
+        answered.add(Overrun.EXCESS)
+    rules = {OVERRUN_RULE.format(kind=kind.value) for kind in answered}
+    at = timezone.localtime(entry.observed_at)
+    comparison = delivery.comparison
+    given = (
+        f"; {fmt(comparison.delivered_mg.quantize(Decimal('0.1')))} mg delivered of "
+        f"{fmt(comparison.planned_mg)} mg planned"
+        if comparison is not None
+        else ""
+    )
+    for alert in flowsheet.session_alerts(c.locked):
+        if alert.rule_id in rules and alert.is_open:
+            action = f"Pump stopped at {at:%H:%M} (the stop on the pump record{given})."
+            acknowledge_alert(alert, c.user, action, now=c.now)
 
 
 def raise_overruns(locked: InfusionSession, delivery: flowsheet.DeliveryView, now: datetime) -> list[Alert]:
@@ -726,22 +748,72 @@ def prepare_side_effect(c: Charting, values: Mapping[str, Any]) -> Prepared:
             "outcome": values.get("outcome") or "",
             "outcome_at": outcome_at,
         },
-        medication,
+        (medication, pump_change(c, actions, values.get("pump_rate_ml_per_h"))),
     )
+
+
+#: A side effect's action that changes the pump, and the pump event it records in the same save.
+PUMP_ACTIONS = {
+    SideEffectAction.RATE_LOWERED: EventKind.RATE_CHANGE,
+    SideEffectAction.PAUSED: EventKind.PAUSE,
+    SideEffectAction.STOPPED: EventKind.STOP,
+}
+
+
+def pump_change(c: Charting, actions: Sequence[str], rate_ml_per_h: Decimal | None) -> dict[str, Any] | None:
+    """The pump event a new side effect's action records with it (None: none; the pump is not
+    running, or the action does not touch it). Checked before anything is kept: a refused pump
+    change saves nothing, the side effect included. A correction changes no pump."""
+    check_number(rate_ml_per_h, 0, MAX_RATE_ML_PER_H, "The new pump rate (mL/h)", field="pump_rate_ml_per_h")
+    lowered = SideEffectAction.RATE_LOWERED in actions
+    if rate_ml_per_h is not None and not lowered:
+        raise ChartingRefused(
+            "A new pump rate goes with \u201cRate lowered\u201d: tick it, or leave the rate empty.",
+            field="pump_rate_ml_per_h",
+        )
+    if c.original is not None or not any(a in PUMP_ACTIONS for a in actions):
+        return None
+    events = other_events(c)
+    delivery = flowsheet.delivery_now(c.locked, c.now)
+    if delivery.started_at is None or delivery.stopped_at is not None:
+        return None  # nothing running: the action is recorded as said, the pump record is untouched
+    note = "With the side effect recorded at the same time."
+    pumping = delivery.running and not delivery.paused
+    if lowered and pumping:
+        if rate_ml_per_h is None:
+            raise ChartingRefused("Give the pump's new rate (mL/h).", field="pump_rate_ml_per_h")
+        current = delivery.current_rate_ml_per_h
+        if current is not None and rate_ml_per_h >= current:
+            raise ChartingRefused(
+                f"The new rate is not lower than the running {fmt(current)} mL/h.", field="pump_rate_ml_per_h"
+            )
+        bag = max((e for e in events if e.kind in ADMINISTERING), key=lambda e: (e.observed_at, e.pk or 0))
+        drug = Drug(bag.product, bag.conc_mg_per_ml, bag.conc_salt_basis, bag.lot_number, bag.expiry_on)
+        return {"kind": EventKind.RATE_CHANGE, "rate_ml_per_h": rate_ml_per_h, "drug": drug, "note": note}
+    if SideEffectAction.STOPPED in actions:
+        return {"kind": EventKind.STOP, "note": note}
+    if SideEffectAction.PAUSED in actions and pumping:
+        return {"kind": EventKind.PAUSE, "note": note}
+    return None
 
 
 def after_side_effect(c: Charting, entry: Any, prepared: Prepared) -> None:
-    """A medicine given for the side effect: its own row, linked, with a key derived from the form's."""
-    medication: Medication | None = prepared.carry
-    if medication is None or medication.given_at is None:
-        return
-    append(
-        MedicationEntry,
-        c,
-        observed_at=medication.given_at,
-        client_key=uuid.uuid5(c.client_key, "medication"),
-        values={**medication_values(medication), "side_effect": entry},
-    )
+    """A medicine given for the side effect: its own row, linked, with a key derived from the
+    form's; a pump change the action made: its pump event, keyed the same way."""
+    medication, pump = prepared.carry
+    if medication is not None and medication.given_at is not None:
+        append(
+            MedicationEntry,
+            c,
+            observed_at=medication.given_at,
+            client_key=uuid.uuid5(c.client_key, "medication"),
+            values={**medication_values(medication), "side_effect": entry},
+        )
+    if pump is not None:
+        pc = Charting(c.locked, c.user, c.now, uuid.uuid5(c.client_key, "pump"))
+        checked = prepare_event(pc, {**pump, "observed_at": c.now})
+        event = append(InfusionEventEntry, pc, observed_at=checked.observed_at, values=checked.values)
+        after_event(pc, event, checked)
 
 
 def prepare_medication(c: Charting, values: Mapping[str, Any]) -> Prepared:

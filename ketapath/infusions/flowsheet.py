@@ -307,6 +307,10 @@ class PreCheckReview:
     settings_missing: list[MissingSetting] = field(default_factory=list)
     # Cited pre-dose guidance for this plan's drug and route (data/monitoring/predose.toml).
     guidance: list[PreDoseGuidance] = field(default_factory=list)
+    # What of ``missing`` the checklist itself answers, and what the baseline vitals answer (the
+    # flowsheet's next step: the checklist, then the baseline row, then the start).
+    checklist_missing: list[str] = field(default_factory=list)
+    baseline_missing: list[str] = field(default_factory=list)
 
     @property
     def blocking(self) -> list[str]:
@@ -393,6 +397,7 @@ def review_prechecks(
             missing.append("Baseline mood (0-10) not recorded.")
         if not precheck.no_new_medications and not precheck.new_medications.strip():
             missing.append("New medicines: record them, or tick that there are none.")
+    checklist_missing = list(missing)
     baseline, baseline_at = baseline_vitals(vitals)
     gaps = [
         label
@@ -411,6 +416,7 @@ def review_prechecks(
         if any(baseline.get(v) is None for v in g.vitals):
             names = ", ".join(dict.fromkeys(VITAL_WORDS[v] for v in g.vitals))
             missing.append(f"Before dosing, record the {names} ({g.citation.label()}).")
+    baseline_missing = missing[len(checklist_missing) :]
     baseline_check = check_vitals(baseline, MonitoringPhase.PRE_DOSE, settings.vitals)
     issues = [Issue(a.threshold_id, a.message) for a in baseline_check.alerts]
     if weight is not None and weight.needs_prescriber:
@@ -442,6 +448,8 @@ def review_prechecks(
         missing,
         list(settings_missing),
         guidance,
+        checklist_missing,
+        baseline_missing,
     )
     if review.declined:
         missing.append("The prescriber decided not to give the infusion today.")
@@ -681,8 +689,10 @@ def due(
         elif end is None and result.due_by is None and start_at <= now:
             result.due_by, result.window_from = end_at, start_at
     if end is None and result.due_by is None:
-        upcoming = [start + timedelta(minutes=h) for _, h, done in result.windows if not done and h > 0]
-        future = [u for u in upcoming if u > now]
+        # Nothing due: the next window opens where the one holding now ends (windows are
+        # consecutive; without an interval, the plan's last time ends them).
+        ahead = [start + timedelta(minutes=high) for _, high, _ in result.windows if high > 0]
+        future = [moment for moment in ahead if moment > now]
         result.next_at = min(future) if future else None
     return result
 
@@ -873,6 +883,8 @@ class Flowsheet:
     escort_source: str
     half_set: list[str]
     status: str = SessionStatus.WAITING
+    #: The observation the protocol (or, where it gives none, the clinic) requires after the stop.
+    min_observation_min: int | None = None
     sign_problems: list[str] = field(default_factory=list)
     sign_notes: list[str] = field(default_factory=list)
 
@@ -1106,6 +1118,7 @@ def load(session: InfusionSession, now: datetime | None = None, *, rows: Rows | 
         escort_required=escort_required,
         escort_source=escort_source,
         half_set=half_set_thresholds(values),
+        min_observation_min=observation,
     )
     sheet.status = derive_status(session, cur, delivery, discharge)
     sheet.sign_problems, sheet.sign_notes = sign_review(sheet)

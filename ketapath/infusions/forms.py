@@ -4,6 +4,7 @@ same form is recognised by the action and adds nothing."""
 
 from __future__ import annotations
 
+import copy
 import uuid
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -299,6 +300,90 @@ class ScoreForm(EntryForm):
         }
 
 
+class RoundForm(EntryForm):
+    """An observation round: the vital signs and the scales due at the same time, in one row and
+    one save (``ketapath.infusions.actions.chart_round``). A scale left wholly empty is not taken
+    this time (it stays due); a scale half answered is refused at its first empty item.
+
+    ``with_vitals`` and ``scales`` are what the page drew; they come back with the post so the
+    form is rebuilt with the same fields."""
+
+    with_vitals = forms.BooleanField(widget=forms.HiddenInput(), required=False)
+    scales = forms.CharField(widget=forms.HiddenInput(), required=False, max_length=200)
+
+    def __init__(
+        self, *args: Any, instruments: tuple[Instrument, ...] = (), vitals: bool = True, **kwargs: Any
+    ) -> None:
+        initial = kwargs.setdefault("initial", {})
+        initial |= {"with_vitals": vitals, "scales": ",".join(i.id for i in instruments)}
+        super().__init__(*args, prefix_id="round", **kwargs)
+        self.instruments = instruments
+        self.vitals = vitals
+        # The time goes last: the first field a nurse types is the first reading.
+        observed = self.fields.pop("observed_at")
+        observed.label = "Taken at"
+        if vitals:
+            for name in VITAL_MAX:
+                # The vitals form's own fields (labels and limits), every one optional here too.
+                self.fields[name] = copy.deepcopy(VitalsForm.base_fields[name])
+                self.fields[name].widget.attrs["inputmode"] = "numeric"
+        for instrument in instruments:
+            for item in instrument.items:
+                choices = [("", "Choose"), *((str(o.value), f"{o.value}: {o.label}") for o in item.options)]
+                self.fields[self.item_name(instrument, item.id)] = forms.TypedChoiceField(
+                    label=item.label, choices=choices, coerce=int, empty_value=None, required=False
+                )
+        self.fields["observed_at"] = observed
+
+    @staticmethod
+    def item_name(instrument: Instrument, item_id: str) -> str:
+        return f"score_{instrument.id}__{item_id}"
+
+    def vital_fields(self) -> list[Any]:
+        return [self[name] for name in VITAL_MAX if name in self.fields]
+
+    def scale_fields(self) -> list[tuple[Instrument, list[Any]]]:
+        return [(i, [self[self.item_name(i, item.id)] for item in i.items]) for i in self.instruments]
+
+    def answers(self, instrument: Instrument) -> dict[str, int | None]:
+        data = self.cleaned_data
+        return {item.id: data.get(self.item_name(instrument, item.id)) for item in instrument.items}
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        taken = False
+        for instrument in self.instruments:
+            answers = self.answers(instrument)
+            given = [v is not None for v in answers.values()]
+            if all(given):
+                taken = True
+            elif any(given):
+                first = next(item for item in instrument.items if answers[item.id] is None)
+                self.add_error(
+                    self.item_name(instrument, first.id),
+                    f"Answer every item of the {instrument.name}, or leave them all empty.",
+                )
+        if any(data.get(name) is not None for name in VITAL_MAX):
+            taken = True
+        if not taken and not self.errors:
+            raise forms.ValidationError("Nothing to save: record the vital signs or a score.")
+        return data
+
+    def parts(self) -> list[tuple[str, dict[str, Any]]]:
+        """The entries the round charts: ("vitals", values) and ("score", values) per scale taken."""
+        at = self.cleaned_data.get("observed_at")
+        found: list[tuple[str, dict[str, Any]]] = []
+        vitals = {name: self.cleaned_data.get(name) for name in VITAL_MAX}
+        if any(v is not None for v in vitals.values()):
+            found.append(("vitals", {"observed_at": at, **vitals}))
+        for instrument in self.instruments:
+            answers = self.answers(instrument)
+            if all(v is not None for v in answers.values()):
+                values = {"observed_at": at, "instrument_id": instrument.id, "answers": answers}
+                found.append(("score", values))
+        return found
+
+
 def dose_problem(dose: Decimal | None, unit: str) -> str | None:
     """A reason a medicine's dose cannot be right (a typing-error guard per unit), or None."""
     if dose is None or not unit:
@@ -363,9 +448,14 @@ class SideEffectForm(EntryForm, MedicationFields):
         label="Outcome", choices=[("", "Not yet known"), *Outcome.choices], required=False
     )
     outcome_at = when_field("Outcome at", False)
+    pump_rate_ml_per_h = _optional_decimal("New pump rate (mL/h)", max_value=MAX_RATE_ML_PER_H)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, prefix_id="se", **kwargs)
+        self.fields["pump_rate_ml_per_h"].help_text = (
+            "With \u201crate lowered\u201d: the pump's new rate, recorded on the pump record in the "
+            "same save (as are a pause and a stop)."
+        )
         self.fields["observed_at"].label = "Onset"
         self.fields["med_given_at"].help_text = "Leave empty for now."
         self.fields["outcome_at"].help_text = "Leave empty for now (when an outcome is chosen)."

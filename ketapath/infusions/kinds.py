@@ -230,6 +230,8 @@ KINDS: dict[str, EntryKind] = {
             SideEffectForm,
             entries.prepare_side_effect,
             entries.after_side_effect,
+            # A pause or stop recorded with the side effect (entries.pump_change) moves it.
+            moves_status=entries.always,
             fhir=fhir_mappings.adverse_events,
             rows=lambda sheet: sheet.rows.side_effects,
         ),

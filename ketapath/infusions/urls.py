@@ -8,6 +8,10 @@ urlpatterns = [
     path("open/<int:planned_id>/", views.open_session, name="open"),
     path("<int:session_id>/", views.flowsheet_page, name="flowsheet"),
     path("<int:session_id>/live/", views.live, name="live"),
+    # An observation round (vital signs and the scales due with them) in one save.
+    path("<int:session_id>/round/", views.round_entry, name="round"),
+    # An entry form kept one click away, drawn when opened.
+    path("<int:session_id>/forms/<str:name>/", views.entry_form, name="entry_form"),
     # Every kind of entry is charted and corrected by one view (the registry in kinds.py).
     path("<int:session_id>/entries/<str:kind>/", views.entry, name="entry"),
     path("<int:session_id>/correct/<str:kind>/<int:entry_id>/", views.entry, name="correct"),

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_POST
 
-from ketapath.accounts.policy import requires
+from ketapath.accounts.policy import allowed, requires
 from ketapath.alerts.models import Alert
 from ketapath.audit.actions import log_access
 from ketapath.audit.models import AccessAction
@@ -29,13 +29,15 @@ from ketapath.infusions import actions, flowsheet
 from ketapath.infusions.actions import ChartingRefused
 from ketapath.infusions.display import (
     discharge_instructions_for,
+    due_context,
     form_name,
     fresh_forms,
+    more_entries,
     page_context,
     row_context,
 )
 from ketapath.infusions.flowsheet import score_instruments
-from ketapath.infusions.forms import AcknowledgeForm, AddendumForm, CorrectionForm, ReasonForm
+from ketapath.infusions.forms import AcknowledgeForm, AddendumForm, CorrectionForm, ReasonForm, RoundForm
 from ketapath.infusions.kinds import EntryKind, kind_named
 from ketapath.infusions.models import InfusionSession
 from ketapath.infusions.queries import day_sessions, patient_sessions
@@ -116,8 +118,94 @@ def _render_page(
 ) -> HttpResponse:
     sheet = flowsheet.load(session)
     actions.check_overruns(session, sheet=sheet)
-    context = page_context(request, sheet, bound or {})
+    context = page_context(request, sheet, bound or {}, open_form=request.GET.get("open", ""))
     return render(request, "infusions/flowsheet.html", context)
+
+
+def _due_card(
+    request: HttpRequest,
+    session: InfusionSession,
+    *,
+    bound: tuple[str, Any] | None = None,
+    refused: ChartingRefused | None = None,
+    saved: Any = None,
+) -> HttpResponse:
+    """The top card drawn again after a post from it: the next step once saved, or the same form
+    with its errors (``bound``)."""
+    sheet = flowsheet.load(session)
+    context: dict[str, Any] = {"patient": session.patient, "session": session, "sheet": sheet}
+    context |= due_context(request, sheet, bound, refused=refused, saved=saved)
+    response = render(request, "infusions/_due_now.html", context)
+    if saved is not None:
+        # After the new card has settled: the live update then asks with the new card's step, and
+        # does not draw the card a second time.
+        response["HX-Trigger-After-Settle"] = LIVE_EVENT
+    return response
+
+
+def is_due_post(request: HttpRequest) -> bool:
+    """The form was posted from the top card (which is drawn again in answer)."""
+    return request.GET.get("due") == "1"
+
+
+def round_form(data: Any) -> RoundForm:
+    """The round form rebuilt with the fields the page drew (its hidden ``scales`` and
+    ``with_vitals``); a scale that is not one of the session's is a page not found."""
+    known = {i.id: i for i in score_instruments()}
+    wanted = [s for s in str(data.get("scales", "")).split(",") if s]
+    if any(s not in known for s in wanted):
+        raise Http404("Not one of the session's scales.")
+    vitals = str(data.get("with_vitals", "")).lower() in ("true", "on", "1")
+    return RoundForm(data, instruments=tuple(known[s] for s in wanted), vitals=vitals)
+
+
+@requires("infusions.chart")
+def round_entry(request: HttpRequest, mrn: str, session_id: int) -> HttpResponse:
+    """An observation round: vital signs and the scales due with them, saved together."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    patient = patient_for(request, mrn, permission="infusions.chart", action=None)
+    session = session_for(patient, session_id)
+    form = round_form(request.POST)
+    refused: ChartingRefused | None = None
+    saved = None
+    if form.is_valid():
+        try:
+            saved = actions.chart_round(
+                session, request.user, client_key=form.cleaned_data["client_key"], parts=form.parts()
+            )
+        except ChartingRefused as exc:
+            refused = exc
+            if exc.field in form.fields:
+                form.add_error(exc.field, " ".join([str(exc), *exc.problems]))
+    if is_htmx(request):
+        if saved is not None:
+            return _due_card(request, session, saved=saved[0])
+        return _due_card(request, session, bound=("round", form), refused=refused)
+    if saved is not None:
+        messages.success(request, "Already saved." if saved[0].duplicate else "Saved.")
+        return redirect("infusions:flowsheet", mrn=patient.mrn, session_id=session.pk)
+    if refused is not None:
+        messages.error(request, " ".join([str(refused), *refused.problems]))
+    return _render_page(request, session, {"due": ("round", form)})
+
+
+@requires("infusions.chart")
+def entry_form(request: HttpRequest, mrn: str, session_id: int, name: str) -> HttpResponse:
+    """One of the entry forms kept one click away, drawn when it is opened (htmx). It shows what
+    the session already knows (the bag in use, the escort): a view of the chart, logged."""
+    patient = patient_for(request, mrn, permission="infusions.chart")
+    session = session_for(patient, session_id)
+    sheet = flowsheet.load(session)
+    found = {m.name: m for m in more_entries(sheet, can_decide=allowed(request.user, "infusions.decide"))}
+    item = found.get(name)
+    if item is None or sheet.locked:
+        raise Http404("No such form on this session.")
+    form = fresh_forms(session, only=name, sheet=sheet)[name]
+    context = {"session": session, "patient": patient, "form": form, "kind": item.kind}
+    if item.instrument is not None:
+        context["instrument"] = item.instrument
+    return render(request, item.template, context)
 
 
 @requires("infusions.view")
@@ -131,6 +219,9 @@ def live(request: HttpRequest, mrn: str, session_id: int) -> HttpResponse:
     actions.check_overruns(session, sheet=sheet)
     context = page_context(request, sheet, {}, with_forms=False)
     context |= row_context(sheet, after)
+    # The top card is drawn again when the next step changed since the page drew it (the page's
+    # script keeps a card whose form the nurse has started to fill).
+    context["due_changed"] = request.GET.get("step", "") != context["due"].step.signature
     # The access log: one row when the fragment brings chart rows or alerts the open page does
     # not show yet (all of them, without a cursor); a poll that brings nothing new writes none, so
     # a 5-second poll does not flood the log (the page wrote its own row when it was opened).
@@ -180,6 +271,10 @@ def entry(
             refused = exc
             if exc.field in form.fields:
                 form.add_error(exc.field, " ".join([str(exc), *exc.problems]))
+    if is_htmx(request) and is_due_post(request):
+        if saved is not None:
+            return _due_card(request, session, saved=saved)
+        return _due_card(request, session, bound=(name, form), refused=refused)
     if is_htmx(request):
         context: dict[str, Any] = {"session": session, "patient": patient, "refused": refused, "kind": spec}
         if saved is not None:
@@ -198,7 +293,7 @@ def entry(
         return redirect("infusions:flowsheet", mrn=patient.mrn, session_id=session.pk)
     if refused is not None:
         messages.error(request, " ".join([str(refused), *refused.problems]))
-    return _render_page(request, session, {name: form})
+    return _render_page(request, session, {"due": (name, form)} if is_due_post(request) else {name: form})
 
 
 def _correct(request: HttpRequest, mrn: str, session_id: int, spec: EntryKind, entry_id: int) -> HttpResponse:

@@ -37,7 +37,15 @@ def _iso(day: date) -> str:
 
 
 def session_markers(sessions: Iterable[SessionEvent]) -> list[dict[str, Any]]:
-    return [{"x": _iso(s.on), "label": f"S{s.number}" if s.number else "S"} for s in sessions]
+    """The sessions as dotted lines: "S3" above the chart, "session 3" in the table of numbers."""
+    return [
+        {
+            "x": _iso(s.on),
+            "label": f"S{s.number}" if s.number else "S",
+            "name": f"session {s.number}" if s.number else "session",
+        }
+        for s in sessions
+    ]
 
 
 def _series(name: str, scores: Sequence[StoredScore], colour: str) -> dict[str, Any]:
@@ -50,9 +58,32 @@ def _series(name: str, scores: Sequence[StoredScore], colour: str) -> dict[str, 
     }
 
 
-def _table(series: Sequence[dict[str, Any]]) -> list[tuple[str, str, float]]:
-    """Every plotted point as (date, measure, value), newest first: the chart's text alternative."""
-    rows = [(x, s["name"], y) for s in series for x, y in zip(s["x"], s["y"], strict=True)]
+def band_of(value: float, bands: Sequence[dict[str, Any]]) -> str:
+    """The label of the narrowest shaded band the value lies in (as drawn: ``from`` to ``to``), or
+    "" when it lies in none."""
+    inside = [b for b in bands if min(b["from"], b["to"]) <= value <= max(b["from"], b["to"])]
+    if not inside:
+        return ""
+    return str(min(inside, key=lambda b: abs(b["to"] - b["from"]))["label"])
+
+
+def plain_band(label: str) -> str:
+    """A band's label as the patient's pages word it ("None-minimal": "none to minimal")."""
+    return label.replace("-", " to ").lower()
+
+
+def chart_table(
+    series: Sequence[dict[str, Any]], bands: Sequence[dict[str, Any]] = ()
+) -> list[tuple[str, str, float, str, str]]:
+    """Every plotted point as (date, measure, value, band, band in plain words), newest first: the
+    chart's text alternative, from the very lists the chart plots. The bands are shaded behind the
+    first series (the instrument's own score); a further series (a mean of another scale) has none.
+    """
+    rows = []
+    for n, s in enumerate(series):
+        for x, y in zip(s["x"], s["y"], strict=True):
+            band = band_of(y, bands) if n == 0 else ""
+            rows.append((x, s["name"], y, band, plain_band(band)))
     return sorted(rows, key=lambda r: (r[0], r[1]), reverse=True)
 
 
@@ -67,6 +98,7 @@ def instrument_bands(instrument_id: str) -> tuple[list[dict[str, Any]], str]:
                 "from": max(scale.minimum, band.min - 0.5),
                 "to": min(scale.maximum, band.max + 0.5),
                 "label": band.label,
+                "short": band.label,
                 "colour": colour,
             }
         )
@@ -101,6 +133,7 @@ def score_chart(
                     "from": scale.minimum,
                     "to": limit,
                     "label": f"{level.min_reduction_percent} % or more below baseline",
+                    "short": f"≥ {level.min_reduction_percent} % below baseline",
                     "colour": RESPONSE_COLOURS.get(level.code, BAND_COLOURS[0]),
                 }
             )
@@ -115,6 +148,7 @@ def score_chart(
     colours = ("#8a5300", "#55606e")
     for n, (name, more) in enumerate(extra):
         series.append(_series(name, more, colours[n % len(colours)]))
+    table = chart_table(series, bands)
     return {
         "title": definition.name,
         "y_title": scale.label,
@@ -124,7 +158,11 @@ def score_chart(
         "events": session_markers(sessions),
         "lines": lines,
         "notes": notes,
-        "table": _table(series),
+        "table": table,
+        # The table's headings (the patient's pages have their own plain ones in the template);
+        # a band column only when a point lies in a shaded band.
+        "table_value": "Score",
+        "table_band": "Band" if any(row[3] for row in table) else "",
     }
 
 
@@ -157,5 +195,8 @@ def journal_chart(entries: Sequence[Any], sessions: Sequence[SessionEvent]) -> d
         "events": session_markers(sessions),
         "lines": [],
         "notes": ["Your own daily ratings: pain, mood and what you could do from 0 to 10, and hours slept."],
-        "table": _table(series),
+        "table": chart_table(series),
+        "table_value": "Rating (sleep: hours)",
+        "table_plain_value": "Your answer",
+        "table_band": "",
     }

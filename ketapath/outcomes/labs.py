@@ -226,7 +226,14 @@ def liver_panel(patient: Any, sessions: Sequence[SessionEvent] = ()) -> LiverPan
                 else "Reference range not set: the clinic has not set its upper reference limit.",
                 f"LOINC {test.loinc} ({test.cited.source.short}).",
             ],
-            "table": [(p.sampled_on.isoformat(), test.short, float(p.value)) for p in reversed(points)],
+            # The points as plotted, newest first, each judged against the limit drawn.
+            "table": [
+                (p.sampled_on.isoformat(), test.short, float(p.value), text, text)
+                for p in reversed(points)
+                for text in [judge(p.value, limit).text]
+            ],
+            "table_value": f"Result ({test.unit})",
+            "table_band": "Against the limit",
         }
         charts.append((f"chart-lab-{test.id}", chart))
     why = lab_groups()[GROUP][0]

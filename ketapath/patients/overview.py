@@ -11,6 +11,10 @@ current plan and the next session, the latest scores) registers a panel from its
 public read module with a fixed number of queries (the chart page's query count does not grow
 with the record). A panel is shown to the roles that hold its ``permission`` (clinical content:
 clinicians only; administrators see the registry). Panels are shown by ``order``.
+
+One *strip* runs across the top of the overview, above the panels: where the patient stands on
+the whole pathway and the one next action. Only a layer that may read every pathway app can
+compute it, so that layer registers it (:func:`register_chart_strip`; ``ketapath.web`` does).
 """
 
 from __future__ import annotations
@@ -62,3 +66,24 @@ def overview_panels(user: Any, patient: Any, today: date) -> list[RenderedPanel]
         for panel in registered_panels()
         if allowed(user, panel.permission)
     ]
+
+
+_STRIP: dict[str, OverviewPanel] = {}
+
+
+def register_chart_strip(template: str, context_fn: ContextFn, *, permission: str = "clinical.view") -> None:
+    """Set (or replace) the strip drawn across the top of the overview."""
+    if permission not in PERMISSIONS:
+        raise KeyError(f"unknown permission {permission!r}: declare it in accounts.policy")
+    _STRIP.clear()
+    _STRIP[template] = OverviewPanel(0, template, context_fn, permission)
+
+
+def chart_strip(user: Any, patient: Any, today: date) -> RenderedPanel | None:
+    """The strip this user may see on ``patient``'s chart, with its context (None: no strip)."""
+    for strip in _STRIP.values():
+        if allowed(user, strip.permission):
+            return RenderedPanel(
+                strip.template, {**strip.context_fn(patient, user, today), "patient": patient}
+            )
+    return None

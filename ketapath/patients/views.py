@@ -17,7 +17,7 @@ from ketapath.patients.access import patient_for, patients_of
 from ketapath.patients.actions import register_patient, update_patient
 from ketapath.patients.forms import EnteredInErrorForm, PatientForm, PatientSearchForm
 from ketapath.patients.history import history_rows, starts_late
-from ketapath.patients.overview import overview_panels
+from ketapath.patients.overview import chart_strip, overview_panels
 from ketapath.ui.htmx import is_htmx
 
 PAGE_SIZE = 25
@@ -57,8 +57,10 @@ def patient_detail(request: HttpRequest, mrn: str) -> HttpResponse:
     """The chart overview: the registry, then what each pathway app registered (open alerts,
     diagnosis and allergies, the current plan and next session, the latest scores)."""
     patient = patient_for(request, mrn)  # writes the access-log row
-    panels = overview_panels(request.user, patient, timezone.localdate())
-    return render(request, "patients/detail.html", {"patient": patient, "panels": panels})
+    today = timezone.localdate()
+    panels = overview_panels(request.user, patient, today)
+    strip = chart_strip(request.user, patient, today)
+    return render(request, "patients/detail.html", {"patient": patient, "panels": panels, "strip": strip})
 
 
 @requires("patients.edit")

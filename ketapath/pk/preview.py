@@ -24,6 +24,8 @@ from ketapath.clinical.pharmacokinetics import (
 # Virtual patients behind the 90 % band; a fixed seed so the same plan always shows the same band.
 BAND_PATIENTS = 1000
 BAND_SEED = 20260101
+# The most rows the table beside a chart has: a longer series is sampled (every N-th point).
+TABLE_ROWS = 60
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,38 @@ class Preview:
             "end_of_infusion_min": self.end_of_infusion_min,
             "title": f"{self.model_name} ({self.sampling_site} plasma)",
         }
+
+    def chart_table(self, most: int = TABLE_ROWS) -> ChartTable:
+        """The plotted points for a table beside the chart: a long series sampled at every N-th
+        point, the same N throughout, to keep it to ``most`` rows at most."""
+        points = len(self.time_min)
+        every = max(1, -(-points // most))
+        rows = [
+            (
+                self.time_min[i],
+                self.typical_ng_per_ml[i],
+                None if self.p5 is None else self.p5[i],
+                None if self.p95 is None else self.p95[i],
+            )
+            for i in range(0, points, every)
+        ]
+        return ChartTable(rows, every, points)
+
+
+@dataclass(frozen=True)
+class ChartTable:
+    """The chart's numbers as a table: every ``every``-th point the chart plots (all of them when
+    ``every`` is 1), as (time in min, typical patient, 5th percentile, 95th percentile); the
+    percentiles are None when the model publishes no variability."""
+
+    rows: list[tuple[float, float, float | None, float | None]]
+    every: int
+    points: int
+
+    @property
+    def spacing_min(self) -> float:
+        """Minutes from one row to the next."""
+        return self.rows[1][0] - self.rows[0][0] if len(self.rows) > 1 else 0.0
 
 
 def _rounded(values: Any) -> list[float]:

@@ -425,6 +425,64 @@ def recalculate(
     return locked
 
 
+def _approval(
+    patient: Patient, plan: TreatmentPlan, user: Any, *, result_key: str, override_reason: str, today: date
+) -> tuple[Computed, Any, str]:
+    """Every check approval makes, in order; returns the computation, the core's approval and
+    the override reason. Raises the refusals :func:`approve_plan` lists."""
+    if plan.is_locked:  # signed, or marked entered in error
+        raise PlanError("Only a draft can be approved; this version is no longer a draft.")
+    missing = plan_settings_missing(patient.clinic_id, plan.route)
+    if missing:
+        raise SettingsMissing(missing, "approved")
+    readiness = plan_readiness(patient)
+    if not readiness.ready:
+        raise NotReady(list(readiness.reasons), "approved")
+    if plan.start_on < today:
+        raise PlanError(
+            f"The first session date ({plan.start_on:%d %b %Y}) has passed: change it, then approve.",
+            "start_on",
+        )
+    inputs = stored_inputs(plan)
+    computed = compute(patient, inputs, on=today)
+    if computed.snapshot.key != result_key or plan.result_key != result_key:
+        raise PlanChanged()
+    unchecked = list(computed.course.check.not_set)
+    if unchecked:  # a clinic ceiling no gate names: still never "no limit"
+        raise LimitsNotChecked(unchecked)
+    reason = override_reason.strip()
+    if len(reason) > REASON_LENGTH:
+        raise PlanError(f"Write the reason in at most {REASON_LENGTH} characters.", "override_reason")
+    override = Override(reason, user.display_name or user.username) if reason else None
+    try:
+        approval = approve(computed.course, override)
+    except PlanBlocked as exc:
+        raise OverrideNeeded(exc.check) from None
+    return computed, approval, reason
+
+
+def review_approval(
+    plan: TreatmentPlan,
+    user: Any,
+    *,
+    result_key: str,
+    override_reason: str = "",
+    today: date | None = None,
+    now: datetime | None = None,
+) -> list[str]:
+    """Check, saving nothing, that the draft could be approved now: the same checks and refusals
+    as :func:`approve_plan`, so that a confirmation is only asked for a plan that can be signed.
+    Returns the labels of the hard limits the override would cover (empty without one)."""
+    now = now or timezone.now()
+    today = today or timezone.localdate(now)
+    if plan.status == PlanStatus.APPROVED:
+        return []
+    _, approval, _ = _approval(
+        plan.patient, plan, user, result_key=result_key, override_reason=override_reason, today=today
+    )
+    return list(dict.fromkeys(e.label for e in approval.overridden))
+
+
 def approve_plan(
     plan: TreatmentPlan,
     user: Any,
@@ -450,34 +508,9 @@ def approve_plan(
         locked = TreatmentPlan.objects.select_for_update().get(pk=plan.pk)
         if locked.status == PlanStatus.APPROVED:
             return locked  # a double submit
-        if locked.is_locked:  # signed, or marked entered in error
-            raise PlanError("Only a draft can be approved; this version is no longer a draft.")
-        missing = plan_settings_missing(locked_patient.clinic_id, locked.route)
-        if missing:
-            raise SettingsMissing(missing, "approved")
-        readiness = plan_readiness(locked_patient)
-        if not readiness.ready:
-            raise NotReady(list(readiness.reasons), "approved")
-        if locked.start_on < today:
-            raise PlanError(
-                f"The first session date ({locked.start_on:%d %b %Y}) has passed: change it, then approve.",
-                "start_on",
-            )
-        inputs = stored_inputs(locked)
-        computed = compute(locked_patient, inputs, on=today)
-        if computed.snapshot.key != result_key or locked.result_key != result_key:
-            raise PlanChanged()
-        unchecked = list(computed.course.check.not_set)
-        if unchecked:  # a clinic ceiling no gate names: still never "no limit"
-            raise LimitsNotChecked(unchecked)
-        reason = override_reason.strip()
-        if len(reason) > REASON_LENGTH:
-            raise PlanError(f"Write the reason in at most {REASON_LENGTH} characters.", "override_reason")
-        override = Override(reason, user.display_name or user.username) if reason else None
-        try:
-            approval = approve(computed.course, override)
-        except PlanBlocked as exc:
-            raise OverrideNeeded(exc.check) from None
+        _, approval, reason = _approval(
+            locked_patient, locked, user, result_key=result_key, override_reason=override_reason, today=today
+        )
         previous = (
             TreatmentPlan.objects.active()
             .select_for_update()

@@ -7,7 +7,7 @@ from typing import Any
 from ketapath.audit.records import RecordStatus
 from ketapath.clinic_settings.readiness import PLAN, missing_settings
 from ketapath.clinic_settings.values import values_for
-from ketapath.plans.models import PlannedSession, PlanStatus, TreatmentPlan
+from ketapath.plans.models import PlannedSession, PlanStatus, SessionStatus, TreatmentPlan
 
 
 def patient_plans(patient: Any) -> list[TreatmentPlan]:
@@ -56,3 +56,30 @@ def drafts_waiting(
             )
             plan.calculated_unchecked = bool((plan.limit_check or {}).get("not_set"))  # type: ignore[attr-defined]
     return plans
+
+
+def course_state(patient: Any, today: Any) -> dict[str, Any]:
+    """Where the patient's treatment plan stands, for the pathway strip (two queries): the
+    approved version and the draft (either may be None), and the approved version's sessions
+    that are still booked, ``booked``, with the first from ``today`` on, ``next_session``."""
+    live = list(
+        TreatmentPlan.objects.active()
+        .filter(patient=patient, status__in=[PlanStatus.DRAFT, PlanStatus.APPROVED])
+        .order_by("-version")
+    )
+    approved = next((p for p in live if p.status == PlanStatus.APPROVED), None)
+    draft = next((p for p in live if p.status == PlanStatus.DRAFT), None)
+    booked: list[PlannedSession] = []
+    if approved is not None:
+        booked = list(
+            PlannedSession.objects.active()
+            .filter(plan=approved, status=SessionStatus.SCHEDULED)
+            .order_by("planned_on", "number")
+        )
+    upcoming = [s for s in booked if s.planned_on >= today]
+    return {
+        "approved": approved,
+        "draft": draft,
+        "booked": booked,
+        "next_session": upcoming[0] if upcoming else None,
+    }

@@ -34,6 +34,7 @@ from ketapath.plans.actions import (
     plan_settings_missing,
     recalculate,
     retire_local_protocol,
+    review_approval,
     save_draft,
     schedule_sessions,
     stored_inputs,
@@ -126,6 +127,18 @@ def _plan_context(
         "today": today,
     }
     if plan is None:
+        writes = allowed(request.user, "plans.edit") and not patient.is_entered_in_error
+        context["next_step"] = (
+            step(
+                "Next step: write the treatment plan",
+                "Choose a protocol from the clinic's library; the doses, limits and schedule are "
+                "calculated for this patient.",
+                "Write the plan",
+                reverse("plans:edit", kwargs={"mrn": patient.mrn}),
+            )
+            if writes
+            else None
+        )
         return context
     entry = clinic_library(patient.clinic_id, include_retired=True).get(plan.protocol_id)
     protocol = entry.protocol if entry is not None else None
@@ -161,7 +174,55 @@ def _plan_context(
     context["calculated_unchecked"] = (
         plan.is_draft and not context["settings_missing"] and bool(plan.limit_check.get("not_set"))
     )
+    refused = bool(errors or refused_missing or (approve_form is not None and approve_form.errors))
+    context["next_step"] = None if refused else next_plan_step(request.user, patient, plan, context)
     return context
+
+
+def next_plan_step(
+    user: Any, patient: Patient, plan: TreatmentPlan, context: dict[str, Any]
+) -> dict[str, str] | None:
+    """The one next step the plan page offers after each step: approve the draft, schedule the
+    approved plan's sessions, then the sessions themselves."""
+    if plan.is_entered_in_error or patient.is_entered_in_error or not context["readiness"].ready:
+        return None
+    if context["settings_missing"] or context["calculated_unchecked"]:
+        return None  # the page's card says what the clinic must set first
+    if plan.is_draft and context["approve_form"] is not None:
+        return step(
+            f"Next step: approve and sign version {plan.version}",
+            "Review the doses, limits and schedule below, then approve: the plan is checked first, "
+            "and the confirmation names what signing locks.",
+            "Go to the approval",
+            "#approve",
+        )
+    if plan.status != PlanStatus.APPROVED:
+        return None
+    sessions = [s for s in context["sessions"] if not s.is_cancelled]
+    if not sessions and allowed(user, "plans.schedule"):
+        count = plan.session_count
+        return step(
+            "Next step: schedule the sessions",
+            f"Version {plan.version} is approved and signed: book its {count} "
+            f"session{'s' if count != 1 else ''}.",
+            "Go to the schedule",
+            "#schedule",
+        )
+    upcoming = [s for s in sessions if s.planned_on >= context["today"]]
+    if upcoming and allowed(user, "infusions.view"):
+        first = upcoming[0]
+        return step(
+            "Next step: the sessions",
+            f"{len(sessions)} session{'s' if len(sessions) != 1 else ''} booked; the next is session "
+            f"{first.number} on {first.planned_on:%a} {first.planned_on.day} {first.planned_on:%b %Y}.",
+            "Open the sessions",
+            reverse("infusions:patient", kwargs={"mrn": patient.mrn}),
+        )
+    return None
+
+
+def step(title: str, text: str, label: str, url: str) -> dict[str, str]:
+    return {"title": title, "text": text, "label": label, "url": url}
 
 
 @requires("plans.view")
@@ -271,20 +332,41 @@ def plan_edit(request: HttpRequest, mrn: str) -> HttpResponse:
 @require_POST
 @requires("plans.approve")
 def plan_approve(request: HttpRequest, mrn: str, plan_id: int) -> HttpResponse:
+    """``step=review`` (the plan page's button): every check of approval runs, nothing is saved,
+    and a page names what signing will lock and asks to confirm; ``step=edit`` goes back to the
+    plan with the form as it was; otherwise (the confirmation's button) approve and sign, which
+    checks everything again."""
     patient = patient_for(request, mrn, permission="plans.approve", action=AccessAction.EDIT)
     plan = _plan_of(patient, plan_id)
     form = ApproveForm(request.POST)
     if not form.is_valid():
         messages.error(request, "The approval form was incomplete: reload the plan and try again.")
         return redirect("plans:version", mrn=patient.mrn, plan_id=plan.pk)
+    step = request.POST.get("step", "")
+    if step == "edit":
+        messages.info(request, "Not approved: the draft is as it was.")
+        return render(request, "plans/plan.html", _plan_context(request, patient, plan, approve_form=form))
     was_draft = plan.is_draft
     try:
-        approved = approve_plan(
-            plan,
-            request.user,
-            result_key=form.cleaned_data["result_key"],
-            override_reason=form.cleaned_data["override_reason"],
-        )
+        if step == "review":
+            overridden = review_approval(
+                plan,
+                request.user,
+                result_key=form.cleaned_data["result_key"],
+                override_reason=form.cleaned_data["override_reason"],
+            )
+            if was_draft:
+                context = _plan_context(request, patient, plan, approve_form=form)
+                context["overridden"] = overridden
+                return render(request, "plans/approve_confirm.html", context)
+            approved = plan
+        else:
+            approved = approve_plan(
+                plan,
+                request.user,
+                result_key=form.cleaned_data["result_key"],
+                override_reason=form.cleaned_data["override_reason"],
+            )
     except SettingsMissing as exc:
         context = _plan_context(request, patient, plan, approve_form=form, refused_missing=exc.missing)
         return render(request, "plans/plan.html", context)

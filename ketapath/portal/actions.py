@@ -4,6 +4,9 @@
   earlier values), so a double submit never makes two.
 - :func:`report_symptoms`: the report and one alert per symptom for the care team, in one
   transaction; the form's one-time key makes a double submit return the first report.
+- :func:`save_journal_and_report`: the day's entry and, when the patient ticked a side effect the
+  clinic treats as reportable and chose to tell the care team, that symptom report with its
+  alerts, in the same step and the same transaction.
 - :func:`save_tip`: a clinician's edit of the clinic's copy of a tip.
 """
 
@@ -23,7 +26,7 @@ from ketapath.audit.history import note_change
 from ketapath.audit.refusals import ActionRefused
 from ketapath.patients.models import Patient
 from ketapath.portal.models import JournalEntry, SymptomReport, Tip
-from ketapath.portal.symptoms import symptoms
+from ketapath.portal.symptoms import journal_reportable, symptoms
 
 
 @dataclass(frozen=True)
@@ -159,6 +162,56 @@ def report_symptoms(
     except IntegrityError:  # the same form sent twice at the same moment
         return _same_form(SymptomReport.objects.get(client_key=key))
     return report, True
+
+
+@dataclass(frozen=True)
+class JournalSaved:
+    entry: JournalEntry
+    created: bool
+    report: SymptomReport | None = None  # the symptom report sent in the same step, if any
+    report_created: bool = False
+    reportable: tuple[str, ...] = ()  # the ticked side effects the clinic treats as reportable
+
+
+def reportable_in(side_effects: tuple[str, ...]) -> tuple[str, ...]:
+    """The ticked side effects that the clinic treats as reportable, in the order ticked."""
+    reportable = journal_reportable()
+    return tuple(code for code in dict.fromkeys(side_effects) if code in reportable)
+
+
+def journal_report_key(patient: Patient, day: date, codes: tuple[str, ...]) -> uuid.UUID:
+    """The report's one-time key for these symptoms on this journal day: saving the day again (a
+    double tap, or a change of mood later) finds the report already sent instead of a second one;
+    a symptom newly ticked that day makes a new report."""
+    return uuid.uuid5(
+        uuid.NAMESPACE_URL, f"ketapath:journal-report:{patient.pk}:{day}:{','.join(sorted(codes))}"
+    )
+
+
+def save_journal_and_report(
+    patient: Patient, user: Any, data: JournalInput, *, report: bool, now: datetime | None = None
+) -> JournalSaved:
+    """Save the day's entry; with ``report`` and a reportable side effect ticked, also send the
+    symptom report for those side effects (an alert each, as from the symptom form), once per
+    day and set of symptoms (:func:`journal_report_key`)."""
+    now = now or timezone.now()
+    codes = reportable_in(data.side_effects)
+    with transaction.atomic():
+        entry, created = save_journal_entry(patient, data, now=now)
+        if not (report and codes):
+            return JournalSaved(entry, created, reportable=codes)
+        notes = f" {entry.notes}" if entry.notes else ""
+        sent, sent_created = report_symptoms(
+            patient,
+            user,
+            SymptomInput(
+                symptoms=codes,
+                details=f"Ticked in the journal for {data.entry_on:%d %b %Y}.{notes}",
+                client_key=journal_report_key(patient, data.entry_on, codes),
+            ),
+            now=now,
+        )
+    return JournalSaved(entry, created, sent, sent_created, codes)
 
 
 def save_tip(

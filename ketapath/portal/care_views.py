@@ -14,16 +14,16 @@ from django.utils import timezone
 
 from ketapath.accounts.policy import requires
 from ketapath.audit.refusals import ActionRefused
-from ketapath.clinical.instruments import with_purpose
+from ketapath.clinical.instruments import get_instrument, with_purpose
 from ketapath.outcomes import events
 from ketapath.outcomes.charts import journal_chart, score_chart
 from ketapath.outcomes.responders import scores_for
 from ketapath.patients.models import Patient
 from ketapath.portal.access import own_patient
-from ketapath.portal.actions import report_symptoms, save_journal_entry
+from ketapath.portal.actions import report_symptoms, save_journal_and_report
 from ketapath.portal.appointments import preparations
 from ketapath.portal.forms import JournalForm, SymptomForm
-from ketapath.portal.models import REPORTABLE, JournalEntry, SymptomReport
+from ketapath.portal.models import JournalEntry, SymptomReport
 from ketapath.portal.symptoms import symptoms
 from ketapath.portal.tips import tips_for
 
@@ -31,6 +31,9 @@ APPOINTMENTS_SHOWN = 6
 JOURNAL_CHART_DAYS = 90
 # The instruments charted on the patient's progress page: those whose data file lists this purpose.
 PROGRESS_PURPOSE = "patient-progress"
+# Under the patient's chart, what the shading means, in plain words (the clinicians' chart names
+# the bands' source instead).
+PATIENT_BANDS_NOTE = "The coloured bands show what each range of scores means:"
 
 
 @requires("portal.view")
@@ -63,19 +66,43 @@ def journal(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = JournalForm(request.POST)
         if form.is_valid():
-            entry, created = save_journal_entry(patient, form.journal_input())
+            try:
+                saved = save_journal_and_report(
+                    patient,
+                    request.user,
+                    form.journal_input(),
+                    report=form.tells_care_team,
+                )
+            except ActionRefused as exc:  # the form's key already used for another's report
+                messages.error(request, exc.message)
+                return redirect("portal:journal")
+            entry = saved.entry
             messages.success(
                 request,
                 f"Saved your journal for {entry.entry_on:%A %d %B}."
-                if created
+                if saved.created
                 else f"Updated your journal for {entry.entry_on:%A %d %B}.",
             )
-            reportable = [label for code, label in _labels(entry) if code in REPORTABLE]
-            if reportable:
+            noted = "; ".join(label for code, label in _labels(entry) if code in saved.reportable).lower()
+            if saved.report is not None:
+                messages.success(
+                    request,
+                    f"Sent to your care team: {noted}. They will contact you."
+                    if saved.report_created
+                    else "This was already sent to your care team.",
+                )
+                catalogue = symptoms()
+                if any(catalogue[c].urgent for c in saved.report.symptoms if c in catalogue):
+                    messages.error(
+                        request,
+                        "You told us about a symptom that needs help now: do not wait for the clinic to "
+                        "call. " + _urgent_numbers(patient),
+                    )
+            elif noted:
                 messages.warning(
                     request,
-                    "You noted: " + "; ".join(reportable).lower() + ". The journal does not alert the care "
-                    "team: if you want them to know, use “Report a symptom”.",
+                    f"You noted: {noted}. Your journal does not alert the care team. If you want them to "
+                    "know, use “Report a symptom”.",
                 )
             return redirect("portal:journal")
     else:
@@ -125,10 +152,33 @@ def progress(request: HttpRequest) -> HttpResponse:
     for instrument_id in instrument_ids:
         rows = scores.get((patient.pk, instrument_id), [])
         if rows:
-            charts.append((f"chart-{instrument_id}", score_chart(instrument_id, rows, sessions)))
+            charts.append((f"chart-{instrument_id}", _patient_chart(instrument_id, rows, sessions)))
     return render(
         request, "portal/progress.html", {"patient": patient, "charts": charts, "sessions": sessions}
     )
+
+
+def _patient_chart(instrument_id: str, rows: Any, sessions: Any) -> dict[str, Any]:
+    """The clinicians' score chart, told in the patient's words: the instrument by the name the
+    patient knows it by (not its code), and no citation under it."""
+    definition = get_instrument(instrument_id)
+    chart = score_chart(instrument_id, rows, sessions)
+    name = definition.patient_title
+
+    def plain(measure: Any) -> Any:
+        return name if measure == definition.name else measure
+
+    bands = definition.primary_scale.bands
+    return chart | {
+        "title": name,
+        "y_title": "Score",
+        "series": [s | {"name": plain(s.get("name"))} for s in chart.get("series", [])],
+        "table": [(row[0], plain(row[1]), *row[2:]) for row in chart.get("table", [])],
+        "notes": [],
+        "bands_note": PATIENT_BANDS_NOTE if bands else "",
+        # The bands' own numbers and labels from the instrument's data ("None-minimal": none to minimal).
+        "band_key": [(f"{b.min:g} to {b.max:g}", b.label.replace("-", " to ").lower()) for b in bands],
+    }
 
 
 @requires("portal.write")
@@ -162,7 +212,7 @@ def symptom_report(request: HttpRequest) -> HttpResponse:
     else:
         form = SymptomForm()
     reports = list(SymptomReport.objects.active().filter(patient=patient).order_by("-reported_at")[:10])
-    labels = {code: s.label for code, s in catalogue.items()}
+    labels = {code: s.for_patient for code, s in catalogue.items()}
     return render(
         request,
         "portal/symptoms.html",

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from ketapath.portal.actions import JournalInput, SymptomInput
 from ketapath.portal.models import JournalSideEffect, Tip
-from ketapath.portal.symptoms import symptoms
+from ketapath.portal.symptoms import journal_reportable, symptoms
 from ketapath.ui.widgets import DateInput
 
 RATING = [(str(n), str(n)) for n in range(11)]
@@ -57,6 +57,26 @@ class JournalForm(forms.Form):
     notes = forms.CharField(
         label="Notes", required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
     )
+    # Offered when a side effect the clinic treats as reportable is ticked: sent, it is the
+    # symptom report, with its alert (``save_journal_and_report``). Left out, nothing is sent.
+    tell_care_team = forms.ChoiceField(
+        label="Tell your care team now?",
+        choices=[("yes", "Yes, send it to my care team now"), ("no", "No, only keep it in my journal")],
+        required=False,
+        initial="yes",
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.reportable = sorted(journal_reportable())
+        self.reportable_labels = [
+            str(label) for code, label in JournalSideEffect.choices if code in self.reportable
+        ]
+
+    @property
+    def tells_care_team(self) -> bool:
+        return self.cleaned_data.get("tell_care_team") == "yes"
 
     def clean_entry_on(self) -> date:
         day: date = self.cleaned_data["entry_on"]
@@ -108,7 +128,7 @@ class SymptomForm(forms.Form):
         kwargs.setdefault("initial", {}).setdefault("client_key", uuid.uuid4())
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["symptoms"]).choices = [
-            (s.code, s.label) for s in symptoms().values()
+            (s.code, s.for_patient) for s in symptoms().values()
         ]
         self.help_by_code = {s.code: s.help for s in symptoms().values()}
 

@@ -74,8 +74,8 @@ class JournalSideEffect(models.TextChoices):
     OTHER = "other", "Something else (write it in your notes)"
 
 
-# Side effects worth telling the care team about now: the journal suggests a symptom report.
-REPORTABLE = frozenset({JournalSideEffect.HALLUCINATIONS, JournalSideEffect.URINARY})
+# Which side effects the clinic treats as reportable (the journal offers the symptom report when
+# one is ticked): ``journal = true`` in ``data/symptoms.toml``, ``symptoms.journal_reportable()``.
 
 
 class JournalEntry(ClinicalRecord):

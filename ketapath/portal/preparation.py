@@ -8,7 +8,9 @@ settings and the medicines the patient listed at intake.
   No source read gives a ketamine-specific rule, so an unset choice tells the patient to ask the
   clinic instead of inventing one. Each rule becomes a clock time (the
   appointment's start minus the rule's hours) when the start time is known, else "N hours before".
-  Rules for infants (breast milk, formula) are left out of an adult's instructions.
+  Rules for infants (breast milk, formula) are left out of an adult's instructions. The patient
+  reads each rule in the data file's plain words (``patient_label``, "Clear drinks such as
+  water"), and the rule set by its plain name; the citation is the clinicians' to read.
 - **Escort and driving**: an escort when the protocol's source requires one (the esketamine label)
   or the clinic's policy says so; no driving until the next day (the label for esketamine; for
   other protocols the project's standard advice, which the nurse's pre-check asks the patient to
@@ -43,11 +45,18 @@ WEAR = (
     "Flat, comfortable shoes. Leave jewellery and valuables at home.",
 )
 MEDICINES_GENERAL = (
-    "Tell the nurse about every medicine you took today, and about any new medicine, supplement or "
-    "recreational drug since your last visit.",
-    "Do not stop or change a regular medicine for your session unless your prescriber told you to.",
+    "Tell the nurse about every medicine you took today.",
+    "Also tell them about anything new since your last visit: a medicine, vitamins or other "
+    "supplements, or street drugs.",
+    "Do not stop or change your usual medicines for your session, unless your prescriber told you to.",
 )
 DRIVING_STANDARD = "Do not drive, cycle or use machinery until the next day, after a night's sleep."
+# Why the patient is asked, in plain words (the clinicians' basis, with its citation, is kept as
+# ``escort_basis`` and ``driving_basis``).
+ESCORT_WHY_PROTOCOL = "This is part of the instructions for your treatment."
+ESCORT_WHY_CLINIC = "This is your clinic's rule."
+DRIVING_WHY_LABEL = "This is part of the instructions that come with esketamine."
+DRIVING_WHY_STANDARD = "The nurse will ask you to agree to this before your session."
 
 
 @dataclass(frozen=True)
@@ -77,6 +86,9 @@ class Preparation:
     escort_basis: str
     driving: str
     driving_basis: str
+    escort_why: str  # the basis in plain words, for the patient
+    driving_why: str
+    fasting_plain: str  # the rule set's plain name (``patient_name``); "" when not set
     medicines: tuple[str, ...]
     listed_medicines: tuple[str, ...]
     bring: tuple[str, ...] = BRING
@@ -98,7 +110,7 @@ def _fasting(ruleset: RuleSet, starts_at: datetime | None) -> tuple[FastingLine,
         if set(rule.intakes) <= INFANT_ONLY:
             continue
         last = None if starts_at is None else starts_at - timedelta(minutes=float(rule.min_minutes))
-        lines.append(FastingLine(rule.label, rule.min_hours, last, rule.note))
+        lines.append(FastingLine(rule.for_patient, rule.min_hours, last, rule.patient_note or rule.note))
     return tuple(lines)
 
 
@@ -122,9 +134,13 @@ def preparation_for(
     >>> p = preparation_for(on=date(2025, 3, 3), starts_at=datetime(2025, 3, 3, 10, 0),
     ...     protocol=published_protocols()["singh-2016-trd"], clinic_ruleset="asa-2017", clinic_escort=True)
     >>> [(f.label, f.last_at.strftime("%H:%M")) for f in p.fasting][:2]
-    [('Clear liquids', '08:00'), ('Nonhuman milk', '04:00')]
-    >>> p.fasting_source, p.escort_basis
-    ('American 2017, Summary of recommendations: fasting recommendations table', "your clinic's policy")
+    [('Clear drinks such as water', '08:00'), ('Milk, and drinks with milk in them', '04:00')]
+    >>> p.fasting_source
+    'American 2017, Summary of recommendations: fasting recommendations table'
+    >>> p.fasting_plain
+    'the usual fasting times before a procedure with sedation'
+    >>> p.escort_basis, p.escort_why
+    ("your clinic's policy", "This is your clinic's rule.")
     """
     chosen: RuleSet | None = None
     if clinic_ruleset and clinic_ruleset in rulesets():
@@ -141,12 +157,15 @@ def preparation_for(
     else:
         escort = "Plan for an adult to take you home after the session; ask your clinic if it is required."
     escort_basis = cited or ("your clinic's policy" if clinic_escort is not None else "ask your clinic")
+    escort_why = ESCORT_WHY_PROTOCOL if cited else (ESCORT_WHY_CLINIC if clinic_escort is not None else "")
     if is_esketamine(protocol):
         driving = "Do not drive or use machinery until the next day, after a restful sleep."
         driving_basis = Cited(get_source("spravato-pi-2019"), "17 Patient counseling information").label()
+        driving_why = DRIVING_WHY_LABEL
     else:
         driving = DRIVING_STANDARD
         driving_basis = "KetaPath's standard advice: the nurse asks you to confirm it before your session"
+        driving_why = DRIVING_WHY_STANDARD
     return Preparation(
         on=on,
         starts_at=starts_at,
@@ -158,6 +177,9 @@ def preparation_for(
         escort_basis=escort_basis,
         driving=driving,
         driving_basis=driving_basis,
+        escort_why=escort_why,
+        driving_why=driving_why,
+        fasting_plain="" if chosen is None else (chosen.patient_name or chosen.name),
         medicines=MEDICINES_GENERAL,
         listed_medicines=_medicine_lines(medicines_text),
     )
@@ -177,10 +199,10 @@ def as_text(prep: Preparation) -> str:
             lines.append(f"- {f.label}: nothing after {f.last_at:%H:%M} ({f.hours_text} before).")
         else:
             lines.append(f"- {f.label}: nothing in the {f.hours_text} before your session.")
-    if prep.fasting_source:
-        lines.append(
-            f"  (Your clinic's chosen rule: {prep.fasting_rule_name}. Source: {prep.fasting_reference})"
-        )
+        if f.note:
+            lines.append(f"  {f.note}")
+    if prep.fasting_plain:
+        lines.append(f"  (Your clinic uses {prep.fasting_plain}.)")
     lines += ["", "Getting home:", f"- {prep.escort}", f"- {prep.driving}", "", "Medicines:"]
     lines += [f"- {m}" for m in prep.medicines]
     if prep.listed_medicines:

@@ -30,7 +30,7 @@ def questionnaires(request: HttpRequest) -> HttpResponse:
     rows = []
     for a in open_items:
         try:
-            name = get_instrument(a.instrument_id).title
+            name = get_instrument(a.instrument_id).patient_title
         except UnknownInstrumentError:
             continue
         rows.append({"assignment": a, "name": name})

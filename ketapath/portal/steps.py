@@ -10,7 +10,7 @@ NEXT_STEPS: dict[str, list[str]] = {
         "Write down the treatments you have tried for your pain and how each worked.",
     ],
     PathwayStage.EVALUATION: [
-        "Your consultation and evaluation are under way.",
+        "Your clinic is seeing you to check if this treatment suits you.",
         "Bring a list of your current medicines and allergies to your visit.",
     ],
     PathwayStage.PLANNING: [
@@ -18,14 +18,14 @@ NEXT_STEPS: dict[str, list[str]] = {
         "Arrange someone who can take you home after each session: you must not drive until the next day.",
     ],
     PathwayStage.TREATMENT: [
-        "You are in a course of treatment. Check your appointment times and preparation instructions.",
+        "You are in a course of treatment. Check your appointment times and how to prepare.",
         "Tell the care team about any side effects you notice between sessions.",
     ],
     PathwayStage.FOLLOW_UP: [
         "Your course is complete. Please answer the follow-up questionnaires when they are due.",
     ],
     PathwayStage.MAINTENANCE: [
-        "You are on a maintenance schedule. Keep your care team informed of how you feel.",
+        "You have sessions from time to time to keep the benefit. Keep telling your care team how you feel.",
     ],
     PathwayStage.DISCHARGED: ["Your care with this clinic has ended. Contact them if anything changes."],
     PathwayStage.NOT_ELIGIBLE: [

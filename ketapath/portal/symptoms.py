@@ -7,6 +7,8 @@ message, as the clinical data files do.
 ('high', 'shahani-2007')
 >>> [s.code for s in symptoms().values() if s.urgent]
 ['heart', 'mood']
+>>> sorted(journal_reportable())
+['hallucinations', 'urinary']
 """
 
 from __future__ import annotations
@@ -21,7 +23,19 @@ from ketapath.clinical.sources import Cited, require_source
 
 PATH: Final = Path(__file__).parent / "data" / "symptoms.toml"
 SEVERITIES: Final = ("critical", "high", "moderate", "low")
-FIELDS: Final = {"label", "help", "severity", "routing", "source", "locator", "why", "also", "urgent"}
+FIELDS: Final = {
+    "label",
+    "help",
+    "severity",
+    "routing",
+    "source",
+    "locator",
+    "why",
+    "also",
+    "urgent",
+    "journal",
+    "patient_label",
+}
 
 
 @dataclass(frozen=True)
@@ -34,6 +48,12 @@ class Symptom:
     why: str = ""
     urgent: bool = False
     sources: tuple[Cited, ...] = ()
+    journal: bool = False  # ticked in the journal, the journal offers this report
+    patient_label: str = ""  # the label in plain words, on the patient's form
+
+    @property
+    def for_patient(self) -> str:
+        return self.patient_label or self.label
 
     @property
     def source_label(self) -> str:
@@ -71,6 +91,8 @@ def _load() -> dict[str, Symptom]:
             why=str(item.get("why", "")),
             urgent=bool(item.get("urgent", False)),
             sources=tuple(sources),
+            journal=bool(item.get("journal", False)),
+            patient_label=str(item.get("patient_label", "")),
         )
     return found
 
@@ -79,3 +101,8 @@ def _load() -> dict[str, Symptom]:
 def symptoms() -> dict[str, Symptom]:
     """Every reportable symptom, by code, in file order."""
     return _load()
+
+
+def journal_reportable() -> frozenset[str]:
+    """The codes the clinic treats as reportable when ticked in the journal (``journal = true``)."""
+    return frozenset(code for code, s in symptoms().items() if s.journal)

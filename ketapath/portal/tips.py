@@ -30,24 +30,25 @@ DEFAULT_TIPS = (
     DefaultTip(
         "talk-to-the-team",
         "Talk openly with your care team",
-        "Tell the team how you really feel, before and after each session: what helped, what did not, "
-        "and any side effect, even one that seems small or embarrassing.\n\n"
+        "Tell the team how you really feel, before and after each session. Say what helped and what "
+        "did not. Tell them about any side effect, even one that seems small or embarrassing.\n\n"
         "Bring your questions to every visit. There is no wrong question, and the team would rather "
         "hear about a worry early.",
     ),
     DefaultTip(
         "keep-a-journal",
         "Keep a pain journal",
-        "A few seconds a day in your journal (pain, sleep, mood, what you could do) shows you and the "
-        "team how things change over weeks, which is hard to remember at a visit.\n\n"
+        "Writing in your journal takes a few seconds a day: your pain, sleep, mood and what you could "
+        "do. Over the weeks, it shows you and the team how things change. That is hard to remember at "
+        "a visit.\n\n"
         "Write it at about the same time each day, and note anything unusual: a bad night, a busy "
         "day, a new medicine.",
     ),
     DefaultTip(
         "follow-the-instructions",
         "Follow the pre-treatment instructions",
-        "Read your preparation instructions the day before each session: when to stop eating and "
-        "drinking, which medicines to mention, what to bring and what to wear.\n\n"
+        "Read your preparation instructions the day before each session. They say when to stop eating "
+        "and drinking, which medicines to mention, and what to bring and wear.\n\n"
         "If you could not follow them (you ate later than you should have, for example), tell the "
         "nurse when you arrive. It is safer to say so than to hope it does not matter.",
     ),

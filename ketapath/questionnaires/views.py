@@ -143,7 +143,13 @@ def fill_page(
                 return redirect(done_url)
             else:
                 if complete:
-                    messages.success(request, f"{definition.name} submitted.")
+                    # The patient reads the name they know it by (issue 15), not the instrument's code.
+                    messages.success(
+                        request,
+                        f"{definition.patient_title}: submitted. Thank you."
+                        if respondent == Respondent.PATIENT
+                        else f"{definition.name} submitted.",
+                    )
                     return redirect(
                         done_url
                         if respondent == Respondent.PATIENT

@@ -55,7 +55,8 @@ def fill_questionnaire(page, values: list[int]) -> None:
 
 
 def test_intake_to_signed_evaluation(new_patient, page, shot):
-    page.on("dialog", lambda dialog: dialog.accept())  # the "are you sure" confirmations
+    dialogs: list[str] = []  # none: every confirmation comes after the checks, as a page
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     onset = (timezone.localdate() - timedelta(days=400)).isoformat()
     today = timezone.localdate().isoformat()
 
@@ -99,22 +100,26 @@ def test_intake_to_signed_evaluation(new_patient, page, shot):
     assert "Saved. You can come back" in page.inner_text("main")
     assert page.locator("[name=conditions-0-condition_id]").input_value() == "crps-1"
     shot(page, "consult-portal-intake-form")
+    # Sending checks and saves the answers first, then asks to confirm.
     page.get_by_role("button", name="Send to my clinic").click()
+    assert "Send your answers to your clinic?" in page.inner_text("#send")
+    page.get_by_role("button", name="Yes, send my answers").click()
     assert "your answers were sent to your clinic" in page.inner_text("main")
     assert page.get_by_role("button", name="Send to my clinic").count() == 0  # locked for the patient
     shot(page, "consult-portal-intake-sent")
 
     # The patient's own questionnaires: PEG, PHQ-9 (item 9 = 0), GAD-7, AUDIT-C, DAST-10.
+    # Named as the patient knows them (the instruments' `patient_name`, issue 15).
     answers = {
-        "PEG": [7, 6, 7],
-        "Patient Health Questionnaire": [2, 1, 2, 1, 1, 1, 1, 0, 0, 1],
-        "Generalized Anxiety": [1, 1, 1, 0, 0, 1, 1],
-        "Alcohol Use": [1, 0, 0],
-        "Drug Abuse": [0, 0, 1, 0, 0, 0, 0, 0, 0, 0],
+        "Questions about pain and daily life": [7, 6, 7],
+        "Questions about your mood": [2, 1, 2, 1, 1, 1, 1, 0, 0, 1],
+        "Questions about worry": [1, 1, 1, 0, 0, 1, 1],
+        "Questions about alcohol": [1, 0, 0],
+        "Questions about drug use": [0, 0, 1, 0, 0, 0, 0, 0, 0, 0],
     }
     page.goto("/portal/questionnaires/")
     for title, values in answers.items():
-        page.get_by_role("link", name=title).first.click()
+        page.get_by_role("link", name=title, exact=True).first.click()
         fill_questionnaire(page, values)  # back on the list of questionnaires, the next one on it
         assert "submitted" in page.inner_text("main"), title
         assert "/portal/questionnaires/?submitted=" in page.url
@@ -181,11 +186,19 @@ def test_intake_to_signed_evaluation(new_patient, page, shot):
     shot(page, "consult-evaluation-proposal")
     page.check("input[name=final_decision][value=eligible-with-cautions]")
     page.fill("[name=assessment]", "CRPS for over a year; first-line treatments failed.")
-    page.get_by_role("button", name="Sign evaluation").click()
+    # The note is checked before any confirmation: the missing reason comes first, nothing saved.
+    page.get_by_role("button", name="Review and sign").click()
     assert "The decision differs from the proposal: say why." in page.inner_text("main")
+    assert page.get_by_role("button", name="Sign evaluation version 1").count() == 0
     shot(page, "consult-evaluation-sign-refused")
     page.fill("[name=decision_reason]", "Gabapentinoid intolerance: start at a low dose and review early.")
-    page.get_by_role("button", name="Sign evaluation").click()
+    page.get_by_role("button", name="Review and sign").click()
+    # Then the confirmation, naming what signing locks.
+    confirm = page.inner_text("main")
+    assert "Sign evaluation version 1?" in confirm and "locks" in confirm
+    assert "Eligible with cautions" in confirm and "Complex regional pain syndrome type I" in confirm
+    shot(page, "consult-evaluation-confirm")
+    page.get_by_role("button", name="Sign evaluation version 1").click()
     page.wait_for_url(f"**/patients/{MRN}/consultation/evaluation/*/")
     note = page.inner_text("main")
     assert "Evaluation version 1 signed. It is now locked." in note
@@ -194,7 +207,7 @@ def test_intake_to_signed_evaluation(new_patient, page, shot):
 
     # 5. The signed note cannot be edited: no form, only an amendment, which is a new version.
     page.goto(f"/patients/{MRN}/consultation/evaluation/")
-    assert page.get_by_role("button", name="Sign evaluation").count() == 0
+    assert page.get_by_role("button", name="Review and sign").count() == 0
     assert page.locator("textarea[name=assessment]").count() == 0
     assert "Locked:" in page.inner_text("main")
     page.get_by_role("button", name="Amend (new version)").click()
@@ -204,3 +217,4 @@ def test_intake_to_signed_evaluation(new_patient, page, shot):
     page.get_by_role("link", name="Version 1").click()
     assert "Gabapentinoid intolerance" in page.inner_text("main")
     assert "locked" in page.inner_text("main")
+    assert dialogs == []

@@ -45,7 +45,6 @@ def fill_setting(page, key: str) -> None:
 
 
 def test_new_clinic_is_refused_then_sets_its_limits_and_approves(transactional_db, page, shot):
-    page.on("dialog", lambda dialog: dialog.accept())  # the "Approve and sign?" confirmation
     clinic, patient, plan = new_clinic()
     expected = missing_settings(clinic.pk, PLAN, route="iv")
     assert expected, "a new clinic starts with its plan limits unset"
@@ -59,7 +58,8 @@ def test_new_clinic_is_refused_then_sets_its_limits_and_approves(transactional_d
     for item in expected:
         assert item.label in main
 
-    page.get_by_role("button", name="Approve and sign").click()
+    # The plan is checked before any confirmation: refused at once, nothing asked, nothing saved.
+    page.get_by_role("button", name="Review and approve").click()
     page.wait_for_url(f"**/plan/{plan.pk}/approve/")  # refused: the plan page again, with the reasons
     summary = page.inner_text(".error-summary")
     links = page.locator(".error-summary a[href*='/clinic/settings/#id_setting_']")
@@ -94,7 +94,9 @@ def test_new_clinic_is_refused_then_sets_its_limits_and_approves(transactional_d
     expect(page.locator(".messages")).to_contain_text("Recalculated")
     page.wait_for_load_state()  # the plan page the server answered with, loaded in full
     assert "not set" not in page.inner_text("#limits")
-    page.get_by_role("button", name="Approve and sign").click()
+    page.get_by_role("button", name="Review and approve").click()
+    assert "Approve and sign version 1 of the treatment plan?" in page.inner_text("main")
+    page.get_by_role("button", name="Approve and sign version 1").click()
     expect(page.locator(".messages")).to_contain_text("approved and signed")
     assert "approved and signed" in page.inner_text(".messages")
     assert "Approved and signed" in page.inner_text("main")

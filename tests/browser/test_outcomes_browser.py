@@ -34,8 +34,8 @@ def test_patient_between_sessions_on_a_phone(demo, page, shot):
     page.get_by_role("link", name="How to prepare").click()
     page.wait_for_url("**/portal/appointments/")
     text = main.inner_text()
-    assert "Eating and drinking" in text and "Light meal" in text and "6 hours" in text
-    assert "Your clinic's chosen rule" in text and "Anesthesiology" in text
+    assert "Eating and drinking" in text and "A light meal" in text and "6 hours" in text
+    assert "Your clinic uses the usual fasting times" in text and "Anesthesiology" not in text
     assert "arrange an adult escort" in text and "until the next day" in text
     assert "What to bring" in text and "What to wear" in text
     shot(page, "portal-phone-preparation")
@@ -61,7 +61,7 @@ def test_patient_between_sessions_on_a_phone(demo, page, shot):
     chart_shot(page, "figure.outcome-chart", "portal-phone-journal-chart")
 
     page.goto("/portal/questionnaires/")
-    page.get_by_role("link", name="Patient Health Questionnaire").first.click()
+    page.get_by_role("link", name="Questions about your mood", exact=True).first.click()
     items = page.locator("fieldset.item")
     for n, value in enumerate(PHQ9):
         items.nth(n).locator(f"input[value='{value}']").check()
@@ -71,7 +71,7 @@ def test_patient_between_sessions_on_a_phone(demo, page, shot):
 
     page.goto("/portal/progress/")
     charts_drawn(page, 2)
-    phq = page.locator("figure.outcome-chart", has_text="PHQ-9")
+    phq = page.locator("figure.outcome-chart", has_text="Questions about your mood")
     phq.locator("summary").click()
     assert timezone.localdate().strftime("%Y-%m-%d") in phq.inner_text()  # today's score is charted
     shot(page, "portal-phone-progress")

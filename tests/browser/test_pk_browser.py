@@ -7,6 +7,7 @@ from tests.browser.conftest import sign_in
 
 def test_pk_page_draws_curve_and_band(demo, page, shot):
     sign_in(page, "dr.demo")
+    page.get_by_role("navigation", name="Main").get_by_text("Clinic", exact=True).click()  # its menu
     page.get_by_role("link", name="Pharmacokinetics").click()
     page.get_by_label("Model").select_option("simons-2022")
     page.get_by_label("Weight (kg)").fill("80")

@@ -12,7 +12,6 @@ from tests.browser.conftest import sign_in
 
 
 def test_prescriber_builds_a_plan_is_stopped_over_the_limit_then_approves(demo, page, shot):
-    page.on("dialog", lambda dialog: dialog.accept())  # the "Approve and sign?" confirmation
     sign_in(page, "dr.demo")
     waiting = page.inner_text("section:has(#plans-h)")
     assert "Demo-Aspen" in waiting and "Noppers" in waiting  # DEMO-0007's draft waits for its consent
@@ -45,8 +44,9 @@ def test_prescriber_builds_a_plan_is_stopped_over_the_limit_then_approves(demo, 
     assert "Exceeded by 36.8 mg" in limits  # 34.2 mg/h for 4 h = 136.8 mg against 100 mg
     assert "34.2 mg/h" in page.inner_text("#dose")
 
-    # Approving without an override reason: stopped, the reason asked for next to its field.
-    page.get_by_role("button", name="Approve and sign").click()
+    # Approving without an override reason: stopped before any confirmation, the reason asked for
+    # next to its field.
+    page.get_by_role("button", name="Review and approve").click()
     page.wait_for_selector("#id_override_reason_error")
     assert "cannot be approved without a prescriber override" in page.inner_text("#id_override_reason_error")
     assert "Draft" in page.inner_text("#plan-h")
@@ -58,7 +58,12 @@ def test_prescriber_builds_a_plan_is_stopped_over_the_limit_then_approves(demo, 
     page.get_by_role("button", name="Save draft and calculate").click()
     page.wait_for_selector("[data-pk-chart][data-drawn='1'] .main-svg")
     assert "This plan exceeds" not in page.inner_text("main")
-    page.get_by_role("button", name="Approve and sign").click()
+    page.get_by_role("button", name="Review and approve").click()
+    confirm = page.inner_text("main")  # the confirmation names what signing locks
+    assert "Approve and sign version 2 of the treatment plan?" in confirm and "within every limit" in confirm
+    assert "version 1 becomes superseded" in confirm
+    shot(page, "plan-approve-confirm")
+    page.get_by_role("button", name="Approve and sign version 2").click()
     expect(page.locator(".messages")).to_contain_text("Version 2 approved and signed.")
     assert "Version 2 approved and signed." in page.inner_text(".messages")
     page.get_by_role("button", name="Schedule 2 sessions").click()
@@ -71,6 +76,7 @@ def test_prescriber_builds_a_plan_is_stopped_over_the_limit_then_approves(demo, 
     assert "Superseded" in versions and "Partial response at 0.35 mg/kg/h." in versions
     shot(page, "plan-v2-approved-scheduled")
 
+    page.get_by_role("navigation", name="Main").get_by_text("Clinic", exact=True).click()  # its menu
     page.get_by_role("link", name="Protocols").click()
     library = page.inner_text("main")
     assert "Singh 2016, Abstract (Method)" in library and "Local protocol by Dana Demo-Prescriber" in library

@@ -16,7 +16,7 @@ ANSWERS = [1, 1, 1, 1, 1, 1, 1, 1, 1]
 def test_phq9_from_patient_to_nurse_to_prescriber(demo, page, shot):
     sign_in(page, "patient.demo")
     page.get_by_role("link", name="Fill in now").click()
-    page.get_by_role("link", name="Patient Health Questionnaire").first.click()
+    page.get_by_role("link", name="Questions about your mood", exact=True).first.click()
     assert "do not wait for the clinic" in page.inner_text("main")
     items = page.locator("fieldset.item")
     assert items.count() == 10  # nine scored items and the unscored "how difficult" item

@@ -46,7 +46,7 @@ def test_the_prescriber_sees_the_proposal_with_sources_and_grades(personas, clie
     assert "Cohen 2018, Recommendations, Indications, item 2" in page and "grade B" in page
     assert "13 months" in page and "<strong>chronic</strong>" in page
     assert "positive screen" in page  # DN4 4 of 10, from the instrument's cut-off
-    assert 'name="final_decision"' in page and "Sign evaluation" in page
+    assert 'name="final_decision"' in page and "Review and sign" in page
 
 
 def test_a_clinic_setting_reason_is_shown_as_the_clinics_choice(personas, client, login):

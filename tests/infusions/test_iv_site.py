@@ -114,7 +114,18 @@ def test_the_page_draws_the_check_and_its_form_and_one_view_charts_and_corrects_
 ):
     login(personas.nurse)
     page = client.get(url("flowsheet", chart.session)).content.decode()
-    assert 'id="sec-iv-site"' in page and 'aria-label="Record IV-site check"' in page
+    # The form is one click away (drawn when opened), not on the page.
+    assert 'id="sec-iv-site"' in page and 'id="more-iv-site"' in page
+    assert 'aria-label="Record IV-site check"' not in page
+    opened = client.get(
+        reverse(
+            "infusions:entry_form",
+            kwargs={"mrn": chart.session.patient.mrn, "session_id": chart.session.pk, "name": "iv-site"},
+        )
+    ).content.decode()
+    assert 'aria-label="Record IV-site check"' in opened
+    no_script = client.get(url("flowsheet", chart.session) + "?open=iv-site").content.decode()
+    assert 'aria-label="Record IV-site check"' in no_script
     form_key = str(uuid.uuid4())
     data = {
         "client_key": form_key,

@@ -37,8 +37,10 @@ def test_session_reminders_go_once_with_the_instructions(personas, make_course):
     assert (first.sent, again.sent) == (1, 0)  # tomorrow's session only; day 2 is not yet in reach
     message = mail.outbox[0]
     assert message.to == ["pat.one@example.org"]
-    assert "Light meal: nothing in the 6 hours before your session" in message.body
-    assert "Your clinic's chosen rule" in message.body and "Anesthesiology" in message.body
+    assert "A light meal, such as toast: nothing in the 6 hours before your session" in message.body
+    assert "Clear drinks such as water: nothing in the 2 hours" in message.body
+    # The rule set in plain words (issue 15): the citation is the clinicians' to read.
+    assert "Your clinic uses the usual fasting times" in message.body and "Anesthesiology" not in message.body
     assert "What to wear" in message.body
     assert SessionReminder.objects.get().session_on == START
 

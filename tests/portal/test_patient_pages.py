@@ -135,10 +135,13 @@ def test_appointments_with_preparation_from_the_clinic_rule(personas, make_cours
         page = client.get("/portal/appointments/").content.decode()
         home = client.get("/portal/").content.decode()
     assert page.count('class="card appointment"') == 5
-    assert "Light meal" in page and "6 hours" in page and "Clear liquids" in page and "2 hours" in page
-    assert "Infant formula" not in page  # an adult's instructions
-    assert "Anesthesiology" in page  # the rule set's source
-    assert "arrange an adult escort" in page and "your clinic&#x27;s policy" in page
+    assert "A light meal, such as toast" in page and "6 hours" in page
+    assert "Clear drinks such as water" in page and "2 hours" in page
+    assert "Baby formula" not in page and "Breast milk" not in page  # an adult's instructions
+    # Plain words (issue 15): the rule set by its plain name, its citation left to the clinicians.
+    assert "Your clinic uses the usual fasting times" in page and "Anesthesiology" not in page
+    assert "Clear liquids" not in page and "Nonhuman" not in page
+    assert "arrange an adult escort" in page and "your clinic&#x27;s rule" in page
     assert "What to wear" in page and "What to bring" in page
     assert course.sessions[0].planned_on.strftime("%-d %B %Y") in home
 
@@ -156,4 +159,7 @@ def test_progress_shows_the_patients_own_charts(personas, login):
     answer(personas.patient_two, personas.nurse, "gad-7", 2, START)
     page = login(personas.patient_one.user).get("/portal/progress/").content.decode()
     assert 'id="chart-phq-9"' in page and 'id="chart-gad-7"' not in page
-    assert "Kroenke 2001" in page  # the bands' source
+    # Plain words (issue 15): the questionnaire as the patient knows it, no code and no citation.
+    assert "Questions about your mood" in page and "The coloured bands show" in page
+    assert "<li>10 to 14: moderate</li>" in page  # the bands in words, from the instrument's data
+    assert "Kroenke 2001" not in page and "PHQ-9" not in page

@@ -27,7 +27,7 @@ def test_item9_answer_shows_the_urgent_notice_after_submitting(personas, login):
     assignment, page = _fill(client, patient, personas.nurse, q9=1)
     assert page.redirect_chain[-1][0].endswith(f"/portal/questionnaires/?submitted={assignment.pk}")
     text = page.content.decode()
-    assert "PHQ-9 submitted." in text
+    assert "Questions about your mood: submitted." in text and "PHQ-9" not in text
     assert "may be going through a very hard time" in text and "call <strong>999</strong>" in text
     assert "0800 123 456" in text
     notice = text[text.index("urgent-after-submit") :][:900]
@@ -38,7 +38,7 @@ def test_item9_answer_shows_the_urgent_notice_after_submitting(personas, login):
 def test_no_notice_without_a_risk_answer(personas, login):
     patient = personas.patient_one
     _, page = _fill(login(patient.user), patient, personas.nurse, q9=0)
-    assert "PHQ-9 submitted." in page.content.decode()
+    assert "Questions about your mood: submitted." in page.content.decode()
     assert "urgent-after-submit" not in page.content.decode()
 
 

@@ -113,6 +113,8 @@ EXPECTED: dict[str, tuple[str, set[str] | str]] = {
     "infusions:addendum": ("POST", CLINICIANS),
     "infusions:correct": ("GET", CLINICIANS),
     "infusions:entry": ("POST", CLINICIANS),
+    "infusions:round": ("POST", CLINICIANS),
+    "infusions:entry_form": ("GET", CLINICIANS),
 }
 
 
@@ -288,6 +290,7 @@ def build_samples(personas):
         "session_id": infusion.pk,
         "scale": "moaa-s",
         "kind": "vitals",
+        "name": "vitals",
         "entry_id": vitals.pk,
     }
 

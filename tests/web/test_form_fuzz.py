@@ -413,9 +413,12 @@ def flowsheet_baselines(now, today) -> dict[str, dict]:
 
 
 def with_corrections(client: Client, url: str) -> list[Form]:
-    """The flowsheet's forms and those of every correction page it links to."""
+    """The flowsheet's forms, those kept one click away (drawn when opened) and those of every
+    correction page it links to."""
     page = client.get(url).content.decode()
     forms = post_forms(client, url)
+    for link in sorted(set(re.findall(r'hx-get="(/patients/[^"]+/forms/[^"]+/)"', page))):
+        forms += post_forms(client, link)
     for link in sorted(set(re.findall(r'href="(/patients/[^"]+/correct/[^"]+/)"', page))):
         forms += post_forms(client, link)
     return forms

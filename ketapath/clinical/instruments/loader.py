@@ -17,6 +17,7 @@ A file looks like this (abridged; see ``data/instruments/phq-2.toml``)::
     primary = "total"
     citations = [{ source = "kroenke-2003" }]
     purposes = ["worsening-watch"]   # optional: what the pathway uses it for (looked up by purpose)
+    patient_name = "Short questions about your mood"   # optional: the name on the patient's pages
 
     [licence]
     status = "free"            # free | restricted | licensed | unconfirmed
@@ -183,6 +184,7 @@ def _parse(r: _Reader, raw: Mapping[str, Any]) -> Instrument:
             "alerts",
             "covariates",
             "purposes",
+            "patient_name",
         },
     )
     instrument_id = r.ident("the instrument", raw.get("id"))
@@ -235,6 +237,7 @@ def _parse(r: _Reader, raw: Mapping[str, Any]) -> Instrument:
         covariates=covariates,
         panel=panel,
         purposes=purposes,
+        patient_name=r.text("the instrument", raw, "patient_name", required=False),
     )
 
 

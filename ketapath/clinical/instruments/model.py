@@ -262,6 +262,12 @@ class Instrument:
     panel: Coding | None = None
     wording_source: str = ""
     purposes: tuple[str, ...] = ()  # what the pathway uses it for, e.g. "misuse-rescreening"
+    patient_name: str = ""  # the name a patient reads on their own pages ("Pain score 0-10")
+
+    @property
+    def patient_title(self) -> str:
+        """The instrument as the patient knows it: its plain name, else its full title."""
+        return self.patient_name or self.title
 
     def item(self, item_id: str) -> Item:
         for item in self.items:

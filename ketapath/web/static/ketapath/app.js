@@ -6,10 +6,31 @@ document.addEventListener("DOMContentLoaded", () => {
   const summary = document.getElementById("error-summary");
   if (summary) summary.focus();
 
-  // Buttons that need a confirmation say so with data-confirm="question".
+  // Buttons that need a confirmation say so with data-confirm="question". Signing and approving
+  // do not: their form is checked by the server first, which then shows what will be locked.
   document.body.addEventListener("click", (event) => {
     const target = event.target.closest("[data-confirm]");
     if (target && !window.confirm(target.dataset.confirm)) event.preventDefault();
+  });
+
+  // The main navigation's menus (<details data-nav-menu>): one open at a time; a click elsewhere
+  // or Escape closes them (Escape returns the focus to the menu's name). They open without this.
+  const menus = Array.from(document.querySelectorAll("details[data-nav-menu]"));
+  menus.forEach((menu) => {
+    menu.addEventListener("toggle", () => {
+      if (menu.open) menus.forEach((other) => { if (other !== menu) other.open = false; });
+    });
+  });
+  document.addEventListener("click", (event) => {
+    menus.forEach((menu) => { if (menu.open && !menu.contains(event.target)) menu.open = false; });
+  });
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== "Escape") return;
+    menus.forEach((menu) => {
+      if (!menu.open) return;
+      menu.open = false;
+      if (menu.contains(document.activeElement)) menu.querySelector("summary").focus();
+    });
   });
 
   // A form submits once: a second click while the first is on its way does nothing.

@@ -13,17 +13,24 @@ function drawPkChart(element) {
   }
   traces.push({ x: data.time_min, y: data.typical, mode: "lines", line: { color: "#1f5f8b", width: 2.5 },
     name: "Typical patient" });
+  // The end-of-infusion label above the plot (never over the curve or the ticks), turned to the
+  // left of its line near the right edge; the legend under the axis title, the margin grown for it.
+  const height = 360;
+  const margin = { t: 34, r: 16, b: 56, l: 60 };
+  const last = data.time_min.length ? data.time_min[data.time_min.length - 1] : 0;
+  const late = last > 0 && data.end_of_infusion_min / last > 0.7;
   const layout = {
-    margin: { t: 30, r: 10, b: 50, l: 60 }, height: 360,
+    margin: margin, height: height,
     xaxis: { title: { text: "Time (min)" }, zeroline: false },
     yaxis: { title: { text: "Plasma ketamine (ng/mL)" }, rangemode: "tozero" },
-    legend: { orientation: "h", y: -0.25 },
+    legend: { orientation: "h", x: 0, xanchor: "left", y: -64 / (height - margin.t - margin.b), yanchor: "top" },
     shapes: [{ type: "line", x0: data.end_of_infusion_min, x1: data.end_of_infusion_min, yref: "paper", y0: 0, y1: 1,
       line: { dash: "dot", color: "#55606e" } }],
-    annotations: [{ x: data.end_of_infusion_min, yref: "paper", y: 1, text: "end of infusion", showarrow: false,
-      xanchor: "left", font: { size: 11, color: "#55606e" } }],
+    annotations: [{ x: data.end_of_infusion_min, yref: "paper", y: 1, yanchor: "bottom", yshift: 2,
+      text: "end of infusion", showarrow: false, xanchor: late ? "right" : "left",
+      font: { size: 11, color: "#55606e" } }],
   };
-  Plotly.newPlot(element, traces, layout, { displaylogo: false, responsive: true });
+  Plotly.react(element, traces, layout, { displaylogo: false, responsive: true });
   element.dataset.drawn = "1";
 }
 
