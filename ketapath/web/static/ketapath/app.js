@@ -8,9 +8,17 @@ document.addEventListener("DOMContentLoaded", () => {
 
   // Buttons that need a confirmation say so with data-confirm="question". Signing and approving
   // do not: their form is checked by the server first, which then shows what will be locked.
+  // The form's own checks (a required reason, say) run before the question: a form that would be
+  // refused is not confirmed first.
   document.body.addEventListener("click", (event) => {
     const target = event.target.closest("[data-confirm]");
-    if (target && !window.confirm(target.dataset.confirm)) event.preventDefault();
+    if (!target) return;
+    if (target.form && !target.form.checkValidity()) {
+      event.preventDefault();
+      target.form.reportValidity();
+      return;
+    }
+    if (!window.confirm(target.dataset.confirm)) event.preventDefault();
   });
 
   // The main navigation's menus (<details data-nav-menu>): one open at a time; a click elsewhere
