@@ -11,17 +11,12 @@ from datetime import date
 from typing import Any
 
 from ketapath.patients.overview import register_overview_panel
-from ketapath.plans.models import SIGNED_STATUSES, PlannedSession, PlanStatus, SessionStatus, TreatmentPlan
+from ketapath.plans.models import SIGNED_STATUSES, PlannedSession, SessionStatus
+from ketapath.plans.queries import current_versions
 
 
 def overview_context(patient: Any, user: Any, today: date) -> dict[str, Any]:
-    live = list(
-        TreatmentPlan.objects.active()
-        .filter(patient=patient, status__in=[PlanStatus.DRAFT, PlanStatus.APPROVED])
-        .order_by("-version")
-    )
-    approved = next((p for p in live if p.status == PlanStatus.APPROVED), None)
-    draft = next((p for p in live if p.status == PlanStatus.DRAFT), None)
+    approved, draft = current_versions(patient)
     next_session = (
         PlannedSession.objects.active()
         .filter(

@@ -58,10 +58,8 @@ def drafts_waiting(
     return plans
 
 
-def course_state(patient: Any, today: Any) -> dict[str, Any]:
-    """Where the patient's treatment plan stands, for the pathway strip (two queries): the
-    approved version and the draft (either may be None), and the approved version's sessions
-    that are still booked, ``booked``, with the first from ``today`` on, ``next_session``."""
+def current_versions(patient: Any) -> tuple[TreatmentPlan | None, TreatmentPlan | None]:
+    """The patient's approved version and draft of the plan (either may be None), in one query."""
     live = list(
         TreatmentPlan.objects.active()
         .filter(patient=patient, status__in=[PlanStatus.DRAFT, PlanStatus.APPROVED])
@@ -69,6 +67,14 @@ def course_state(patient: Any, today: Any) -> dict[str, Any]:
     )
     approved = next((p for p in live if p.status == PlanStatus.APPROVED), None)
     draft = next((p for p in live if p.status == PlanStatus.DRAFT), None)
+    return approved, draft
+
+
+def course_state(patient: Any, today: Any) -> dict[str, Any]:
+    """Where the patient's treatment plan stands, for the pathway strip (two queries): the
+    approved version and the draft (either may be None), and the approved version's sessions
+    that are still booked, ``booked``, with the first from ``today`` on, ``next_session``."""
+    approved, draft = current_versions(patient)
     booked: list[PlannedSession] = []
     if approved is not None:
         booked = list(
