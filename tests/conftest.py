@@ -131,6 +131,15 @@ def pytest_addoption(parser):
         action="store_true",
         help="on PostgreSQL, also run the tests that never open a database (CI runs them on SQLite)",
     )
+    parser.addoption(
+        "--browser-too",
+        action="store_true",
+        help="on PostgreSQL, also run the browser tests (CI runs them on SQLite)",
+    )
+
+
+def is_browser_test(item: pytest.Item) -> bool:
+    return item.get_closest_marker("browser") is not None or "tests/browser/" in item.nodeid
 
 
 @pytest.hookimpl(trylast=True)
@@ -144,6 +153,15 @@ def pytest_collection_modifyitems(config, items):
         if free:
             config.hook.pytest_deselected(items=free)
             items[:] = [item for item in items if uses_database(item)]
+    # The browser tests drive Chromium through pages whose every query and action the view and
+    # action tests run here on PostgreSQL; what they add (the browser: scripts, focus, layout,
+    # axe-core) does not depend on the backend, and Chromium was a third of this run's CPU. They
+    # run in the SQLite run of the same CI; `--browser-too` runs them here as well.
+    if on_postgresql() and not config.getoption("browser_too"):
+        browser = [item for item in items if is_browser_test(item)]
+        if browser:
+            config.hook.pytest_deselected(items=browser)
+            items[:] = [item for item in items if not is_browser_test(item)]
     # After pytest-django's own order (database tests, then transactional, then the rest), which
     # stays as it is for the others. A transactional test may run first: its flush leaves the
     # same empty database (tests/flush.py) that a database test starts from.
@@ -157,6 +175,8 @@ def pytest_report_header(config):
     lines = [f"KetaPath test database: {engine}"]
     if on_postgresql() and not config.getoption("database_free_too"):
         lines.append("Tests that never open a database are deselected here (they run on SQLite).")
+    if on_postgresql() and not config.getoption("browser_too"):
+        lines.append("Browser tests are deselected here (they run on SQLite; --browser-too runs them).")
     for variable, what in (("KETAPATH_AXE", "axe-core checks"), ("KETAPATH_SCREENSHOTS", "screenshots")):
         if os.environ.get(variable) == "0":
             lines.append(f"Browser tests run without {what} ({variable}=0).")

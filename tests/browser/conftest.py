@@ -67,7 +67,7 @@ def warm_context(live_server, tmp_path_factory) -> Iterator[object]:
             str(tmp_path_factory.mktemp("chromium-profile")),
             executable_path=str(CHROMIUM),
             headless=True,
-            args=ARGS,
+            args=ARGS + os.environ.get("KP_EXTRA", "").split(),
             viewport=VIEWPORT,
             base_url=live_server.url,
         )

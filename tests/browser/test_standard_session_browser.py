@@ -102,22 +102,32 @@ class Nurse:
         wait for the next card; its first field has the focus again."""
         key = card.locator("input[name='client_key']")
         old_key = key.input_value() if key.count() else ""
+        # The card now on the page is marked, so the wait below is for its replacement: the checks
+        # after a save read the new card, never the old one in the moment before the swap.
+        card.evaluate("el => { el.dataset.beforeSave = '1'; }")
         with self.page.expect_response(lambda r: r.request.method == "POST"):
             if self.keyboard:
                 self.tab_to(enter_in if enter_in is not None else card.get_by_role("button", name=button))
                 self.page.keyboard.press("Enter")
             else:
                 card.get_by_role("button", name=button).click()
+        self.page.wait_for_function(
+            """() => {
+                const card = document.getElementById('due-now');
+                return card && card.dataset.beforeSave !== '1'
+                    && !card.classList.contains('htmx-swapping') && !card.classList.contains('htmx-settling');
+            }"""
+        )
         expect(self.page.locator("#due-now .refused")).to_have_count(0)
         fresh = self.page.locator("#due-now")
         expect(fresh.locator("input[name='step']")).to_have_count(1)
         if fresh.locator("input[name='client_key']").count():
             expect(fresh.locator("input[name='client_key']")).not_to_have_value(old_key)
         if self.keyboard and fresh.locator("form").count():
-            # Focus back on the new card's first field: the next thing to type.
-            assert self.page.evaluate(
-                "() => document.getElementById('due-now').contains(document.activeElement)"
-            ), "the focus did not come back to the card"
+            # Focus back on the new card's first field: the next thing to type (set once it settles).
+            self.page.wait_for_function(
+                "() => document.getElementById('due-now').contains(document.activeElement)", timeout=5000
+            )
 
 
 def step_key(page, seen=()) -> str:
