@@ -23,10 +23,10 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 CHROMIUM = Path("/usr/bin/chromium")
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
-# Screenshots are for people to look at. `.ci/run` keeps the SQLite run's and sets
-# KETAPATH_SCREENSHOTS=0 for the PostgreSQL run, which would draw the same pages again for nobody:
-# a full-page capture of a long page costs Chromium a second or more. The pages are still visited,
-# checked and measured there; only the pictures are not taken.
+# Screenshots are for people to look at: a developer's run takes them. `.ci/run` sets
+# KETAPATH_SCREENSHOTS=0, since a CI machine keeps none and a full-page capture of a long page costs
+# Chromium a second or more. The pages are still visited, checked and measured; only the pictures
+# are not taken.
 SCREENSHOTS = os.environ.get("KETAPATH_SCREENSHOTS", "1") != "0"
 ARGS = [
     "--no-sandbox",
@@ -67,7 +67,7 @@ def warm_context(live_server, tmp_path_factory) -> Iterator[object]:
             str(tmp_path_factory.mktemp("chromium-profile")),
             executable_path=str(CHROMIUM),
             headless=True,
-            args=ARGS + os.environ.get("KP_EXTRA", "").split(),
+            args=ARGS,
             viewport=VIEWPORT,
             base_url=live_server.url,
         )
