@@ -18,6 +18,8 @@ from ketapath.envconfig import SettingError
 # name -> (module, one-line help). Order is the order of ``ketapath --help``.
 COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("ketapath.commands.demo", "migrate, load the demo clinic and serve it"),
+    "setup": ("ketapath.commands.setup", "create a clinic, its first administrator and prescriber"),
+    "check": ("ketapath.commands.check", "check a deployment: Django's checks and KetaPath's own"),
     "serve": ("ketapath.commands.serve", "serve the application"),
     "manage": ("ketapath.commands.manage", "run Django's manage.py commands"),
     "export": ("ketapath.commands.export", "export records (FHIR R4)"),

@@ -344,6 +344,8 @@ README_COMMANDS: list[tuple[list[str], int]] = [
     (["eligibility", "ketapath/clinical/data/examples/eligibility-case.json"], 0),
     (["manage", "check"], 0),
     (["manage", "showmigrations", "--plan"], 0),
+    # The demo is no production installation: SQLite, the demo mode, its synthetic clinic.
+    (["check"], 1),
 ]
 
 
