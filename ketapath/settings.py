@@ -173,6 +173,13 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 
+# Password reset by e-mail (ketapath.accounts.views): the link works once and for an hour; at most
+# 5 requests per e-mail address and 20 per client address an hour (counted in the cache).
+PASSWORD_RESET_TIMEOUT = 60 * 60
+KETAPATH_PASSWORD_RESET_PER_ADDRESS = 5
+KETAPATH_PASSWORD_RESET_PER_IP = 20
+KETAPATH_PASSWORD_RESET_WINDOW_SECONDS = 60 * 60
+
 # Sign-out after inactivity (ketapath.accounts.middleware.IdleSignOutMiddleware): the session
 # keeps the time of the last real request; a background poll (the flowsheet's live fragment) is
 # not activity. The session is saved only when that time changes, never on every request (a poll

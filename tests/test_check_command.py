@@ -38,6 +38,9 @@ PRODUCTION = {
 @pytest.fixture
 def production(settings, monkeypatch):
     """A deployment configured for production: PostgreSQL, every migration applied."""
+    # The browser tests' conftest sets it for Playwright's event loop in this process; a deployment
+    # never has it (Django's async.E001).
+    monkeypatch.delenv("DJANGO_ALLOW_ASYNC_UNSAFE", raising=False)
     for name, value in PRODUCTION.items():
         setattr(settings, name, value)
     monkeypatch.setattr(check, "database_vendor", lambda: "postgresql")

@@ -25,6 +25,10 @@ EXPECTED: dict[str, tuple[str, set[str] | str]] = {
     "health": ("GET", "public"),
     "login": ("GET", "public"),
     "logout": ("POST", "public"),
+    "password_reset": ("GET", "public"),
+    "password_reset_done": ("GET", "public"),
+    "password_reset_confirm": ("GET", "public"),
+    "password_reset_complete": ("GET", "public"),
     "account": ("GET", ALL),
     "patients:list": ("GET", STAFF),
     "patients:create": ("GET", STAFF),
@@ -292,6 +296,9 @@ def build_samples(personas):
         "kind": "vitals",
         "name": "vitals",
         "entry_id": vitals.pk,
+        # A password-reset link that is not valid (the page says so: it is public either way).
+        "uidb64": "MQ",
+        "token": "walk-test",
     }
 
 

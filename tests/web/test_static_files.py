@@ -12,6 +12,11 @@ from ketapath.web.plotly_css import BUNDLE
 from ketapath.web.static_files import CompressOnce, PlotlyFinder
 
 
+def test_brotli_at_quality_10_decompresses_to_the_content():
+    data = b"Plotly.react(element, traces, layout);\n" * 500
+    assert brotli.decompress(static_files._brotli(data)) == data
+
+
 def test_plotly_finder_offers_the_minified_bundle_and_nothing_else():
     finder = PlotlyFinder()
     assert [name for name, _storage in finder.list(None)] == ["plotly.min.js"]
@@ -27,10 +32,8 @@ def test_compression_is_done_once_per_content(tmp_path, monkeypatch):
     first.write_bytes(text)
     copy.write_bytes(text)
     calls: list[int] = []
-    real = static_files.Compressor.compress_brotli
-    monkeypatch.setattr(
-        static_files.Compressor, "compress_brotli", staticmethod(lambda d: calls.append(1) or real(d))
-    )
+    real = static_files._brotli
+    monkeypatch.setattr(static_files, "_brotli", lambda d: calls.append(1) or real(d))
     compressor = CompressOnce(quiet=True)
     assert sorted(compressor.compress(str(first))) == [f"{first}.br", f"{first}.gz"]
     compressor.compress(str(copy))  # the same content: compressed once
