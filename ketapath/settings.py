@@ -173,7 +173,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 
-# Password reset by e-mail (ketapath.accounts.views): the link works once and for an hour; at most
+# Password reset by e-mail (ketapath.web.password_reset): the link works once and for an hour; at most
 # 5 requests per e-mail address and 20 per client address an hour (counted in the cache).
 PASSWORD_RESET_TIMEOUT = 60 * 60
 KETAPATH_PASSWORD_RESET_PER_ADDRESS = 5

@@ -6,6 +6,7 @@ urlpatterns = [
     path("", web_views.dashboard, name="dashboard"),
     path("health/", web_views.health, name="health"),
     path("accounts/", include("ketapath.accounts.urls")),
+    path("accounts/", include("ketapath.web.password_reset")),
     path("patients/", include("ketapath.patients.urls")),
     path("patients/<mrn:mrn>/questionnaires/", include("ketapath.questionnaires.urls")),
     path("patients/<mrn:mrn>/consultation/", include("ketapath.consultations.urls")),

@@ -198,11 +198,11 @@ def test_the_limit_per_address_sends_nothing_more_but_shows_the_same_page(staff,
     limit = settings.KETAPATH_PASSWORD_RESET_PER_ADDRESS
     pages = [ask(client, staff.email).content for _ in range(limit)]
     assert len(mail.outbox) == limit
-    with caplog.at_level(logging.WARNING, logger="ketapath.accounts.views"):
+    with caplog.at_level(logging.WARNING, logger="ketapath.web.password_reset"):
         over = ask(client, staff.email)
     assert over.content == pages[0]
     assert len(mail.outbox) == limit
-    lines = [r for r in caplog.records if r.name == "ketapath.accounts.views"]
+    lines = [r for r in caplog.records if r.name == "ketapath.web.password_reset"]
     assert len(lines) == 1 and "over the limit (per address)" in lines[0].getMessage()
     assert "\n" not in lines[0].getMessage() and staff.email not in lines[0].getMessage()
 
