@@ -14,6 +14,7 @@ server the same way.
 from __future__ import annotations
 
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -61,8 +62,25 @@ def production_server(production_static, transactional_db) -> Iterator[str]:
         raise server.error
     yield f"http://127.0.0.1:{server.port}"
     server.terminate()
+    # Its request threads end once Chromium has closed their connections (the measuring contexts
+    # are closed), and each closes the shared connection as it ends: they must be done before the
+    # connection stops being shared, or a late one fails in a later test's time ("DatabaseWrapper
+    # objects created in a thread can only be used in that same thread"). The run's other live
+    # server keeps its threads (the warm context's connections): only this port's are joined.
+    for thread in threading.enumerate():
+        if "process_request_thread" in thread.name and serves_port(thread, server.port):
+            thread.join(timeout=30)
     for connection in shared.values():
         connection.dec_thread_sharing()
+
+
+def serves_port(thread: threading.Thread, port: int) -> bool:
+    """Whether a server's request thread holds a connection to ``port`` (its first argument)."""
+    request = next(iter(getattr(thread, "_args", ())), None)
+    try:
+        return request is not None and request.getsockname()[1] == port
+    except OSError:  # already closed: nothing left to wait for
+        return False
 
 
 def test_chart_pages_are_light_on_a_phone(demo, browser, production_server, axe_source):
