@@ -241,3 +241,14 @@ def test_every_page_passes_the_csp_with_no_inline_script(staff, client):
         csp = response["Content-Security-Policy"]
         assert "unsafe-inline" not in csp and "script-src 'self'" in csp
         assert_no_inline_script(response.content.decode())
+
+
+@pytest.mark.parametrize("password", ["x" * 3000, "Long-enough-but-" + "y" * 120])
+def test_an_overlong_password_is_refused_by_the_validators(password):
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError) as refused:
+        validate_password(password)
+    assert any(error.code == "password_too_long" for error in refused.value.error_list)
+    validate_password("A long passphrase of 128 chars " + "z" * 97)  # exactly 128: accepted
