@@ -39,6 +39,67 @@ ARGS = [
 VIEWPORT = {"width": 1280, "height": 860}
 
 
+class InFlight:
+    """Counts the requests the test server is serving, to wait until none is.
+
+    On in-memory SQLite the server's threads share the test's database connection. A request
+    still being served when a test ends (a poll, a page's late load) would otherwise run inside the
+    emptying of the database that follows, and a rollback of its own could bring deleted rows back
+    into the next test's database."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.changed = threading.Condition()
+
+    def wrap(self, app):
+        def counted(environ, start_response):
+            with self.changed:
+                self.count += 1
+            try:
+                return Served(app(environ, start_response), self)
+            except BaseException:
+                self.done()
+                raise
+
+        return counted
+
+    def done(self) -> None:
+        with self.changed:
+            self.count -= 1
+            self.changed.notify_all()
+
+    def wait_idle(self, timeout: float = 30) -> None:
+        with self.changed:
+            if not self.changed.wait_for(lambda: self.count == 0, timeout=timeout):
+                raise AssertionError(f"the test server still serves {self.count} request(s) after {timeout}s")
+
+
+class Served:
+    """A response's body, counted as in flight until the server closes it."""
+
+    def __init__(self, body, in_flight: InFlight) -> None:
+        self.body = body
+        self.in_flight = in_flight
+
+    def __iter__(self):
+        return iter(self.body)
+
+    def close(self) -> None:
+        try:
+            if hasattr(self.body, "close"):
+                self.body.close()
+        finally:
+            self.in_flight.done()
+
+
+@pytest.fixture(scope="session")
+def in_flight(live_server) -> InFlight:
+    counter = InFlight()
+    server = live_server.thread.httpd
+    server.set_app(counter.wrap(server.get_app()))
+    return counter
+
+
 def pytest_collection_modifyitems(config, items):
     for item in items:
         if "tests/browser" in str(item.fspath):
@@ -94,13 +155,15 @@ def axe_source() -> str | None:
 
 
 @pytest.fixture
-def new_context(browser, warm_context, live_server, axe_source):
+def new_context(transactional_db, browser, warm_context, live_server, axe_source, in_flight):
     """``new_context(**options)``: a browser context on the test server whose pages are watched.
 
     The first call without options gives the run's warm context (``warm_context``), emptied of the
     previous test's cookies and pages; any other call, a new context.
     A content-security-policy violation or a script error in the console, and a serious or
     critical accessibility violation (axe-core, see tests/browser/axe.py), fail the test.
+    It asks for ``transactional_db`` so that its teardown (which waits until the server serves no
+    request of the test) comes before the database is emptied.
     """
     opened: list[tuple[object, axe.Axe, list[str], object]] = []
 
@@ -124,7 +187,7 @@ def new_context(browser, warm_context, live_server, axe_source):
         return context
 
     yield _new_context
-    for context, checker, problems, on_page in opened:
+    for context, checker, _problems, on_page in opened:
         for page in context.pages:  # the page each test ends on
             checker.check(page)
         if context is warm_context:
@@ -136,6 +199,9 @@ def new_context(browser, warm_context, live_server, axe_source):
             context.clear_cookies()
         else:
             context.close()
+    # No request of this test is still being served when its database is emptied.
+    in_flight.wait_idle()
+    for _context, checker, problems, _on_page in opened:
         assert problems == [], f"browser console errors: {problems}"
         assert checker.problems() == [], "accessibility (axe-core, WCAG 2.2 AA):\n" + "\n".join(
             checker.problems()
