@@ -21,7 +21,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from ketapath.alerts.actions import raise_alert
@@ -80,9 +80,9 @@ _FIXED = ("patient", "planned_session")
 def lock(session: InfusionSession) -> InfusionSession:
     """The session's row, read again and locked until the end of the transaction."""
     locked: InfusionSession = InfusionSession.objects.select_for_update().get(pk=session.pk)
-    cache = InfusionSession._meta
     for name in _FIXED:
-        field = cache.get_field(name)
+        field = InfusionSession._meta.get_field(name)
+        assert isinstance(field, models.ForeignKey)
         if field.is_cached(session) and getattr(session, field.attname) == getattr(locked, field.attname):
             field.set_cached_value(locked, field.get_cached_value(session))
     return locked
