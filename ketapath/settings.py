@@ -87,6 +87,10 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "csp",
+    # Two-factor sign-in: authenticator-app codes (TOTP) and single-use recovery codes.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "ketapath.accounts",
     "ketapath.audit",
     "ketapath.patients",
@@ -109,6 +113,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Which second factor, if any, this session was verified with (``request.user.is_verified()``).
+    "django_otp.middleware.OTPMiddleware",
     "ketapath.accounts.middleware.IdleSignOutMiddleware",
     # After authentication: the user's clinic's date and time display, read once per request.
     "ketapath.clinic_settings.middleware.ClinicDisplayMiddleware",
@@ -165,6 +171,10 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+
+# Two-factor sign-in (django-otp): the name authenticator apps show beside the account. A wrong
+# code makes the next try wait (1 s, then 2, 4, 8 … per device: django-otp's throttling).
+OTP_TOTP_ISSUER = "KetaPath"
 
 # Lock-out after repeated failed logins (django-axes), per username and address.
 AXES_FAILURE_LIMIT = env_int("KETAPATH_LOGIN_FAILURE_LIMIT", 5, 2, 100)
@@ -275,6 +285,7 @@ if not KETAPATH_SITE_URL.startswith(("http://", "https://")):
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"forbidden_on_one_line": {"()": "ketapath.accounts.log_filters.ForbiddenOnOneLine"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["forbidden_on_one_line"]}},
     "root": {"handlers": ["console"], "level": "WARNING"},
 }

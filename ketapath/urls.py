@@ -7,6 +7,8 @@ urlpatterns = [
     path("health/", web_views.health, name="health"),
     path("accounts/", include("ketapath.accounts.urls")),
     path("accounts/", include("ketapath.web.password_reset")),
+    path("accounts/", include("ketapath.web.two_factor")),
+    path("clinic/staff/", include("ketapath.web.staff")),
     path("patients/", include("ketapath.patients.urls")),
     path("patients/<mrn:mrn>/questionnaires/", include("ketapath.questionnaires.urls")),
     path("patients/<mrn:mrn>/consultation/", include("ketapath.consultations.urls")),

@@ -18,6 +18,9 @@ class ClinicFactory(factory.django.DjangoModelFactory):
 
     name = factory.Sequence(lambda n: f"Test Clinic {n}")
     slug = factory.Sequence(lambda n: f"clinic-{n}")
+    # Off for the tests' clinics (a password signs in, as the tests' logins expect); the tests of
+    # two-factor sign-in turn it on (tests/accounts/test_two_factor.py).
+    staff_two_factor_required = False
 
 
 class UserFactory(factory.django.DjangoModelFactory):

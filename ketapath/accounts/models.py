@@ -32,6 +32,14 @@ class Clinic(models.Model):
     # knows its country's numbers; until it sets them the notice says "your local emergency number".
     emergency_number = models.CharField(max_length=40, blank=True)
     crisis_line = models.CharField(max_length=80, blank=True)
+    # Staff sign in with a password and a code from an authenticator app. On unless the clinic's
+    # administrator turns it off (the clinic's history keeps who did and when); the demo clinic has
+    # it off so that the README's demo logins work as written.
+    staff_two_factor_required = models.BooleanField(
+        default=True,
+        verbose_name="Staff must use two-factor sign-in",
+        help_text="Staff sign in with their password and a code from an authenticator app.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
 

@@ -16,10 +16,12 @@ from urllib.parse import urlencode, urlsplit
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import resolve_url
+from django.urls import reverse
 
 from ketapath.accounts.models import Clinic, Role, User
+from ketapath.accounts.two_factor import VERIFY, owed_step
 
 P, N, A, PT = Role.PRESCRIBER, Role.NURSE, Role.ADMIN, Role.PATIENT
 STAFF = frozenset({P, N, A})
@@ -30,6 +32,8 @@ EVERYONE = frozenset({P, N, A, PT})
 PERMISSIONS: dict[str, frozenset[str]] = {
     "dashboard.view": EVERYONE,
     "account.view": EVERYONE,
+    # The clinic's staff accounts: who they are, their second factor, the clinic's requirement.
+    "staff.manage": frozenset({A}),
     # The registry: demographics, contacts, escort. Administrators keep it (front desk).
     "patients.list": STAFF,
     "patients.view": STAFF,
@@ -96,8 +100,13 @@ def allowed(user: Any, permission: str) -> bool:
     return user.role in roles
 
 
-def requires(permission: str) -> Callable[[ViewFunc], ViewFunc]:
-    """Declare and enforce the permission a view needs."""
+def requires(permission: str, *, second_factor: bool = True) -> Callable[[ViewFunc], ViewFunc]:
+    """Declare and enforce the permission a view needs.
+
+    A signed-in user who still owes a second factor (its code, or setting one up: see
+    ``ketapath.accounts.two_factor``) is sent to that step first, from every page but the step's
+    own (``second_factor=False``).
+    """
     if permission not in PERMISSIONS:
         raise KeyError(f"unknown permission {permission!r}: declare it in accounts.policy")
 
@@ -109,6 +118,8 @@ def requires(permission: str) -> Callable[[ViewFunc], ViewFunc]:
                     # htmx would follow a redirect and swap the sign-in page into a fragment.
                     return htmx_sign_in(request)
                 return redirect_to_login(request.get_full_path())
+            if second_factor and (step := owed_step(request)) is not None:
+                return second_factor_step(request, step)
             if not allowed(request.user, permission):
                 raise PermissionDenied(f"Your role may not use this page ({permission}).")
             return view(request, *args, **kwargs)
@@ -117,6 +128,21 @@ def requires(permission: str) -> Callable[[ViewFunc], ViewFunc]:
         return wrapped  # type: ignore[return-value]
 
     return decorate
+
+
+def second_factor_step(request: HttpRequest, step: str) -> HttpResponse:
+    """To the page of the second-factor step the user owes, coming back to this page after it
+    (an htmx request: 401 with ``HX-Redirect``, as for a sign-in)."""
+    url = reverse("two_factor_verify" if step == VERIFY else "two_factor_enrol")
+    back = request.get_full_path()
+    if request.headers.get("HX-Request") == "true":
+        parts = urlsplit(request.headers.get("HX-Current-URL", ""))
+        same_site = parts.netloc in {"", request.get_host()} and parts.path.startswith("/")
+        back = parts.path + (f"?{parts.query}" if parts.query else "") if same_site else "/"
+        response = HttpResponse("Second factor needed.", status=401, content_type="text/plain")
+        response["HX-Redirect"] = f"{url}?{urlencode({'next': back})}"
+        return response
+    return HttpResponseRedirect(f"{url}?{urlencode({'next': back})}")
 
 
 def htmx_sign_in(request: HttpRequest) -> HttpResponse:

@@ -396,7 +396,10 @@ def report(created: Created) -> None:
         f"{PrescriberType(prescriber.prescriber_type).label.lower()}."
     )
     print("Next steps:")
-    print(f"  1. Sign in as the administrator {admin.username}: {site}{reverse('login')}")
+    print(
+        f"  1. Sign in as the administrator {admin.username}: {site}{reverse('login')} "
+        "(each member of staff sets up two-factor sign-in, an authenticator app, at the first sign-in)"
+    )
     print(
         f"  2. Open the readiness page, {site}{reverse('clinic_settings:readiness')}: "
         f"{missing} safety setting(s) are not set yet, and until they are no plan is approved "
@@ -406,7 +409,10 @@ def report(created: Created) -> None:
         f"  3. Set the clinic's safety settings, as the prescriber {prescriber.username}: "
         f"{site}{reverse('clinic_settings:page')}"
     )
-    print("  4. Invite the rest of the staff (nurses, other prescribers), each with their own login.")
+    print(
+        "  4. Invite the rest of the staff (nurses, other prescribers), each with their own login; "
+        f"their accounts: {site}{reverse('staff:list')}"
+    )
     print(f"  5. Check from here at any time: ketapath readiness --clinic {clinic.slug}")
 
 

@@ -58,6 +58,7 @@ ITEMS = [
     # The clinic: its settings, texts, library and tools.
     NavItem("Clinic settings", "clinic_settings:page", "clinic.settings.view", "clinic"),
     NavItem("Clinic readiness", "clinic_settings:readiness", "clinic.readiness.view", "clinic"),
+    NavItem("Staff accounts", "staff:list", "staff.manage", "clinic"),
     NavItem("Consent text", "consent_texts:list", "consent.text.view", "clinic"),
     NavItem("Protocols", "protocols:list", "plans.view", "clinic"),
     NavItem("Instruments", "instruments:list", "instruments.view", "clinic"),

@@ -1,0 +1,101 @@
+"""The clinic's staff accounts, for its administrator: each account's role, last sign-in and second
+factor; the clinic's two-factor requirement; resetting another account's second factor.
+
+Every change is written to the history of the account or clinic it changes, naming the
+administrator. Only the administrator's own clinic is listed or changed: another clinic's account
+is not found (404).
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.db.models import Exists, OuterRef
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import path, reverse
+from django.views.decorators.http import require_POST
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from ketapath.accounts import two_factor
+from ketapath.accounts.models import STAFF_ROLES, User
+from ketapath.accounts.policy import requires, signed_in_user, user_clinic
+from ketapath.audit.history import note_change
+
+
+class RequirementForm(forms.Form):
+    staff_two_factor_required = forms.BooleanField(
+        required=False,
+        label="Staff must use two-factor sign-in",
+        help_text="Each member of staff signs in with a password and a code from an authenticator app.",
+    )
+
+
+def _staff(clinic_id: int) -> list[User]:
+    enrolled = TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)
+    return list(
+        User.objects.filter(clinic_id=clinic_id, role__in=STAFF_ROLES)
+        .annotate(has_second_factor=Exists(enrolled))
+        .order_by("last_name", "first_name", "username")
+    )
+
+
+@requires("staff.manage")
+def staff_list(request: HttpRequest) -> HttpResponse:
+    clinic = user_clinic(request)
+    form = RequirementForm(initial={"staff_two_factor_required": clinic.staff_two_factor_required})
+    context = {"clinic": clinic, "staff": _staff(clinic.pk), "form": form}
+    return render(request, "web/staff.html", context)
+
+
+@require_POST
+@requires("staff.manage")
+def requirement(request: HttpRequest) -> HttpResponse:
+    """Turn the clinic's two-factor requirement for staff on or off (the clinic's history)."""
+    admin = signed_in_user(request)
+    clinic = user_clinic(request)
+    form = RequirementForm(request.POST)
+    if form.is_valid():
+        wanted = form.cleaned_data["staff_two_factor_required"]
+        if wanted != clinic.staff_two_factor_required:
+            clinic.staff_two_factor_required = wanted
+            state = "on" if wanted else "off"
+            note_change(clinic, f"Two-factor sign-in for staff turned {state}", admin).save()
+            if wanted:
+                messages.success(
+                    request,
+                    "Two-factor sign-in is now required: staff without one set it up at their next page.",
+                )
+            else:
+                messages.success(request, "Two-factor sign-in is no longer required of staff.")
+    return HttpResponseRedirect(reverse("staff:list"))
+
+
+@require_POST
+@requires("staff.manage")
+def reset_second_factor(request: HttpRequest, user_id: int) -> HttpResponse:
+    """Remove another account's authenticator app and recovery codes (a lost phone). The account
+    sets up a new one at its next sign-in if its clinic requires one."""
+    admin = signed_in_user(request)
+    clinic = user_clinic(request)
+    target = User.objects.filter(pk=user_id, clinic=clinic).first()
+    if target is None:
+        raise Http404("No such account in your clinic.")
+    if target.pk == admin.pk:
+        messages.error(request, "Another administrator resets your own second factor.")
+        return HttpResponseRedirect(reverse("staff:list"))
+    if two_factor.remove_second_factor(target):
+        note_change(target, f"Second factor reset by {admin.display_name}", admin).save()
+        messages.success(request, f"{target.display_name}'s second factor was reset.")
+    else:
+        messages.info(request, f"{target.display_name} had no second factor set up.")
+    return HttpResponseRedirect(reverse("staff:list"))
+
+
+app_name = "staff"
+# Under /clinic/staff/ (ketapath/urls.py).
+urlpatterns = [
+    path("", staff_list, name="list"),
+    path("two-factor/", requirement, name="requirement"),
+    path("<int:user_id>/reset-second-factor/", reset_second_factor, name="reset_second_factor"),
+]
