@@ -18,7 +18,8 @@ pytestmark = pytest.mark.django_db
 
 def test_a_plan_approved_and_scheduled_at_a_given_time_carries_that_time(personas, ready_patient):
     then = timezone.now() - timedelta(hours=1)
-    draft = save_draft(ready_patient, personas.prescriber, singh(), now=then)
+    # Weighed on the plan's own date (an hour ago may be yesterday, just after midnight).
+    draft = save_draft(ready_patient, personas.prescriber, singh(weighed=timezone.localdate(then)), now=then)
     assert draft.created_at == then and draft.is_draft and not draft.is_locked
     approved = approve_plan(draft, personas.prescriber, result_key=draft.result_key, now=then)
     assert approved.approved_at == then and approved.is_signed and approved.is_locked
