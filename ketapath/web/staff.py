@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ketapath.accounts import two_factor
-from ketapath.accounts.models import STAFF_ROLES, User
+from ketapath.accounts.models import STAFF_ROLES, PrescriberType, Role, User
 from ketapath.accounts.policy import requires, signed_in_user, user_clinic
 from ketapath.audit.history import note_change
 
@@ -44,7 +44,12 @@ def _staff(clinic_id: int) -> list[User]:
 def staff_list(request: HttpRequest) -> HttpResponse:
     clinic = user_clinic(request)
     form = RequirementForm(initial={"staff_two_factor_required": clinic.staff_two_factor_required})
-    context = {"clinic": clinic, "staff": _staff(clinic.pk), "form": form}
+    staff = _staff(clinic.pk)
+    roles = [
+        (member, RoleForm(initial={"role": role_choice(member)}, auto_id=f"id_m{member.pk}_%s"))
+        for member in staff
+    ]
+    context = {"clinic": clinic, "staff": roles, "form": form}
     return render(request, "web/staff.html", context)
 
 
@@ -68,6 +73,94 @@ def requirement(request: HttpRequest) -> HttpResponse:
                 )
             else:
                 messages.success(request, "Two-factor sign-in is no longer required of staff.")
+    return HttpResponseRedirect(reverse("staff:list"))
+
+
+# A role as the staff page offers it: a prescriber's kind is part of the choice.
+ROLE_CHOICES = [
+    ("prescriber:physician", "Prescriber (physician)"),
+    ("prescriber:nurse_practitioner", "Prescriber (nurse practitioner)"),
+    ("nurse:", "Nurse"),
+    ("admin:", "Clinic administrator"),
+]
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(choices=ROLE_CHOICES, label="Role")
+
+
+def role_choice(user: User) -> str:
+    return f"{user.role}:{user.prescriber_type if user.role == Role.PRESCRIBER else ''}"
+
+
+def _member(request: HttpRequest, user_id: int) -> User:
+    """A member of staff of the administrator's own clinic (another clinic's account: 404)."""
+    member = User.objects.filter(pk=user_id, clinic=user_clinic(request), role__in=STAFF_ROLES).first()
+    if member is None:
+        raise Http404("No such member of staff in your clinic.")
+    return member
+
+
+def _last_active_admin(member: User) -> bool:
+    """Whether ``member`` is the clinic's only active administrator (who must stay one)."""
+    if member.role != Role.ADMIN or not member.is_active or member.clinic_id is None:
+        return False
+    others = User.objects.filter(clinic_id=member.clinic_id, role=Role.ADMIN, is_active=True).exclude(
+        pk=member.pk
+    )
+    return not others.exists()
+
+
+@require_POST
+@requires("staff.manage")
+def change_role(request: HttpRequest, user_id: int) -> HttpResponse:
+    """Change a member of staff's role (their records keep their author and role at the time)."""
+    admin = signed_in_user(request)
+    member = _member(request, user_id)
+    form = RoleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose one of the roles offered.")
+        return HttpResponseRedirect(reverse("staff:list"))
+    role, _, kind = form.cleaned_data["role"].partition(":")
+    if role == member.role and kind == (member.prescriber_type if role == Role.PRESCRIBER else ""):
+        return HttpResponseRedirect(reverse("staff:list"))
+    if role != Role.ADMIN and _last_active_admin(member):
+        messages.error(
+            request, "The clinic's last administrator stays one: make another administrator first."
+        )
+        return HttpResponseRedirect(reverse("staff:list"))
+    before = member.get_role_display()
+    member.role = role
+    member.prescriber_type = PrescriberType(kind) if kind else ""
+    note_change(
+        member, f"Role changed from {before} to {member.get_role_display()} by {admin.display_name}", admin
+    )
+    member.save(update_fields=["role", "prescriber_type"])
+    messages.success(request, f"{member.display_name} is now: {member.get_role_display()}.")
+    return HttpResponseRedirect(reverse("staff:list"))
+
+
+@require_POST
+@requires("staff.manage")
+def set_active(request: HttpRequest, user_id: int) -> HttpResponse:
+    """Deactivate a member of staff (they cannot sign in, and their open sessions end at their next
+    request: Django signs out an inactive user) or reactivate them. Their records keep their author."""
+    admin = signed_in_user(request)
+    member = _member(request, user_id)
+    active = request.POST.get("active") == "1"
+    if active == member.is_active:
+        return HttpResponseRedirect(reverse("staff:list"))
+    if not active and member.pk == admin.pk:
+        messages.error(request, "You cannot deactivate your own account.")
+        return HttpResponseRedirect(reverse("staff:list"))
+    if not active and _last_active_admin(member):
+        messages.error(request, "The clinic's last administrator cannot be deactivated.")
+        return HttpResponseRedirect(reverse("staff:list"))
+    member.is_active = active
+    state = "reactivated" if active else "deactivated"
+    note_change(member, f"Account {state} by {admin.display_name}", admin)
+    member.save(update_fields=["is_active"])
+    messages.success(request, f"{member.display_name}'s account was {state}.")
     return HttpResponseRedirect(reverse("staff:list"))
 
 
@@ -98,4 +191,6 @@ urlpatterns = [
     path("", staff_list, name="list"),
     path("two-factor/", requirement, name="requirement"),
     path("<int:user_id>/reset-second-factor/", reset_second_factor, name="reset_second_factor"),
+    path("<int:user_id>/role/", change_role, name="role"),
+    path("<int:user_id>/active/", set_active, name="active"),
 ]

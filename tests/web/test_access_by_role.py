@@ -36,6 +36,8 @@ EXPECTED: dict[str, tuple[str, set[str] | str]] = {
     "staff:list": ("GET", {"admin"}),
     "staff:requirement": ("POST", {"admin"}),
     "staff:reset_second_factor": ("POST", {"admin"}),
+    "staff:role": ("POST", {"admin"}),
+    "staff:active": ("POST", {"admin"}),
     "patients:list": ("GET", STAFF),
     "patients:create": ("GET", STAFF),
     "patients:detail": ("GET", STAFF),
