@@ -47,6 +47,19 @@ def enrol(client: Client, user) -> list[str]:
     return re.findall(r"<code>([a-z0-9]{5}-[a-z0-9]{5})</code>", done.content.decode())
 
 
+@pytest.fixture
+def no_code_wait(settings):
+    """No wait after a wrong code (test_wrong_codes_are_throttled has it)."""
+    settings.OTP_TOTP_THROTTLE_FACTOR = settings.OTP_STATIC_THROTTLE_FACTOR = 0
+
+
+def required_and_signed_in(personas, client):
+    """The clinic requires a second factor; its nurse has typed the password. Returns the nurse."""
+    require(personas.clinic_a)
+    sign_in(client, personas.nurse)
+    return personas.nurse
+
+
 def reasons(user) -> list[str]:
     return list(
         User.history.filter(id=user.pk)
@@ -56,12 +69,8 @@ def reasons(user) -> list[str]:
 
 
 @pytest.mark.django_db
-def test_staff_of_a_clinic_that_requires_it_enrol_before_any_other_page(personas, client, settings):
-    # No wait after a wrong code here (test_wrong_codes_are_throttled has it).
-    settings.OTP_TOTP_THROTTLE_FACTOR = settings.OTP_STATIC_THROTTLE_FACTOR = 0
-    require(personas.clinic_a)
-    nurse = personas.nurse
-    sign_in(client, nurse)
+def test_staff_of_a_clinic_that_requires_it_enrol_before_any_other_page(personas, client, no_code_wait):
+    nurse = required_and_signed_in(personas, client)
     # Every page leads to the set-up page, coming back afterwards.
     for url in ("/", "/patients/", f"/patients/{personas.patient_one.mrn}/", "/accounts/me/"):
         response = client.get(url)
@@ -95,12 +104,8 @@ def test_staff_of_a_clinic_that_requires_it_enrol_before_any_other_page(personas
 
 
 @pytest.mark.django_db
-def test_sign_in_with_a_code_after_the_password(personas, client, settings):
-    # No wait after a wrong code here (test_wrong_codes_are_throttled has it).
-    settings.OTP_TOTP_THROTTLE_FACTOR = settings.OTP_STATIC_THROTTLE_FACTOR = 0
-    require(personas.clinic_a)
-    nurse = personas.nurse
-    sign_in(client, nurse)
+def test_sign_in_with_a_code_after_the_password(personas, client, no_code_wait):
+    nurse = required_and_signed_in(personas, client)
     enrol(client, nurse)
     client.post("/accounts/logout/")
     signed = sign_in(client, nurse)
@@ -128,12 +133,8 @@ def test_sign_in_with_a_code_after_the_password(personas, client, settings):
 
 
 @pytest.mark.django_db
-def test_a_recovery_code_signs_in_once_and_is_logged(personas, client, settings):
-    # No wait after a wrong code here (test_wrong_codes_are_throttled has it).
-    settings.OTP_TOTP_THROTTLE_FACTOR = settings.OTP_STATIC_THROTTLE_FACTOR = 0
-    require(personas.clinic_a)
-    nurse = personas.nurse
-    sign_in(client, nurse)
+def test_a_recovery_code_signs_in_once_and_is_logged(personas, client, no_code_wait):
+    nurse = required_and_signed_in(personas, client)
     codes = enrol(client, nurse)
     client.post("/accounts/logout/")
     sign_in(client, nurse)
