@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "ketapath.alerts",
     "ketapath.clinic_settings",
     "ketapath.consultations",
+    "ketapath.documents",
     "ketapath.pk",
     "ketapath.plans",
     "ketapath.infusions",
@@ -248,6 +249,16 @@ STATIC_URL = "/static/"
 # `ketapath serve` and `ketapath demo` collect the static files here before listening (see
 # ketapath.web.static_files); another WSGI server needs `ketapath manage collectstatic` once.
 STATIC_ROOT = env_str("STATIC_ROOT") or str(DATA_DIR / "static")
+# Documents attached to charts (ketapath.documents): a folder outside the web root that no URL maps
+# (there is no MEDIA_URL); a file is served only by its chart's view, which writes the access log.
+# Back it up with the database (README, "Backups").
+KETAPATH_DOCUMENTS_DIR = Path(env_str("KETAPATH_DOCUMENTS_DIR") or DATA_DIR / "documents").expanduser()
+KETAPATH_DOCUMENTS_DIR = KETAPATH_DOCUMENTS_DIR.resolve()
+if KETAPATH_DOCUMENTS_DIR.is_relative_to(Path(STATIC_ROOT).expanduser().resolve()):
+    raise SettingError("KETAPATH_DOCUMENTS_DIR must not lie inside STATIC_ROOT (anyone could fetch it).")
+# The largest document accepted (default 20 MiB; the database refuses more than 100 MiB). A larger
+# file is refused at the form with this limit named; the TLS proxy's body limit must be larger.
+KETAPATH_DOCUMENT_MAX_BYTES = env_int("KETAPATH_DOCUMENT_MAX_BYTES", 20 * 2**20, 1024, 100 * 2**20)
 STATICFILES_FINDERS = [
     "django.contrib.staticfiles.finders.FileSystemFinder",
     "django.contrib.staticfiles.finders.AppDirectoriesFinder",

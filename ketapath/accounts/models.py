@@ -22,6 +22,11 @@ class PrescriberType(models.TextChoices):
     NURSE_PRACTITIONER = "nurse_practitioner", "Nurse practitioner"
 
 
+# A link that sets a password is a key to the account: a week is the longest a clinic may choose
+# (a typing-error guard and a security bound, no clinical source).
+INVITATION_HOURS_MAX = 168
+
+
 class Clinic(models.Model):
     """An organisation that owns its patients and staff; nothing crosses between clinics."""
 
@@ -40,11 +45,26 @@ class Clinic(models.Model):
         verbose_name="Staff must use two-factor sign-in",
         help_text="Staff sign in with their password and a code from an authenticator app.",
     )
+    # How long an invitation link (a new member of staff's or a patient's) may be used. No source
+    # gives it and no default is assumed: until the administrator sets it, nobody can be invited.
+    invitation_valid_hours = models.PositiveSmallIntegerField(
+        "Invitation links stay valid for (hours)",
+        null=True,
+        blank=True,
+        help_text=f"From 1 to {INVITATION_HOURS_MAX} hours. A link works once, until it expires.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                name="clinic_invitation_hours_bounded",
+                condition=models.Q(invitation_valid_hours__isnull=True)
+                | models.Q(invitation_valid_hours__gte=1, invitation_valid_hours__lte=INVITATION_HOURS_MAX),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -82,3 +102,38 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.display_name
+
+
+class Invitation(models.Model):
+    """A one-time link, sent by e-mail, that lets a new account (staff or patient) set its password.
+
+    Only a hash of the link's secret is stored. A link works once (``accepted_at``), until
+    ``expires_at``, and not after it was withdrawn (``revoked_at``): sending a new link withdraws the
+    account's earlier ones.
+    """
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="invitations")
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="invitations")
+    email = models.EmailField("sent to")
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                name="invitation_expires_after_sent",
+                condition=models.Q(expires_at__gt=models.F("created_at")),
+            ),
+            models.CheckConstraint(
+                name="invitation_not_both_used_and_withdrawn",
+                condition=models.Q(accepted_at__isnull=True) | models.Q(revoked_at__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Invitation of {self.user_id} sent {self.created_at:%Y-%m-%d %H:%M}"

@@ -80,6 +80,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "outcomes.report": frozenset({P, A}),
     "tips.view": STAFF,
     "tips.edit": CLINICIANS,
+    # Documents on a chart (ECGs, lab reports, letters) are clinical content: clinicians read and
+    # attach them; a prescriber marks one entered in error (as for a signed note).
+    "documents.view": CLINICIANS,
+    "documents.upload": CLINICIANS,
+    "documents.mark_in_error": frozenset({P}),
     "portal.view": frozenset({PT}),
     "portal.write": frozenset({PT}),
 }

@@ -23,6 +23,8 @@ class AccessAction(models.TextChoices):
     EDIT = "edit", "Opened for editing"
     HISTORY = "history", "Viewed the record history"
     EXPORT = "export", "Exported the record"
+    # A file attached to the chart was opened (``documents.views.document_file``).
+    VIEW_DOCUMENT = "document", "Opened a document"
 
 
 class AccessLogQuerySet(models.QuerySet["AccessLog"]):

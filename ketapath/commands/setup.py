@@ -410,8 +410,9 @@ def report(created: Created) -> None:
         f"{site}{reverse('clinic_settings:page')}"
     )
     print(
-        "  4. Invite the rest of the staff (nurses, other prescribers), each with their own login; "
-        f"their accounts: {site}{reverse('staff:list')}"
+        "  4. Invite the rest of the staff (nurses, other prescribers) by e-mail, as the administrator, "
+        "once you have set how many hours an invitation link stays valid: "
+        f"{site}{reverse('staff:list')}"
     )
     print(f"  5. Check from here at any time: ketapath readiness --clinic {clinic.slug}")
 

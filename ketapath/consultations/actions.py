@@ -23,6 +23,7 @@ from ketapath.consultations.models import (
     MEDICINE_DOSE_LENGTH,
     MEDICINE_NAME_LENGTH,
     Consent,
+    ConsentMethod,
     ConsentVersion,
     Evaluation,
     EvaluationStatus,
@@ -605,6 +606,8 @@ def record_consent(
     now = now or timezone.now()
     if version.clinic_id != patient.clinic_id:
         raise ConsultationError("That consent text belongs to another clinic.")
+    if method == ConsentMethod.PORTAL:
+        raise ConsultationError("Only the patient signs in the portal; record how they signed in the clinic.")
     if signed_on > timezone.localdate(now):
         raise ConsultationError("The signature date cannot be in the future.")
     if signed_on < timezone.localdate(version.created_at):
@@ -628,6 +631,95 @@ def record_consent(
     except IntegrityError:
         raise ConsultationError(
             f"A signed consent to version {version.version} is already on file for this patient."
+        ) from None
+    return consent
+
+
+#: Why a portal signature of a version that is no longer the current one is refused.
+STALE_CONSENT = "A newer consent text was published; please read it."
+#: Why a portal signature whose typed name is not the name on record is refused.
+NAME_MISMATCH = (
+    "This is not the name your clinic has on record for you. Type your first and last name as your "
+    "clinic has them, or ask your clinic to correct your name."
+)
+
+
+class ConsentAlreadySigned(ConsultationError):
+    """The patient already has a standing signature of this version (a double submit): nothing new
+    was saved, and the page shows the signature on file (``consent``)."""
+
+    def __init__(self, consent: Consent) -> None:
+        self.consent = consent
+        super().__init__(f"You already signed version {consent.version.version} of your clinic's consent.")
+
+
+def same_name(typed: str, patient: Patient) -> bool:
+    """Whether ``typed`` is the patient's given and family name on record (case and spacing aside)."""
+
+    def fold(text: str) -> str:
+        return " ".join(text.split()).casefold()
+
+    return fold(typed) == fold(f"{patient.given_name} {patient.family_name}")
+
+
+def sign_consent_in_portal(
+    patient: Patient, version: ConsentVersion, typed_name: str, user: Any, *, now: datetime | None = None
+) -> Consent:
+    """The patient signs ``version`` of their clinic's consent in the portal by typing their name.
+
+    Refused (nothing saved) unless ``user`` is the patient's own login, ``version`` is the clinic's
+    current text (a page opened before a newer version was published is stale), and the typed name
+    is the name on record. A standing signature of the same version refuses with
+    :class:`ConsentAlreadySigned`, so a double submit saves one consent.
+    """
+    now = now or timezone.now()
+    typed_name = " ".join(typed_name.split())
+    if user is None or patient.user_id is None or patient.user_id != getattr(user, "pk", None):
+        raise ConsultationError("Only the patient can sign their own consent.")
+    if version.clinic_id != patient.clinic_id:
+        raise ConsultationError("That consent text belongs to another clinic.")
+    try:
+        with transaction.atomic():
+            locked = _lock_patient(patient)
+            current = ConsentVersion.current_for(locked.clinic_id)
+            if current is None or current.pk != version.pk:
+                raise ConsultationError(STALE_CONSENT, field="version")
+            standing = (
+                Consent.objects.active()
+                .filter(patient=locked, version=version, withdrawn_on__isnull=True)
+                .select_related("version")
+                .first()
+            )
+            if standing is not None:
+                raise ConsentAlreadySigned(standing)
+            if not typed_name:
+                raise ConsultationError("Type your full name to sign.", field="typed_name")
+            if not same_name(typed_name, locked):
+                raise ConsultationError(NAME_MISMATCH, field="typed_name")
+            consent = Consent(
+                patient=locked,
+                version=version,
+                signed_on=timezone.localdate(now),
+                method=ConsentMethod.PORTAL,
+                recorded_by=user,
+                recorded_at=now,
+                typed_name=typed_name,
+                signed_at=now,
+                signed_by_account=user,
+            )
+            note_change(
+                consent,
+                f"Consent version {version.version} signed by the patient in the portal",
+                user,
+                when=now,
+            )
+            consent.save()
+    except IntegrityError:
+        # Two submits at the same moment: the database kept the first; show it.
+        raise ConsentAlreadySigned(
+            Consent.objects.active()
+            .select_related("version")
+            .get(patient=patient, version=version, withdrawn_on__isnull=True)
         ) from None
     return consent
 

@@ -21,7 +21,7 @@ from ketapath.clinical.eligibility.rulebook import rule_book
 from ketapath.clinical.instruments import get_instrument
 from ketapath.clinical.plausibility import age_in_years, height_problem, weight_problem
 from ketapath.clinical.sources import all_sources
-from ketapath.consultations.actions import IntakeChanges, RowChange
+from ketapath.consultations.actions import NAME_MISMATCH, IntakeChanges, RowChange, same_name
 from ketapath.consultations.models import (
     EARLIEST_DATE,
     EARLIEST_SINCE,
@@ -760,7 +760,10 @@ class ConsentRecordForm(forms.Form):
     version = forms.ModelChoiceField(queryset=ConsentVersion.objects.none(), label="Consent text version")
     signed_on = forms.DateField(label="Signed on", widget=DateInput())
     method = forms.ChoiceField(
-        label="How it was signed", choices=ConsentMethod.choices, widget=forms.RadioSelect
+        label="How it was signed",
+        # Staff record a signature made in the clinic; only the patient signs in the portal.
+        choices=[(value, label) for value, label in ConsentMethod.choices if value != ConsentMethod.PORTAL],
+        widget=forms.RadioSelect,
     )
     confirmed = forms.BooleanField(
         label="I have checked that the patient signed this version and had the chance to ask questions.",
@@ -778,6 +781,45 @@ class ConsentRecordForm(forms.Form):
         if day < EARLIEST_DATE:
             raise forms.ValidationError("The signature date is not a date anyone could have signed on.")
         return day
+
+
+class PortalConsentForm(forms.Form):
+    """The patient signs the current consent text in the portal: their typed name and a tick.
+
+    ``version`` is the version the page showed, so a text published meanwhile is not signed unseen.
+    """
+
+    version = forms.IntegerField(
+        label="This page",
+        widget=forms.HiddenInput,
+        min_value=1,
+        error_messages={
+            k: "it is out of date; open it again to read the latest consent."
+            for k in ("required", "invalid", "min_value")
+        },
+    )
+    understood = forms.BooleanField(
+        label="I have read and understood this consent",
+        error_messages={"required": "Tick the box to say you have read and understood the consent."},
+    )
+    typed_name = forms.CharField(
+        label="Type your full name to sign",
+        max_length=200,
+        help_text="Your first and last name, as your clinic has them.",
+        error_messages={"required": "Type your full name to sign."},
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+
+    def __init__(self, *args: Any, patient: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.patient = patient
+
+    def clean_typed_name(self) -> str:
+        # The action checks again; checking here too shows every problem at once.
+        typed: str = self.cleaned_data["typed_name"]
+        if not same_name(typed, self.patient):
+            raise forms.ValidationError(NAME_MISMATCH)
+        return " ".join(typed.split())
 
 
 class ConsentWithdrawForm(forms.Form):

@@ -8,7 +8,8 @@
   proposed decision with its reasons), their final decision and signature. Signed means locked;
   an amendment is a new version pointing at the one it replaces.
 - :class:`ConsentVersion` is the consent text a clinic uses (a new version for every change) and
-  :class:`Consent` records that a patient signed one version on a date.
+  :class:`Consent` records that a patient signed one version on a date (on paper or
+  electronically in the clinic, or themselves in the portal with their typed name).
 """
 
 from __future__ import annotations
@@ -522,6 +523,7 @@ class ConsentVersion(models.Model):
 class ConsentMethod(models.TextChoices):
     PAPER = "paper", "Signed on paper in the clinic (kept on file)"
     ELECTRONIC = "electronic", "Signed electronically in the clinic"
+    PORTAL = "portal", "Signed by the patient in the portal"
 
 
 class Consent(ClinicalRecord):
@@ -536,6 +538,12 @@ class Consent(ClinicalRecord):
     withdrawn_on = models.DateField("withdrawn on", null=True, blank=True)
     withdrawn_reason = models.TextField(blank=True, max_length=SHORT_TEXT)
     withdrawn_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # A signature in the portal (issue 16): the name the patient typed, when, and from which login.
+    typed_name = models.CharField("name typed to sign", max_length=200, blank=True)
+    signed_at = models.DateTimeField("signed at", null=True, blank=True)
+    signed_by_account = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     history = HistoricalRecords()
@@ -556,6 +564,16 @@ class Consent(ClinicalRecord):
                 | models.Q(withdrawn_on__gte=models.F("signed_on"), withdrawn_on__lt=LATEST_DATE),
             ),
             _text_cap("consent", "withdrawn_reason", SHORT_TEXT),
+            # A portal signature always says who typed which name, when and from which login.
+            models.CheckConstraint(
+                name="portal_consent_has_signature",
+                condition=~models.Q(method=ConsentMethod.PORTAL)
+                | (
+                    ~models.Q(typed_name="")
+                    & models.Q(signed_at__isnull=False)
+                    & models.Q(signed_by_account__isnull=False)
+                ),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,16 +1,27 @@
-"""The patient's own pages: the home part of the intake, and the clinic's consent text to read."""
+"""The patient's own pages: the home part of the intake, and the clinic's consent text to read
+and sign."""
 
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
-from ketapath.accounts.policy import requires
-from ketapath.consultations.actions import ConsultationError, IntakeChanges, IntakeLocked, save_intake
-from ketapath.consultations.forms import IntakePage
+from ketapath.accounts.policy import allowed, requires
+from ketapath.consultations.actions import (
+    STALE_CONSENT,
+    ConsentAlreadySigned,
+    ConsultationError,
+    IntakeChanges,
+    IntakeLocked,
+    save_intake,
+    sign_consent_in_portal,
+)
+from ketapath.consultations.consent_status import consent_status
+from ketapath.consultations.forms import IntakePage, PortalConsentForm
 from ketapath.consultations.models import ConsentVersion
 from ketapath.consultations.queries import intake_for
 from ketapath.consultations.views import cited_sources, intake_rows, questionnaire_rows
@@ -84,16 +95,60 @@ def intake(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _consent_top() -> HttpResponse:
+    # The messages are at the top of the page: the form's "#sign" would scroll them out of view.
+    return redirect(reverse("portal:consent") + "#main")
+
+
 @requires("portal.view")
 def consent(request: HttpRequest) -> HttpResponse:
+    """The clinic's current consent text; the patient signs it here by typing their name (issue 16).
+
+    A standing signature of the current version shows how and when it was signed; a signature of
+    an older version only says the clinic has updated its text, and asks again.
+    """
     patient = own_patient(request)
-    current = ConsentVersion.current_for(patient.clinic_id)
+    status = consent_status(patient)
+    current = status.current
+    form = None
+    if current is not None and status.signed is None:
+        posting = request.method == "POST"
+        if posting and not allowed(request.user, "portal.write"):
+            raise PermissionDenied("Your role may not sign here.")
+        form = PortalConsentForm(
+            request.POST if posting else None, patient=patient, initial={"version": current.pk}
+        )
+        if posting and form.is_valid():
+            data = form.cleaned_data
+            shown = ConsentVersion.objects.filter(pk=data["version"], clinic_id=patient.clinic_id).first()
+            try:
+                if shown is None:  # an unknown id can only come from a stale or altered page
+                    raise ConsultationError(STALE_CONSENT, field="version")
+                sign_consent_in_portal(patient, shown, data["typed_name"], request.user)
+            except ConsentAlreadySigned as exc:
+                messages.info(request, str(exc))
+                return _consent_top()
+            except ConsultationError as exc:
+                if exc.field not in {"typed_name", "understood"}:
+                    # The text changed under the page: show the new one with a fresh form.
+                    messages.warning(request, f"Nothing was signed. {exc}")
+                    return _consent_top()
+                form.add_error(exc.field, exc.message)
+            else:
+                messages.success(request, "Thank you: your signed consent is now with your clinic.")
+                return _consent_top()
+    elif request.method == "POST":
+        if current is not None:  # a double submit after the first signature saved
+            messages.info(request, f"You already signed version {current.version} of your clinic's consent.")
+        return _consent_top()
     return render(
         request,
         "consultations/portal_consent.html",
         {
             "patient": patient,
             "current": current,
+            "status": status,
+            "form": form,
             "sources": cited_sources(current.sources) if current else [],
         },
     )

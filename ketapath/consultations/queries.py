@@ -165,7 +165,7 @@ def consents_of(patient: Any) -> list[Consent]:
     return list(
         Consent.objects.active()
         .filter(patient=patient)
-        .select_related("version", "recorded_by", "withdrawn_recorded_by")
+        .select_related("version", "recorded_by", "withdrawn_recorded_by", "signed_by_account")
         .order_by("-signed_on", "-id")
     )
 

@@ -175,6 +175,8 @@ def load_demo(progress: Progress = _silent, *, now: datetime | None = None) -> s
             "is_synthetic": True,
             # Off, so that the README's demo logins work with a password alone.
             "staff_two_factor_required": False,
+            # The demo clinic's own choice, so that invitations can be tried at once.
+            "invitation_valid_hours": 72,
             # Fictional numbers (555-01xx is reserved for fiction): a real clinic sets its own.
             "emergency_number": "555-0100 (demo)",
             "crisis_line": "555-0111 (demo)",

@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from ketapath.accounts.models import Clinic
@@ -37,6 +38,11 @@ class SessionReminders:
     clinics_not_set: list[str] = field(default_factory=list)
 
 
+def _page_url(name: str) -> str:
+    """The page a message is about, at the address users open KetaPath at."""
+    return f"{settings.KETAPATH_SITE_URL}{reverse(name)}"
+
+
 def _message(patient: Patient, body: str) -> str:
     clinic = patient.clinic
     urgent = (
@@ -46,7 +52,8 @@ def _message(patient: Patient, body: str) -> str:
         f"Dear {patient.given_name},\n\n"
         "This is a reminder of your next session, and how to prepare for it.\n\n"
         f"{body}\n\n"
-        "You can read these instructions at any time in your KetaPath pages, under 'Appointments'.\n"
+        "You can read these instructions at any time in your KetaPath pages:\n"
+        f"{_page_url('portal:appointments')}\n"
         f"If you need help urgently, do not wait for the clinic to reply: {urgent}."
     )
 

@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from ketapath.accounts.policy import requires
+from ketapath.consultations.consent_status import consent_status
 from ketapath.outcomes.events import upcoming_appointments
 from ketapath.portal.access import own_patient
 from ketapath.portal.steps import next_steps
@@ -35,5 +36,6 @@ def home(request: HttpRequest) -> HttpResponse:
             "steps": next_steps(patient),
             "due_count": due_count,
             "next_appointment": upcoming[0] if upcoming else None,
+            "consent": consent_status(patient),
         },
     )

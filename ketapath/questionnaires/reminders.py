@@ -7,6 +7,7 @@ from datetime import date, datetime
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from ketapath.clinical.instruments import UnknownInstrumentError, get_instrument
@@ -31,7 +32,7 @@ def remind_due_questionnaires(today: date, *, now: datetime | None = None) -> in
     )
     for assignment in due:
         try:
-            title = get_instrument(assignment.instrument_id).title
+            get_instrument(assignment.instrument_id)  # a retired instrument is not reminded
         except UnknownInstrumentError:
             continue
         with transaction.atomic():
@@ -46,8 +47,11 @@ def remind_due_questionnaires(today: date, *, now: datetime | None = None) -> in
                 subject=f"{patient.clinic.name}: a questionnaire is waiting for you",
                 message=(
                     f"Dear {patient.given_name},\n\n"
-                    f"Your care team asks you to fill in: {title}.\n"
-                    "Sign in to your KetaPath pages and open 'Questionnaires'.\n\n"
+                    # No questionnaire's name: a name such as a depression scale's is a
+                    # clinical detail, and someone else may read the message.
+                    f"{patient.clinic.name} asks you to fill in a questionnaire. "
+                    "It is waiting for you here:\n"
+                    f"{settings.KETAPATH_SITE_URL}{reverse('portal:questionnaires')}\n\n"
                     "If you need help urgently, do not wait for the clinic to read your answers: "
                     + (
                         f"call {patient.clinic.emergency_number}."

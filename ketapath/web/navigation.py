@@ -122,6 +122,7 @@ CHART_SECTIONS = [
     ChartSection("Treatment plan", "plans:plan", "plans.view"),
     ChartSection("Sessions", "infusions:patient", "infusions.view"),
     ChartSection("Outcomes", "outcomes:patient", "clinical.view"),
+    ChartSection("Documents", "documents:list", "documents.view"),
     ChartSection("Record history", "patients:history", "patients.history"),
 ]
 

@@ -10,17 +10,22 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Subquery
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path, reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ketapath.accounts import two_factor
-from ketapath.accounts.models import STAFF_ROLES, PrescriberType, Role, User
+from ketapath.accounts.models import STAFF_ROLES, Invitation, PrescriberType, Role, User
 from ketapath.accounts.policy import requires, signed_in_user, user_clinic
 from ketapath.audit.history import note_change
+from ketapath.audit.refusals import ActionRefused
+from ketapath.clinic_settings.display import moment
+from ketapath.web import invitations
+from ketapath.web.invitations import HoursForm, InviteForm
 
 
 class RequirementForm(forms.Form):
@@ -33,15 +38,26 @@ class RequirementForm(forms.Form):
 
 def _staff(clinic_id: int) -> list[User]:
     enrolled = TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)
+    # The newest link not used and not withdrawn: shown while the person has no password yet.
+    open_link = Invitation.objects.filter(
+        user=OuterRef("pk"), accepted_at__isnull=True, revoked_at__isnull=True
+    ).order_by("-created_at")
     return list(
         User.objects.filter(clinic_id=clinic_id, role__in=STAFF_ROLES)
-        .annotate(has_second_factor=Exists(enrolled))
+        .annotate(
+            has_second_factor=Exists(enrolled),
+            invitation_expires=Subquery(open_link.values("expires_at")[:1]),
+        )
         .order_by("last_name", "first_name", "username")
     )
 
 
-@requires("staff.manage")
-def staff_list(request: HttpRequest) -> HttpResponse:
+def _page(
+    request: HttpRequest,
+    *,
+    invite_form: InviteForm | None = None,
+    hours_form: HoursForm | None = None,
+) -> HttpResponse:
     clinic = user_clinic(request)
     form = RequirementForm(initial={"staff_two_factor_required": clinic.staff_two_factor_required})
     staff = _staff(clinic.pk)
@@ -49,8 +65,87 @@ def staff_list(request: HttpRequest) -> HttpResponse:
         (member, RoleForm(initial={"role": role_choice(member)}, auto_id=f"id_m{member.pk}_%s"))
         for member in staff
     ]
-    context = {"clinic": clinic, "staff": roles, "form": form}
+    context = {
+        "clinic": clinic,
+        "staff": roles,
+        "form": form,
+        "now": timezone.now(),
+        "invite_form": invite_form or InviteForm(role_choices=ROLE_CHOICES),
+        "hours_form": hours_form
+        or HoursForm(initial={"invitation_valid_hours": clinic.invitation_valid_hours}),
+    }
     return render(request, "web/staff.html", context)
+
+
+@requires("staff.manage")
+def staff_list(request: HttpRequest) -> HttpResponse:
+    return _page(request)
+
+
+@require_POST
+@requires("staff.manage")
+def invitation_hours(request: HttpRequest) -> HttpResponse:
+    """How many hours an invitation link stays valid (the clinic's history)."""
+    admin = signed_in_user(request)
+    clinic = user_clinic(request)
+    form = HoursForm(request.POST)
+    if not form.is_valid():
+        return _page(request, hours_form=form)
+    hours = form.cleaned_data["invitation_valid_hours"]
+    if hours != clinic.invitation_valid_hours:
+        clinic.invitation_valid_hours = hours
+        note_change(clinic, f"Invitation links valid for {hours} h", admin).save()
+        messages.success(request, f"Invitation links now stay valid for {hours} hours.")
+    return HttpResponseRedirect(reverse("staff:list"))
+
+
+@require_POST
+@requires("staff.manage")
+def invite(request: HttpRequest) -> HttpResponse:
+    """Invite a new member of staff by e-mail: a one-time link to choose a password."""
+    admin = signed_in_user(request)
+    clinic = user_clinic(request)
+    form = InviteForm(request.POST, role_choices=ROLE_CHOICES)
+    if not form.is_valid():
+        return _page(request, invite_form=form)
+    data = form.cleaned_data
+    role, _, kind = data["role"].partition(":")
+    try:
+        sent = invitations.invite_staff(
+            clinic,
+            username=data["username"],
+            email=data["email"],
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            role=role,
+            prescriber_type=kind,
+            by=admin,
+        )
+    except ActionRefused as refused:
+        form.add_error(None if refused.field == "__all__" else refused.field, refused.message)
+        return _page(request, invite_form=form)
+    expires = sent.invitation.expires_at
+    messages.success(
+        request,
+        f"Invitation sent to {sent.invitation.email}; the link works once, until {moment(expires)}.",
+    )
+    return HttpResponseRedirect(reverse("staff:list"))
+
+
+@require_POST
+@requires("staff.manage")
+def invite_again(request: HttpRequest, user_id: int) -> HttpResponse:
+    """A new link for someone who has not chosen a password yet; the old link stops working."""
+    member = _member(request, user_id)
+    try:
+        sent = invitations.invite_staff_again(member, signed_in_user(request))
+    except ActionRefused as refused:
+        messages.error(request, refused.message)
+    else:
+        messages.success(
+            request, f"A new link was sent to {sent.invitation.email}; the old one no longer works."
+        )
+    return HttpResponseRedirect(reverse("staff:list"))
 
 
 @require_POST
@@ -190,6 +285,9 @@ app_name = "staff"
 urlpatterns = [
     path("", staff_list, name="list"),
     path("two-factor/", requirement, name="requirement"),
+    path("invitation-hours/", invitation_hours, name="invitation_hours"),
+    path("invite/", invite, name="invite"),
+    path("<int:user_id>/invite-again/", invite_again, name="invite_again"),
     path("<int:user_id>/reset-second-factor/", reset_second_factor, name="reset_second_factor"),
     path("<int:user_id>/role/", change_role, name="role"),
     path("<int:user_id>/active/", set_active, name="active"),

@@ -42,6 +42,9 @@ def test_session_reminders_go_once_with_the_instructions(personas, make_course):
     # The rule set in plain words (issue 15): the citation is the clinicians' to read.
     assert "Your clinic uses the usual fasting times" in message.body and "Anesthesiology" not in message.body
     assert "What to wear" in message.body
+    # It names the clinic and links to the page it is about (issue 16).
+    assert personas.clinic_a.name in message.subject
+    assert "/portal/appointments/" in message.body and message.body.count("http") == 1
     assert SessionReminder.objects.get().session_on == START
 
 

@@ -38,6 +38,12 @@ EXPECTED: dict[str, tuple[str, set[str] | str]] = {
     "staff:reset_second_factor": ("POST", {"admin"}),
     "staff:role": ("POST", {"admin"}),
     "staff:active": ("POST", {"admin"}),
+    "staff:invitation_hours": ("POST", {"admin"}),
+    "staff:invite": ("POST", {"admin"}),
+    "staff:invite_again": ("POST", {"admin"}),
+    "invitation_accept": ("GET", "public"),
+    "portal_account:invite": ("POST", STAFF),
+    "portal_account:close": ("POST", STAFF),
     "patients:list": ("GET", STAFF),
     "patients:create": ("GET", STAFF),
     "patients:detail": ("GET", STAFF),
@@ -127,6 +133,10 @@ EXPECTED: dict[str, tuple[str, set[str] | str]] = {
     "infusions:entry": ("POST", CLINICIANS),
     "infusions:round": ("POST", CLINICIANS),
     "infusions:entry_form": ("GET", CLINICIANS),
+    "documents:list": ("GET", CLINICIANS),
+    "documents:upload": ("POST", CLINICIANS),
+    "documents:file": ("GET", CLINICIANS),
+    "documents:mark_in_error": ("POST", {"prescriber"}),
 }
 
 
@@ -285,8 +295,22 @@ def build_samples(personas):
         systolic_mmhg=120,
         diastolic_mmhg=80,
     )
+    # A document on the chart (its file goes to the KETAPATH_DOCUMENTS_DIR the caller set).
+    from ketapath.documents.actions import attach_document
+
+    document = attach_document(
+        patient,
+        personas.nurse,
+        client_key=uuid.uuid4(),
+        kind="ecg",
+        title="Walk ECG",
+        document_date=timezone.localdate(),
+        content_type="application/pdf",
+        chunks=[b"%PDF-1.4\n%walk\n%%EOF\n"],
+    ).document
     return {
         "mrn": patient.mrn,
+        "document_id": document.pk,
         "review_id": review.pk,
         "tip_id": personas.clinic_a.tips.first().pk,
         "plan_id": plan.pk,
@@ -327,22 +351,32 @@ def user_for(role: str, personas):
 
 
 @pytest.fixture
-def samples(personas):
+def samples(personas, settings, tmp_path):
     """The samples for a test of its own (other modules' walks import this fixture)."""
+    settings.KETAPATH_DOCUMENTS_DIR = tmp_path / "documents"
     return build_samples(personas)
 
 
 @pytest.fixture(scope="session")
-def walk_snapshot(django_db_setup, django_db_blocker):
+def walk_documents(tmp_path_factory):
+    """The documents folder of the walk's sample document (files are not in the snapshot)."""
+    return tmp_path_factory.mktemp("walk-documents")
+
+
+@pytest.fixture(scope="session")
+def walk_snapshot(django_db_setup, django_db_blocker, walk_documents):
     """The personas and one sample of each record, built once per test process through the
     actions, then copied into each of the thousand walk tests (building them each time cost
     most of the walk's time)."""
-    with django_db_blocker.unblock():
+    from django.test import override_settings
+
+    with django_db_blocker.unblock(), override_settings(KETAPATH_DOCUMENTS_DIR=walk_documents):
         return take(lambda: build_samples(build_personas()))
 
 
 @pytest.fixture
-def walk(db, walk_snapshot):
+def walk(db, walk_snapshot, walk_documents, settings):
+    settings.KETAPATH_DOCUMENTS_DIR = walk_documents
     walk_snapshot.restore()
     return personas_from_database(), walk_snapshot.result
 

@@ -130,6 +130,7 @@ def test_every_pathway_panel_is_registered():
         "consultations/_overview.html",
         "plans/_overview.html",
         "questionnaires/_overview.html",
+        "web/_portal_account.html",
     ]
 
 

@@ -109,8 +109,10 @@ def test_the_email_carries_no_patient_details(personas, patient, client):
     ask(client, patient.email)
     body = mail.outbox[0].body
     record = Patient.objects.get(pk=personas.patient_one.pk)
-    for detail in (record.given_name, record.family_name, record.mrn, record.clinic.name):
+    for detail in (record.given_name, record.family_name, record.mrn):
         assert detail not in body
+    # Issue 16: every message a patient gets names the clinic (and links to its page).
+    assert f"account at {record.clinic.name} with the user name" in body
 
 
 def test_an_unknown_address_gets_the_same_page_and_nothing_is_sent(staff, client):

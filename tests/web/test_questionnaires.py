@@ -252,6 +252,10 @@ def test_reminders_are_sent_once(personas, phq9_assignment):
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == ["pat.one@example.org"]
     assert "questionnaire" in mail.outbox[0].subject
+    # The clinic is named and the page linked; the questionnaire itself is not (a clinical detail).
+    body = mail.outbox[0].body
+    assert personas.clinic_a.name in body and "/portal/questionnaires/" in body
+    assert "PHQ" not in body and "Depression" not in body and "Patient Health" not in body
 
 
 def test_unknown_instrument_is_404(personas, client, login):
