@@ -154,7 +154,7 @@ def invite_patient(patient: Patient, by: User, now: datetime | None = None) -> l
         )
     _hours_set(clinic)
     with transaction.atomic():
-        locked = Patient.objects.select_for_update().select_related("user").get(pk=patient.pk)
+        locked = Patient.objects.select_for_update(of=("self",)).select_related("user").get(pk=patient.pk)
         user = locked.user
         if user is None:
             user = User(
@@ -190,7 +190,7 @@ def close_patient_account(patient: Patient, by: User, now: datetime | None = Non
     links stop working. The account and its records stay; an invitation reopens it."""
     now = now or timezone.now()
     with transaction.atomic():
-        locked = Patient.objects.select_for_update().select_related("user").get(pk=patient.pk)
+        locked = Patient.objects.select_for_update(of=("self",)).select_related("user").get(pk=patient.pk)
         user = locked.user
         if user is None or (not user.is_active and not links.pending(user, now)):
             raise ActionRefused("This patient has no open portal account.")
