@@ -72,7 +72,7 @@ def test_from_setup_to_the_first_patients_portal(
     page.goto("/clinic/staff/")
     expect(page.locator("#invite")).to_contain_text("Invitations are off until you set")
     page.get_by_label("Invitation links stay valid for (hours)").fill("48")
-    page.locator("#invitation-links").get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Save how long links stay valid").click()
     expect(page.locator(".messages")).to_contain_text("48 hours")
     page.get_by_label("First name").fill("Kim")
     page.get_by_label("Last name").fill("Rowe")
