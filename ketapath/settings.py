@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "ketapath.documents",
     "ketapath.pk",
     "ketapath.plans",
+    "ketapath.appointments",
     "ketapath.infusions",
     "ketapath.questionnaires",
     "ketapath.outcomes",

@@ -20,10 +20,13 @@ urlpatterns = [
     path("protocols/", include("ketapath.plans.protocol_urls")),
     path("patients/<mrn:mrn>/sessions/", include("ketapath.infusions.urls")),
     path("patients/<mrn:mrn>/documents/", include("ketapath.documents.urls")),
+    path("patients/<mrn:mrn>/appointments/", include("ketapath.appointments.urls")),
     path("sessions/today/", include("ketapath.infusions.day_urls")),
     path("portal/sessions/", include("ketapath.infusions.portal_urls")),
     path("instruments/", include("ketapath.questionnaires.instrument_urls")),
     path("alerts/", include("ketapath.alerts.urls")),
+    path("calendar/", include("ketapath.appointments.calendar_urls")),
+    path("clinic/calendar/", include("ketapath.appointments.settings_urls")),
     path("clinic/", include("ketapath.clinic_settings.urls")),  # settings/ and readiness/
     path("pk/", include("ketapath.pk.urls")),
     path("audit/", include("ketapath.audit.urls")),

@@ -330,6 +330,7 @@ DEMO_STEPS = [
     "Evaluations",
     "Plans",
     "Sessions",
+    "Calendar",
     "Follow-up",
     "Journal",
 ]

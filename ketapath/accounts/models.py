@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo, available_timezones
+
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
 from simple_history.models import HistoricalRecords
 
@@ -20,6 +24,11 @@ STAFF_ROLES = frozenset({Role.PRESCRIBER, Role.NURSE, Role.ADMIN})
 class PrescriberType(models.TextChoices):
     PHYSICIAN = "physician", "Physician"
     NURSE_PRACTITIONER = "nurse_practitioner", "Nurse practitioner"
+
+
+def validate_time_zone(name: str) -> None:
+    if name and name not in available_timezones():
+        raise ValidationError(f"{name!r} is not a time zone name (such as Europe/London).")
 
 
 # A link that sets a password is a key to the account: a week is the longest a clinic may choose
@@ -53,6 +62,15 @@ class Clinic(models.Model):
         blank=True,
         help_text=f"From 1 to {INVITATION_HOURS_MAX} hours. A link works once, until it expires.",
     )
+    # The clinic's time zone (an IANA name such as Europe/London): every time is stored in UTC and
+    # shown in this zone. Empty: the server's TIME_ZONE.
+    time_zone = models.CharField(
+        "time zone",
+        max_length=64,
+        blank=True,
+        validators=[validate_time_zone],
+        help_text="For example Europe/London.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
 
@@ -68,6 +86,11 @@ class Clinic(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The clinic's time zone (the server's when it has none of its own)."""
+        return ZoneInfo(self.time_zone or settings.TIME_ZONE)
 
 
 class User(AbstractUser):

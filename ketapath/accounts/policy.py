@@ -85,6 +85,13 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "documents.view": CLINICIANS,
     "documents.upload": CLINICIANS,
     "documents.mark_in_error": frozenset({P}),
+    # The clinic's calendar (appointments by chair and day): staff see it; administrators see names,
+    # times and chairs but nothing clinical. Its settings (zone, opening hours, chairs): P and A.
+    "calendar.view": STAFF,
+    "calendar.settings": frozenset({P, A}),
+    # A patient's appointments on the chart: the front desk (administrators) books them too.
+    "appointments.view": STAFF,
+    "appointments.book": STAFF,
     "portal.view": frozenset({PT}),
     "portal.write": frozenset({PT}),
 }

@@ -21,12 +21,11 @@ def run(args: argparse.Namespace) -> int:
     from django.utils import timezone
 
     from ketapath.questionnaires.actions import assign_scheduled
-    from ketapath.questionnaires.reminders import remind_due_questionnaires
 
     today = timezone.localdate()
     assigned = assign_scheduled(today)
-    sent = remind_due_questionnaires(today)
-    print(f"remind: {assigned} questionnaire(s) assigned by schedule, {sent} reminder(s) sent")
+    print(f"remind: {assigned} questionnaire(s) assigned by schedule")
+    # Each patient's one message of the run: appointments, sessions and questionnaires due.
     from ketapath.portal.reminders import run_outcomes
 
     for line in run_outcomes(today):

@@ -91,7 +91,11 @@ ESCALATION = {
     "alerts.escalate_after_min": "30",
 }
 
-DEMO_SETTINGS = {**DOSING_LIMITS, **EQUIPMENT, **MONITORING, **ESCALATION}
+# The calendar: minutes a chair stays free between two appointments (cleaning, the next patient
+# settling in), the demo clinic's own choice.
+CALENDAR = {"appointments.chair_gap_min": "15"}
+
+DEMO_SETTINGS = {**DOSING_LIMITS, **EQUIPMENT, **MONITORING, **ESCALATION, **CALENDAR}
 
 
 def load_demo_clinic_settings(clinic: Any, prescriber: Any, *, now: datetime | None = None) -> int:

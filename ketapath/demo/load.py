@@ -20,6 +20,7 @@ from django.utils import timezone
 from ketapath.accounts.models import Clinic, PrescriberType, Role, User
 from ketapath.audit.history import note_change
 from ketapath.consultations.models import Consent, Evaluation, EvaluationStatus
+from ketapath.demo.appointments import calendar_summary, load_demo_appointments
 from ketapath.demo.builders import registered_patient
 from ketapath.demo.clinic_settings import load_demo_clinic_settings
 from ketapath.demo.consultations import load_demo_consultations
@@ -212,6 +213,8 @@ def load_demo(progress: Progress = _silent, *, now: datetime | None = None) -> s
     progress(f"Plans: {_approved_plans(clinic)} approved")
     load_demo_infusions(clinic, users, now=now)
     progress(f"Sessions: {_sessions(clinic)} charted ({_count_entries(clinic)} entries)")
+    appointments = load_demo_appointments(clinic, users, now=now)
+    progress(f"Calendar: {appointments} appointments ({calendar_summary(clinic)})")
     load_demo_outcomes(clinic, users, now=now)
     follow_ups = FollowUp.objects.filter(patient__clinic=clinic).count()
     journal = JournalEntry.objects.filter(patient__clinic=clinic).count()

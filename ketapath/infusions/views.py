@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_POST
 
-from ketapath.accounts.policy import allowed, requires
+from ketapath.accounts.policy import allowed, requires, user_clinic
 from ketapath.alerts.models import Alert
 from ketapath.audit.actions import log_access
 from ketapath.audit.models import AccessAction
@@ -40,7 +40,7 @@ from ketapath.infusions.flowsheet import score_instruments
 from ketapath.infusions.forms import AcknowledgeForm, AddendumForm, CorrectionForm, ReasonForm, RoundForm
 from ketapath.infusions.kinds import EntryKind, kind_named
 from ketapath.infusions.models import InfusionSession
-from ketapath.infusions.queries import day_sessions, patient_sessions
+from ketapath.infusions.queries import day_sessions_by_time, patient_sessions
 from ketapath.patients.access import own_patient, patient_for
 from ketapath.plans.models import PlannedSession
 
@@ -68,12 +68,17 @@ def session_for(patient: Any, session_id: int) -> InfusionSession:
 # ----------------------------------------------------------------------------------------------
 
 
+TAMPERED = "This form was out of date or changed, and nothing was saved: reload the page and chart it again."
+
+
 @requires("infusions.view")
 def today(request: HttpRequest) -> HttpResponse:
-    day = timezone.localdate()
-    rows = day_sessions(getattr(request.user, "clinic_id", None) or 0, day)
+    clinic = user_clinic(request)
+    day = timezone.localdate(timezone=clinic.zone)
+    # By appointment time, each with its chair and nurse; sessions with no time booked after.
+    rows = day_sessions_by_time(clinic.pk, day)
     actions.alert_overruns(rows)
-    return render(request, "infusions/today.html", {"rows": rows, "day": day})
+    return render(request, "infusions/today.html", {"rows": rows, "day": day, "zone": clinic.zone})
 
 
 @requires("infusions.view")
@@ -271,6 +276,10 @@ def entry(
             refused = exc
             if exc.field in form.fields:
                 form.add_error(exc.field, " ".join([str(exc), *exc.problems]))
+    elif any(field.errors for field in form.hidden_fields()):
+        # A hidden field (the form's key, its scale) was changed or is stale: no field shows it, so
+        # the refusal says it for the whole form (a silent page would look like a save).
+        refused = ChartingRefused(TAMPERED)
     if is_htmx(request) and is_due_post(request):
         if saved is not None:
             return _due_card(request, session, saved=saved)

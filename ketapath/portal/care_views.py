@@ -4,15 +4,19 @@ own record (``own_patient``)."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from ketapath.accounts.policy import requires
+from ketapath.appointments.models import Appointment
+from ketapath.appointments.queries import upcoming_for
 from ketapath.audit.refusals import ActionRefused
 from ketapath.clinical.instruments import get_instrument, with_purpose
 from ketapath.outcomes import events
@@ -21,8 +25,9 @@ from ketapath.outcomes.responders import scores_for
 from ketapath.patients.models import Patient
 from ketapath.portal.access import own_patient
 from ketapath.portal.actions import report_symptoms, save_journal_and_report
-from ketapath.portal.appointments import preparations
+from ketapath.portal.appointments import CHANGE_TEXT_MAX, request_change, visits
 from ketapath.portal.forms import JournalForm, SymptomForm
+from ketapath.portal.ics import calendar_file
 from ketapath.portal.models import JournalEntry, SymptomReport
 from ketapath.portal.symptoms import symptoms
 from ketapath.portal.tips import tips_for
@@ -36,13 +41,114 @@ PROGRESS_PURPOSE = "patient-progress"
 PATIENT_BANDS_NOTE = "The coloured bands show what each range of scores means:"
 
 
+class ChangeRequestForm(forms.Form):
+    """The patient's request to change one appointment (the alert carries their words)."""
+
+    reason = forms.CharField(
+        label="Why, and which days and times suit you",
+        max_length=CHANGE_TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": CHANGE_TEXT_MAX}),
+        help_text=f"Up to {CHANGE_TEXT_MAX} characters. Your clinic reads this and contacts you.",
+    )
+    # The form's one-time key: the same form sent twice raises one alert.
+    request_key = forms.UUIDField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, appointment_id: int, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {}).setdefault("request_key", uuid.uuid4())
+        kwargs.setdefault("auto_id", f"id_%s_{appointment_id}")
+        super().__init__(*args, **kwargs)
+
+    def key_for(self, appointment_id: int) -> uuid.UUID:
+        """The form's key; without one (a browser that dropped it), the same words to the same
+        appointment make the same key, so a double submit still raises one alert."""
+        key: uuid.UUID | None = self.cleaned_data.get("request_key")
+        words = " ".join(self.cleaned_data["reason"].split())
+        return key or uuid.uuid5(uuid.NAMESPACE_URL, f"ketapath:change:{appointment_id}:{words}")
+
+
+def _appointments_page(
+    request: HttpRequest, patient: Patient, *, bound: ChangeRequestForm | None = None, bound_id: int = 0
+) -> HttpResponse:
+    now = timezone.now()
+    zone = patient.clinic.zone
+    rows = visits(patient, now, limit=APPOINTMENTS_SHOWN)
+    forms_by_id: dict[int | None, ChangeRequestForm] = {
+        row.appointment_id: bound
+        if bound is not None and row.appointment_id == bound_id
+        else ChangeRequestForm(appointment_id=row.appointment_id)
+        for row in rows
+        if row.can_ask_change and row.appointment_id is not None
+    }
+    return render(
+        request,
+        "portal/appointments.html",
+        {
+            "patient": patient,
+            "rows": [(row, forms_by_id.get(row.appointment_id)) for row in rows],
+            "today": now.astimezone(zone).date(),
+            "zone": zone,
+            "has_booked": any(row.appointment_id is not None for row in rows),
+            # The next session's instructions are shown open; the others are one tap away.
+            "open_key": next((row.key for row in rows if row.prep is not None), ""),
+        },
+    )
+
+
 @requires("portal.view")
 def appointments(request: HttpRequest) -> HttpResponse:
+    return _appointments_page(request, own_patient(request))
+
+
+@requires("portal.view")
+def appointments_ics(request: HttpRequest) -> HttpResponse:
+    """The patient's appointments to come, as a file for their calendar app."""
     patient = own_patient(request)
-    today = timezone.localdate()
-    upcoming = events.upcoming_appointments([patient.pk], today, limit=APPOINTMENTS_SHOWN).get(patient.pk, [])
-    rows = list(zip(upcoming, preparations(patient, upcoming), strict=True))
-    return render(request, "portal/appointments.html", {"patient": patient, "rows": rows, "today": today})
+    now = timezone.now()
+    body = calendar_file(patient, upcoming_for(patient, now), now=now)
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="appointments.ics"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@requires("portal.write")
+def appointment_change(request: HttpRequest) -> HttpResponse:
+    """Ask the clinic to change one booked appointment (the clinic moves it, after calling). The
+    appointment is named in the form, so the address carries no record number; a GET goes back to
+    the appointments page."""
+    patient = own_patient(request)
+    if request.method != "POST":
+        return redirect("portal:appointments")
+    raw = request.POST.get("appointment", "")
+    appointment = (
+        get_object_or_404(Appointment.objects.active(), pk=int(raw), patient=patient)
+        if raw.isascii() and raw.isdigit() and len(raw) < 12
+        else None
+    )
+    if appointment is None:
+        messages.error(request, "Choose the appointment to change on this page, then send your request.")
+        return redirect("portal:appointments")
+    form = ChangeRequestForm(request.POST, appointment_id=appointment.pk)
+    if form.is_valid():
+        try:
+            _, created = request_change(
+                patient, appointment, words=form.cleaned_data["reason"], key=form.key_for(appointment.pk)
+            )
+        except ActionRefused as exc:
+            if exc.field not in form.fields:
+                messages.error(request, exc.message)
+                return redirect("portal:appointments")
+            form.add_error(exc.field, exc.message)
+        else:
+            messages.success(
+                request,
+                "Thank you. Your request was sent to your clinic. They will contact you to agree a new "
+                "time. Until then, your appointment stays as it is."
+                if created
+                else "This request was already sent. Your clinic will contact you.",
+            )
+            return redirect("portal:appointments")
+    return _appointments_page(request, patient, bound=form, bound_id=appointment.pk)
 
 
 @requires("portal.view")

@@ -6,6 +6,8 @@
   each raises an alert (``ketapath.portal.actions.report_symptoms``).
 - :class:`Tip`: the clinic's own copy of a troubleshooting tip. A clinic with none shows the
   project's defaults (``ketapath.portal.tips``); customising copies them here for editing.
+- :class:`AppointmentReminder`: an appointment's reminder went out for its start time (claimed
+  before sending, in the sending transaction; a moved appointment is reminded of its new time).
 """
 
 from __future__ import annotations
@@ -176,3 +178,22 @@ class Tip(models.Model):
 
     def paragraphs(self) -> list[str]:
         return [p.strip() for p in self.body.split("\n\n") if p.strip()]
+
+
+class AppointmentReminder(models.Model):
+    """An appointment's reminder was sent for this start time (the row is claimed first, in the
+    sending transaction, so two runs at once cannot both send it)."""
+
+    appointment = models.ForeignKey("appointments.Appointment", on_delete=models.PROTECT, related_name="+")
+    starts_at = models.DateTimeField(help_text="The start time the reminder gave.")
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
+    sent_at = models.DateTimeField(default=timezone.now, editable=False)
+    sent_to = models.EmailField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["appointment", "starts_at"], name="appointment_reminded_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"Reminder for appointment {self.appointment_id}"

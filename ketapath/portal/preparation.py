@@ -22,7 +22,7 @@ settings and the medicines the patient listed at intake.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from ketapath.clinical.fasting import IntakeKind, RuleSet, rulesets
@@ -104,12 +104,23 @@ def is_esketamine(protocol: Protocol | None) -> bool:
     return protocol is not None and protocol.drug.value == "esketamine"
 
 
+def _before(starts_at: datetime, gap: timedelta) -> datetime:
+    """``gap`` of real time before the start, on the start's own clock.
+
+    Python subtracts from an aware datetime on the wall clock; across a daylight-saving change
+    that is an hour off the real fasting time (a 07:00 start on the spring change, 8 hours back,
+    must read 22:00, not 23:00), so an aware start is counted back in UTC."""
+    if starts_at.tzinfo is None:
+        return starts_at - gap
+    return (starts_at.astimezone(UTC) - gap).astimezone(starts_at.tzinfo)
+
+
 def _fasting(ruleset: RuleSet, starts_at: datetime | None) -> tuple[FastingLine, ...]:
     lines = []
     for rule in ruleset.rules:
         if set(rule.intakes) <= INFANT_ONLY:
             continue
-        last = None if starts_at is None else starts_at - timedelta(minutes=float(rule.min_minutes))
+        last = None if starts_at is None else _before(starts_at, timedelta(minutes=float(rule.min_minutes)))
         lines.append(FastingLine(rule.for_patient, rule.min_hours, last, rule.patient_note or rule.note))
     return tuple(lines)
 

@@ -14,10 +14,9 @@ from ketapath.clinical.instruments import UnknownInstrumentError, get_instrument
 from ketapath.questionnaires.models import AssignmentStatus, QuestionnaireAssignment, Respondent
 
 
-def remind_due_questionnaires(today: date, *, now: datetime | None = None) -> int:
-    """E-mail each patient whose questionnaire is due and not yet reminded; return how many."""
-    now = now or timezone.now()
-    sent = 0
+def due_for_reminder(today: date) -> list[QuestionnaireAssignment]:
+    """The patients' questionnaires due by ``today`` and not yet reminded (active records with an
+    e-mail address; a retired instrument is not reminded), with the patient and clinic."""
     due = (
         QuestionnaireAssignment.objects.active()
         .filter(
@@ -29,18 +28,39 @@ def remind_due_questionnaires(today: date, *, now: datetime | None = None) -> in
         )
         .exclude(patient__email="")
         .select_related("patient", "patient__clinic")
+        .order_by("patient_id", "due_on", "pk")
     )
+    found = []
     for assignment in due:
         try:
-            get_instrument(assignment.instrument_id)  # a retired instrument is not reminded
+            get_instrument(assignment.instrument_id)
         except UnknownInstrumentError:
             continue
+        found.append(assignment)
+    return found
+
+
+def claim_reminder(assignment_id: int, now: datetime) -> bool:
+    """Mark the assignment reminded unless another run did first (call inside the sending
+    transaction, so a failed send is tried again)."""
+    return bool(
+        QuestionnaireAssignment.objects.filter(pk=assignment_id, reminded_at__isnull=True).update(
+            reminded_at=now
+        )
+    )
+
+
+def remind_due_questionnaires(today: date, *, now: datetime | None = None) -> int:
+    """E-mail each patient whose questionnaire is due and not yet reminded; return how many.
+
+    ``ketapath remind`` sends these within each patient's one message of the run
+    (``ketapath.portal.reminders``); this sends them on their own."""
+    now = now or timezone.now()
+    sent = 0
+    for assignment in due_for_reminder(today):
         with transaction.atomic():
             # Claim the row first so two runs at once cannot both send it.
-            claimed = QuestionnaireAssignment.objects.filter(
-                pk=assignment.pk, reminded_at__isnull=True
-            ).update(reminded_at=now)
-            if not claimed:
+            if not claim_reminder(assignment.pk, now):
                 continue
             patient = assignment.patient
             send_mail(

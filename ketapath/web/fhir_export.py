@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
+from ketapath.appointments.fhir import appointment_resources
 from ketapath.consultations.fhir import consultation_resources
 from ketapath.fhir.export import collection_bundle
 from ketapath.fhir.patient import patient_resources
@@ -27,6 +28,7 @@ CONTRIBUTORS: Sequence[Callable[[Any], Sequence[dict[str, Any]]]] = (
     questionnaire_resources,
     consultation_resources,
     plan_resources,
+    appointment_resources,
     infusion_resources,
     outcome_resources,
     portal_resources,

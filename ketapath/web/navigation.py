@@ -50,6 +50,7 @@ ITEMS = [
     NavItem("Dashboard", "dashboard", "dashboard.view", "today", unless="portal.view"),
     NavItem("Today's sessions", "infusion_day:today", "infusions.view", "today"),
     NavItem("Alerts", "alerts:list", "clinical.view", "today"),
+    NavItem("Calendar", "calendar:page", "calendar.view", "today"),
     # Patients.
     NavItem("Patients", "patients:list", "patients.list", "patients"),
     # Reports.
@@ -58,6 +59,7 @@ ITEMS = [
     # The clinic: its settings, texts, library and tools.
     NavItem("Clinic settings", "clinic_settings:page", "clinic.settings.view", "clinic"),
     NavItem("Clinic readiness", "clinic_settings:readiness", "clinic.readiness.view", "clinic"),
+    NavItem("Opening hours and chairs", "calendar_settings:page", "calendar.settings", "clinic"),
     NavItem("Staff accounts", "staff:list", "staff.manage", "clinic"),
     NavItem("Consent text", "consent_texts:list", "consent.text.view", "clinic"),
     NavItem("Protocols", "protocols:list", "plans.view", "clinic"),
@@ -120,6 +122,7 @@ CHART_SECTIONS = [
     ChartSection("Evaluation", "consultations:evaluation", "clinical.view"),
     ChartSection("Consent", "consultations:consent", "clinical.view"),
     ChartSection("Treatment plan", "plans:plan", "plans.view"),
+    ChartSection("Appointments", "appointments:patient", "appointments.view"),
     ChartSection("Sessions", "infusions:patient", "infusions.view"),
     ChartSection("Outcomes", "outcomes:patient", "clinical.view"),
     ChartSection("Documents", "documents:list", "documents.view"),

@@ -66,6 +66,12 @@ EXPECTED: dict[str, tuple[str, set[str] | str]] = {
     "pk:page": ("GET", CLINICIANS),
     "clinic_settings:page": ("GET", {"prescriber", "admin"}),
     "clinic_settings:readiness": ("GET", STAFF),
+    "calendar:page": ("GET", STAFF),
+    "calendar_settings:page": ("GET", {"prescriber", "admin"}),
+    "calendar_settings:time_zone": ("POST", {"prescriber", "admin"}),
+    "calendar_settings:opening_hours": ("POST", {"prescriber", "admin"}),
+    "calendar_settings:add_chair": ("POST", {"prescriber", "admin"}),
+    "calendar_settings:chair_active": ("POST", {"prescriber", "admin"}),
     "instruments:detail": ("GET", STAFF),
     "instruments:fhir": ("GET", STAFF),
     "consultations:intake": ("GET", CLINICIANS),
@@ -84,6 +90,8 @@ EXPECTED: dict[str, tuple[str, set[str] | str]] = {
     "portal:intake": ("GET", {"patient"}),
     "portal:consent": ("GET", {"patient"}),
     "portal:appointments": ("GET", {"patient"}),
+    "portal:appointments_ics": ("GET", {"patient"}),
+    "portal:appointment_change": ("POST", {"patient"}),
     "portal:tips": ("GET", {"patient"}),
     "portal:journal": ("GET", {"patient"}),
     "portal:progress": ("GET", {"patient"}),
@@ -137,6 +145,12 @@ EXPECTED: dict[str, tuple[str, set[str] | str]] = {
     "documents:upload": ("POST", CLINICIANS),
     "documents:file": ("GET", CLINICIANS),
     "documents:mark_in_error": ("POST", {"prescriber"}),
+    "appointments:patient": ("GET", STAFF),
+    "appointments:book_course": ("POST", STAFF),
+    "appointments:book_visit": ("POST", STAFF),
+    "appointments:reschedule": ("POST", STAFF),
+    "appointments:cancel": ("POST", STAFF),
+    "appointments:no_show": ("POST", STAFF),
 }
 
 
@@ -308,8 +322,24 @@ def build_samples(personas):
         content_type="application/pdf",
         chunks=[b"%PDF-1.4\n%walk\n%%EOF\n"],
     ).document
+    # An appointment on the chart (written directly: the walk needs one, not a bookable clinic).
+    from datetime import timedelta
+
+    from ketapath.appointments.models import Appointment, Chair
+
+    appointment = Appointment.objects.create(
+        clinic=personas.clinic_a,
+        patient=patient,
+        kind="consultation",
+        starts_at=timezone.now() + timedelta(days=1),
+        duration_min=30,
+        chair=Chair.objects.create(clinic=personas.clinic_a, name="Appointments walk chair"),
+        booked_by=personas.nurse,
+        booked_at=timezone.now(),
+    )
     return {
         "mrn": patient.mrn,
+        "appointment_id": appointment.pk,
         "document_id": document.pk,
         "review_id": review.pk,
         "tip_id": personas.clinic_a.tips.first().pk,
