@@ -225,7 +225,21 @@ def book(
             booked_at=now,
         )
         note_change(appointment, f"Booked by {_name(by)}", by, when=now).save()
+        if planned_session is not None:
+            _session_follows(planned_session, starts_at, clinic.zone, by, now, "booked")
     return appointment
+
+
+def _session_follows(
+    session: PlannedSession, starts_at: datetime, zone: ZoneInfo, by: Any, now: datetime, how: str
+) -> None:
+    """A session's planned date is its appointment's (a closed day's session booked on an open day,
+    or moved): the day's list, the flowsheet and the portal read the planned date."""
+    day = starts_at.astimezone(zone).date()
+    if session.planned_on != day:
+        session.planned_on = day
+        note_change(session, f"Date follows its appointment, {how} by {_name(by)}", by, when=now)
+        session.save(update_fields=["planned_on"])
 
 
 def _name(user: Any) -> str:
@@ -370,6 +384,7 @@ def book_course(
                 booked_at=now,
             )
             note_change(appointment, f"Booked with the course by {_name(by)}", by, when=now).save()
+            _session_follows(session, starts_at, clinic.zone, by, now, "booked")
             extra.append(
                 Booking(
                     starts_at,
@@ -395,7 +410,7 @@ def _rest_of_course(appointment: Appointment) -> list[Appointment]:
         return [appointment]
     later = (
         Appointment.objects.active()
-        .select_for_update()
+        .select_for_update(of=("self",))
         .filter(
             planned_session__plan_id=session.plan_id,
             status=AppointmentStatus.BOOKED,
@@ -408,7 +423,7 @@ def _rest_of_course(appointment: Appointment) -> list[Appointment]:
 
 def _locked(appointment: Appointment) -> Appointment:
     row = (
-        Appointment.objects.select_for_update()
+        Appointment.objects.select_for_update(of=("self",))
         .select_related("patient", "planned_session", "chair")
         .get(pk=appointment.pk)
     )
@@ -486,13 +501,8 @@ def reschedule(
                 by,
                 when=now,
             ).save()
-            session = row.planned_session
-            if session is not None:
-                day = target.astimezone(zone).date()
-                if session.planned_on != day:
-                    session.planned_on = day
-                    note_change(session, f"Date follows its appointment, moved by {_name(by)}", by, when=now)
-                    session.save(update_fields=["planned_on"])
+            if row.planned_session is not None:
+                _session_follows(row.planned_session, target, zone, by, now, "moved")
     return [row for row, *_ in targets]
 
 

@@ -110,6 +110,18 @@ def test_a_closed_day_and_a_full_chair_move_the_proposal(personas, clinic, cours
         assert local(proposal.starts_at, clinic).weekday() != 3
     moved = [p for p in proposals if p.problems]
     assert moved and all("the clinic is closed then" in p.problems[0] for p in moved)
+    # Booked there, a moved session's planned date follows its appointment (the day's list reads it).
+    actions.book_course(
+        course,
+        [(p.planned_session, p.starts_at, p.chair, None) for p in proposals],
+        by=personas.nurse,
+        now=NOW,
+    )
+    for proposal in moved:
+        proposal.planned_session.refresh_from_db()
+        assert proposal.planned_session.planned_on == local(proposal.starts_at, clinic).date()
+        reasons = proposal.planned_session.history.values_list("history_change_reason", flat=True)
+        assert any(r and r.startswith("Date follows its appointment, booked by") for r in reasons)
     days = [local(p.starts_at, clinic).date() for p in proposals]
     assert days == sorted(days) and len(set(days)) == len(days)  # the course's order is kept
 
