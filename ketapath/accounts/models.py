@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
@@ -29,6 +29,16 @@ class PrescriberType(models.TextChoices):
 def validate_time_zone(name: str) -> None:
     if name and name not in available_timezones():
         raise ValidationError(f"{name!r} is not a time zone name (such as Europe/London).")
+
+
+def zone_named(name: str) -> ZoneInfo:
+    """The zone ``name`` names; the server's ``TIME_ZONE`` for a blank name, and also for a name
+    this machine's zone database does not know (saved before a tzdata update removed it, say): a
+    saved value never makes a page fail."""
+    try:
+        return ZoneInfo(name or settings.TIME_ZONE)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(settings.TIME_ZONE)
 
 
 # A link that sets a password is a key to the account: a week is the longest a clinic may choose
@@ -90,7 +100,7 @@ class Clinic(models.Model):
     @property
     def zone(self) -> ZoneInfo:
         """The clinic's time zone (the server's when it has none of its own)."""
-        return ZoneInfo(self.time_zone or settings.TIME_ZONE)
+        return zone_named(self.time_zone)
 
 
 class User(AbstractUser):

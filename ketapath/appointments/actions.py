@@ -5,6 +5,11 @@ Each action takes ``now``, checks the slot with ``ketapath.clinical.chair_time``
 clinic's hours and every booked appointment, holds the clinic's row locked while it writes (two
 bookings of the same chair at once are serialised), writes history naming who and why, and on a
 refusal raises :class:`AppointmentRefused` with the message at its field: nothing is saved.
+
+A session booked or moved to another day keeps the clinic's minimum gap in days between two of the
+patient's sessions (``ketapath.plans.limits.MIN_GAP``): the plan was checked against it when it was
+scheduled, and a new day must not undo that. While the clinic has not set it, no session is booked
+or moved (safety fails closed); consultations and follow-up visits do not read it.
 """
 
 from __future__ import annotations
@@ -13,10 +18,12 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from itertools import pairwise
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from ketapath.accounts.models import Clinic, validate_time_zone
@@ -40,6 +47,8 @@ from ketapath.clinical import chair_time
 from ketapath.clinical.chair_time import Booking, Opening
 from ketapath.patients.models import Patient
 from ketapath.plans.library import clinic_protocol
+from ketapath.plans.limits import GROUP as PLAN_SETTINGS_GROUP
+from ketapath.plans.limits import MIN_GAP, clinic_dosing, setting_specs
 from ketapath.plans.models import PlannedSession, SessionStatus, TreatmentPlan
 
 
@@ -81,6 +90,71 @@ def _gap(clinic_id: int) -> timedelta:
             "Appointments) before booking."
         )
     return timedelta(minutes=int(value))
+
+
+def _min_gap_days(clinic_id: int, doing: str) -> int:
+    """The clinic's minimum days between two of a patient's sessions. No source gives it: while the
+    clinic has not set it, booking or moving a session stops and names the setting."""
+    days = clinic_dosing(values_for(clinic_id)).min_gap_days
+    if days is None:
+        spec = next((s for s in setting_specs() if s.name == MIN_GAP), None)
+        label = spec.label if spec is not None else "Minimum days between two sessions"
+        group = (spec.group if spec is not None else "") or PLAN_SETTINGS_GROUP
+        raise AppointmentRefused(
+            f"Set the clinic's {label[:1].lower()}{label[1:]} (Clinic settings, {group}) before {doing}."
+        )
+    return days
+
+
+def _days(count: int) -> str:
+    return "1 day" if count == 1 else f"{count} days"
+
+
+def _day_text(day: date) -> str:
+    return f"{day:%A} {day.day} {day:%B}"
+
+
+def _too_close(number: int, day: date, other_number: int, other_day: date, min_gap: int) -> str:
+    """Why session ``number`` on ``day`` is too close to session ``other_number`` (no full stop)."""
+    apart = (day - other_day).days
+    if apart == 0:
+        where = "on the same day as"
+    else:
+        where = f"{_days(abs(apart))} {'after' if apart > 0 else 'before'}"
+    return (
+        f"Session {number} would be {where} session {other_number} ({_day_text(other_day)}); "
+        f"the clinic's minimum gap between sessions is {_days(min_gap)}"
+    )
+
+
+def _check_session_gaps(patient_id: int, placed: Mapping[int, date], min_gap: int) -> None:
+    """Refuse when a session given a new day (``placed``: planned session id to its new local day)
+    would be closer than ``min_gap`` days to another of the patient's scheduled sessions.
+
+    Every other session is at its planned date (which follows its appointment); the sessions placed
+    together are at their new days. Only neighbours in time need comparing: if two sessions are too
+    close, so is each pair of neighbours from one to the other. A pair neither of which is placed
+    now is left alone (this change did not make it)."""
+    if not placed:
+        return
+    sessions = (
+        PlannedSession.objects.active()
+        .filter(patient_id=patient_id)
+        .filter(Q(status=SessionStatus.SCHEDULED) | Q(pk__in=list(placed)))
+        .values_list("pk", "number", "planned_on")
+    )
+    days = sorted((placed.get(pk, on), number, pk) for pk, number, on in sessions)
+    for (a_day, a_number, a_pk), (b_day, b_number, b_pk) in pairwise(days):
+        if (b_day - a_day).days >= min_gap:
+            continue
+        if b_pk in placed:
+            message = _too_close(b_number, b_day, a_number, a_day, min_gap)
+        elif a_pk in placed:
+            message = _too_close(a_number, a_day, b_number, b_day, min_gap)
+        else:
+            continue
+        # At the start time's field: every booking form has one (a course row has no date field).
+        raise AppointmentRefused(message + ".", field="starts_at")
 
 
 def _label(appointment: Appointment) -> str:
@@ -181,6 +255,7 @@ def book(
 ) -> Appointment:
     """Book one appointment (a session's needs its planned session and a chair)."""
     now = now or timezone.now()
+    min_gap: int | None = None
     if kind not in AppointmentKind.values:
         raise AppointmentRefused("Choose the kind of appointment.", field="kind")
     if kind == AppointmentKind.SESSION:
@@ -188,6 +263,7 @@ def book(
             raise AppointmentRefused("A session is booked for one of the patient's planned sessions.")
         if planned_session.status != SessionStatus.SCHEDULED or planned_session.is_entered_in_error:
             raise AppointmentRefused("That planned session is not scheduled any more.")
+        min_gap = _min_gap_days(patient.clinic_id, "booking a session")
         duration_min = session_minutes(planned_session)
     elif duration_min is None:
         raise AppointmentRefused("Give the appointment's length.", field="duration_min")
@@ -212,6 +288,9 @@ def book(
             chair_required=kind == AppointmentKind.SESSION,
             patient=patient.pk,
         )
+        if planned_session is not None and min_gap is not None:
+            day = starts_at.astimezone(clinic.zone).date()
+            _check_session_gaps(patient.pk, {planned_session.pk: day}, min_gap)
         appointment = Appointment(
             clinic=clinic,
             patient=patient,
@@ -250,8 +329,10 @@ def propose_course(
     plan: TreatmentPlan, *, at: time | None = None, now: datetime | None = None
 ) -> list[Proposal]:
     """A time and a chair for each of the plan's scheduled sessions not booked yet: on the session's
-    date if the clinic is open then (else the nearest open day keeping the course's order), at the
-    first free place from ``at`` (or the opening time)."""
+    date if the clinic is open then (else the nearest open day keeping the course's order and the
+    clinic's minimum gap between sessions), at the first free place from ``at`` (or the opening
+    time). A session on an open day too close to the one before it (moved off a closed day) gets no
+    time: its problem says why."""
     now = now or timezone.now()
     clinic = plan.patient.clinic
     hours = _hours(clinic.pk)
@@ -272,17 +353,54 @@ def propose_course(
         return []
     first_day = min(s.planned_on for s in todo)
     last_day = max(s.planned_on for s in todo)
+    min_gap = _min_gap_days(clinic.pk, "booking a session")
+    # The course's order and the clinic's gap: at least a day apart (never two on one day, nor out
+    # of order), at least the clinic's minimum when it is more.
+    step = timedelta(days=max(1, min_gap))
     start, _ = queries.day_bounds(first_day - timedelta(days=chair_time.MAX_SHIFT_DAYS), clinic)
     _, end = queries.day_bounds(last_day + timedelta(days=chair_time.MAX_SHIFT_DAYS), clinic)
     bookings = _bookings(clinic.pk, start, end)
     proposals: list[Proposal] = []
-    # The course's order and spacing: no session goes on or before the day of one booked before it.
-    booked_days = [a.starts_at.astimezone(clinic.zone).date() for a in booked.values()]
-    earliest = max([today, *(d + timedelta(days=1) for d in booked_days if d <= first_day)])
+    # The patient's other scheduled sessions (booked, past, of another plan version) stay where they
+    # are: their planned date, which follows a booked one's appointment, is what booking checks.
+    fixed = sorted(
+        PlannedSession.objects.active()
+        .filter(patient_id=plan.patient_id, status=SessionStatus.SCHEDULED)
+        .exclude(pk__in=[s.pk for s in todo])
+        .values_list("planned_on", "number")
+    )
+    # The day of the session proposed just before (its planned date when it got no time: it stays
+    # there until someone books it).
+    previous: tuple[date, int] | None = None
     for index, session in enumerate(todo):
         minutes = session_minutes(session)
-        following = todo[index + 1].planned_on if index + 1 < len(todo) else None
-        day = chair_time.open_day_near(session.planned_on, hours, earliest=earliest, before=following)
+        own = session.planned_on
+        prev = max([*(f for f in fixed if f[0] <= own), *([previous] if previous else [])], default=None)
+        next_fixed = min((f for f in fixed if f[0] > own), default=None)
+        following = [next_fixed] if next_fixed else []
+        if index + 1 < len(todo):
+            following.append((todo[index + 1].planned_on, todo[index + 1].number))
+        nxt = min(following, default=None)
+        earliest = max(today, prev[0] + step) if prev else today
+        if own.weekday() in hours:
+            # Its own date is open: it stays on it. Too close to the one before (moved off a closed
+            # day), or to a booked one after, it waits for a time by hand; a session after it that is
+            # not booked yet is checked against it in its turn.
+            too_close = None
+            if prev is not None and own < earliest:
+                too_close = prev
+            elif next_fixed is not None and own > next_fixed[0] - step:
+                too_close = next_fixed
+            if too_close is not None:
+                why = _too_close(session.number, own, too_close[1], too_close[0], min_gap)
+                proposals.append(Proposal(session, None, None, [f"{why}: give it a time by hand."]))
+                previous = (own, session.number)
+                continue
+            day: date | None = own
+        else:
+            # At least the gap before the following session's date.
+            before = nxt[0] - step + timedelta(days=1) if nxt else None
+            day = chair_time.open_day_near(own, hours, earliest=earliest, before=before)
         if day is None:
             proposals.append(
                 Proposal(
@@ -290,11 +408,13 @@ def propose_course(
                     None,
                     None,
                     [
-                        f"No open day within {chair_time.MAX_SHIFT_DAYS} days of "
-                        f"{session.planned_on:%A %d %b} keeps the course's order: give it a time by hand."
+                        f"No open day within {chair_time.MAX_SHIFT_DAYS} days of {own:%A %d %b} keeps the "
+                        f"course's order and the clinic's minimum gap between sessions ({_days(min_gap)}): "
+                        "give it a time by hand."
                     ],
                 )
             )
+            previous = (own, session.number)
             continue
         found = chair_time.first_free(
             day,
@@ -312,6 +432,7 @@ def propose_course(
             proposals.append(
                 Proposal(session, None, None, [f"No chair is free for {minutes} minutes on {day:%d %b %Y}."])
             )
+            previous = (own, session.number)
             continue
         slot, chair_pk = found
         bookings.append(
@@ -325,7 +446,7 @@ def propose_course(
                 plan.patient_id,
             )
         )
-        earliest = day + timedelta(days=1)
+        previous = (day, session.number)
         notes = (
             []
             if day == session.planned_on
@@ -345,20 +466,31 @@ def book_course(
     """Book the chosen times of a plan's sessions, all or none (each checked against the others too)."""
     now = now or timezone.now()
     made: list[Appointment] = []
+    min_gap = _min_gap_days(plan.patient.clinic_id, "booking a session")
     with transaction.atomic():
         clinic = _lock_clinic(plan.patient.clinic_id)
-        extra: list[Booking] = []
-        for session, starts_at, chair, nurse in choices:
+        for session, *_ in choices:
             if session.plan_id != plan.pk:
                 raise AppointmentRefused("A session of another plan was chosen: reload the page.")
-            minutes = session_minutes(session)
-            prefix = f"Session {session.number}: "
             if (
                 Appointment.objects.active()
                 .filter(planned_session=session, status=AppointmentStatus.BOOKED)
                 .exists()
             ):
-                raise AppointmentRefused(prefix + "already booked: move its appointment instead.")
+                raise AppointmentRefused(
+                    f"Session {session.number}: already booked: move its appointment instead."
+                )
+        # The chosen sessions at their new days together, before anything is written: the message
+        # starts "Session 3 would be ...", which the page shows at that session's row.
+        _check_session_gaps(
+            plan.patient_id,
+            {session.pk: starts_at.astimezone(clinic.zone).date() for session, starts_at, *_ in choices},
+            min_gap,
+        )
+        extra: list[Booking] = []
+        for session, starts_at, chair, nurse in choices:
+            minutes = session_minutes(session)
+            prefix = f"Session {session.number}: "
             _check(
                 clinic,
                 starts_at,
@@ -454,6 +586,12 @@ def reschedule(
         new_local = starts_at.astimezone(zone).replace(tzinfo=None)
         shift = new_local - old_local
         ignore = frozenset(a.pk for a in moving)
+        # Moving a session reads the clinic's minimum gap between sessions (stops while it is unset).
+        min_gap = (
+            _min_gap_days(clinic.pk, "moving a session")
+            if any(row.planned_session_id is not None for row in moving)
+            else None
+        )
         extra: list[Booking] = []
         targets: list[tuple[Appointment, datetime, Chair | None, Any]] = []
         for row in moving:
@@ -492,6 +630,18 @@ def reschedule(
                 )
             )
             targets.append((row, target, new_chair, new_nurse))
+        if min_gap is not None:
+            # The moved sessions at their new days together (moved the same number of days, they
+            # keep their gaps between them); the first is checked against the one before it. A
+            # session kept on its day (another time, chair or nurse) changes no gap: not checked,
+            # so a clinic that raised its gap since can still change the hour of a booked session.
+            placed = {
+                row.planned_session.pk: day
+                for row, target, *_ in targets
+                if row.planned_session is not None
+                and (day := target.astimezone(zone).date()) != row.planned_session.planned_on
+            }
+            _check_session_gaps(first.patient_id, placed, min_gap)
         for row, target, new_chair, new_nurse in targets:
             before = row.starts_at.astimezone(zone)
             row.starts_at, row.chair, row.nurse = target, new_chair, new_nurse

@@ -278,9 +278,19 @@ def book_course(request: HttpRequest, mrn: str) -> HttpResponse:
     try:
         booked = actions.book_course(plan, choices, by=signed_in_user(request))
     except AppointmentRefused as refused:
-        # The refusal names its session ("Session 3: ..."): shown at that row's field.
+        # The refusal names its session ("Session 3: ...", or "Session 3 would be ..." for the gap
+        # between sessions): shown at that row's field.
         at_row = next(
-            (r for r in rows if refused.message.startswith(f"Session {r.proposal.planned_session.number}: ")),
+            (
+                r
+                for r in rows
+                if refused.message.startswith(
+                    (
+                        f"Session {r.proposal.planned_session.number}: ",
+                        f"Session {r.proposal.planned_session.number} would be ",
+                    )
+                )
+            ),
             None,
         )
         if at_row is not None:

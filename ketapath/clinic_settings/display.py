@@ -28,11 +28,13 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.utils import dateformat, timezone
 
+from ketapath.accounts.models import zone_named
 from ketapath.clinic_settings.specs import Spec
-from ketapath.clinic_settings.values import values_for
+from ketapath.clinic_settings.values import values_and_zone, values_for
 
 GROUP = "Display: dates and times"
 
@@ -114,6 +116,14 @@ def display_for(clinic_id: int | None) -> Display:
     if clinic_id is None:
         return DEFAULT
     return display_from(values_for(clinic_id))
+
+
+def display_and_zone_for(clinic_id: int | None) -> tuple[Display, ZoneInfo]:
+    """A clinic's choice and its time zone, in one query; the defaults for no clinic."""
+    if clinic_id is None:
+        return DEFAULT, zone_named("")
+    values, zone = values_and_zone(clinic_id)
+    return display_from(values), zone_named(zone)
 
 
 @contextmanager

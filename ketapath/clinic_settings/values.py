@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
 from django.db import transaction
+from django.db.models import CharField, F, Value
 from django.utils import timezone
 
+from ketapath.accounts.models import Clinic
 from ketapath.audit.history import note_change
 from ketapath.audit.refusals import ActionRefused
 from ketapath.clinic_settings.models import ClinicSetting
@@ -17,9 +19,34 @@ from ketapath.clinic_settings.registry import all_specs
 
 def values_for(clinic_id: int) -> dict[str, int | Any]:
     """The clinic's set values, parsed; unset settings are simply absent (one query)."""
+    return _parsed(ClinicSetting.objects.filter(clinic_id=clinic_id).values_list("key", "value"))
+
+
+# A key no setting can have (setting keys are dotted lower-case names): the row of
+# :func:`values_and_zone`'s query that carries the clinic's time zone.
+_ZONE_ROW = "<time zone>"
+
+
+def values_and_zone(clinic_id: int) -> tuple[dict[str, int | Any], str]:
+    """The clinic's set values (as :func:`values_for`) and its time zone name ("" for none), in
+    one query: every page reads both (``middleware.ClinicDisplayMiddleware``)."""
+    # No ORDER BY in either half: SQLite refuses one inside a compound statement.
+    settings_rows = ClinicSetting.objects.filter(clinic_id=clinic_id).order_by().values_list("key", "value")
+    zone_row = (
+        Clinic.objects.filter(pk=clinic_id)
+        .order_by()
+        .annotate(row_key=Value(_ZONE_ROW, output_field=CharField()), row_value=F("time_zone"))
+        .values_list("row_key", "row_value")
+    )
+    rows = list(settings_rows.union(zone_row, all=True))
+    zone = next((value for key, value in rows if key == _ZONE_ROW), "")
+    return _parsed((key, value) for key, value in rows if key != _ZONE_ROW), zone
+
+
+def _parsed(rows: Iterable[tuple[str, str]]) -> dict[str, int | Any]:
     specs = all_specs()
     values: dict[str, Any] = {}
-    for key, raw in ClinicSetting.objects.filter(clinic_id=clinic_id).values_list("key", "value"):
+    for key, raw in rows:
         spec = specs.get(key)
         if spec is None:
             continue  # a setting no module reads any more

@@ -6,9 +6,12 @@ Where the protocol leaves a choice (2 or 3 a week; weekly or fortnightly; how ma
 open-ended phase) the prescriber makes it with a :class:`PhaseChoice`. Sessions within a week are
 spread evenly (2 a week: days 0 and 3; 3 a week: days 0, 2 and 4) unless the clinic gives its
 weekdays. A minimum gap between sessions is a clinic setting: none of the sources gives one.
-Holidays are not considered. Every size that multiplies work has a ceiling
-(``clinical.protocols.model``: phases, weeks, sessions, days between sessions, sessions and days
-in one plan); a choice above one is a :class:`ScheduleError` with a sentence, before any date is made.
+When the clinic's open weekdays are given, a session on a closed day moves to the nearest open day
+within :data:`~ketapath.clinical.chair_time.MAX_SHIFT_DAYS` days (issue 17: a plan dated sessions
+on the Saturdays of a clinic closed at weekends), each move noted. Holidays are not considered.
+Every size that multiplies work has a ceiling (``clinical.protocols.model``: phases, weeks,
+sessions, days between sessions, sessions and days in one plan); a choice above one is a
+:class:`ScheduleError` with a sentence, before any date is made.
 
 >>> from ketapath.clinical.protocols import published_protocols
 >>> p = published_protocols()["singh-2016-trd"]
@@ -19,11 +22,12 @@ in one plan); a choice above one is a :class:`ScheduleError` with a sentence, be
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from itertools import pairwise
 
+from ketapath.clinical.chair_time import MAX_SHIFT_DAYS, WEEKDAYS
 from ketapath.clinical.protocols.model import (
     MAX_COURSE_DAYS,
     MAX_COURSE_SESSIONS,
@@ -36,6 +40,17 @@ from ketapath.clinical.protocols.model import (
 )
 
 MONDAY, TUESDAY, WEDNESDAY, THURSDAY, FRIDAY, SATURDAY, SUNDAY = range(7)
+
+#: The note when the clinic's open days are unknown (no opening hours set).
+OPENING_DAYS_NOT_SET = "Opening days: not set on the calendar settings page; dates not checked against them."
+# Named here rather than with strftime("%B"), which follows the process's locale.
+MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+#: The order a closed day's session tries other days: the same day, then later first
+#: (0, +1, -1, +2, -2, +3, -3), as the appointments' ``chair_time.open_day_near`` does.
+SHIFTS = (0, *(d for n in range(1, MAX_SHIFT_DAYS + 1) for d in (n, -n)))
 
 
 class ScheduleError(ValueError):
@@ -176,6 +191,96 @@ def _slots(
     return slots
 
 
+def _day(day: date) -> str:
+    """The day as a note gives it ("Saturday 7 March"): the day of the week is the point, and the
+    plan page shows each session's full date."""
+    return f"{WEEKDAYS[day.weekday()]} {day.day} {MONTHS[day.month - 1]}"
+
+
+def _full_day(day: date) -> str:
+    return f"{_day(day)} {day.year}"
+
+
+def _names(weekdays: Iterable[int], plural: bool, joiner: str) -> str:
+    names = [WEEKDAYS[d] + ("s" if plural else "") for d in sorted(set(weekdays))]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + f" {joiner} " + names[-1]
+
+
+def _check_open_days(
+    open_weekdays: frozenset[int], schedule: Schedule, weekdays: Sequence[int] | None
+) -> None:
+    """ScheduleError when no day is open, or when a pinned weekday is a closed one (a pinned day is
+    the prescriber's choice: moving it would quietly undo it)."""
+    if not open_weekdays:
+        raise ScheduleError("the clinic has no open day: set its opening hours on the calendar settings page")
+    if weekdays is None or not any(p.per_week for p in schedule.phases):
+        return  # weekdays only pin per-week phases
+    # Out-of-range values are left to the per-week check, which names the allowed range.
+    closed = {d for d in weekdays if 0 <= d <= 6 and d not in open_weekdays}
+    if closed:
+        raise ScheduleError(
+            f"the clinic is closed on {_names(closed, True, 'and')}: choose weekdays it is open "
+            f"({_names(open_weekdays, False, 'or')})"
+        )
+
+
+def _check_gap(slots: Sequence[SessionSlot], min_gap_days: int) -> None:
+    for before, after in pairwise(slots):
+        gap = (after.on - before.on).days
+        if gap < min_gap_days:
+            raise ScheduleError(
+                f"sessions {before.number} ({before.on.isoformat()}) and {after.number} "
+                f"({after.on.isoformat()}) are {gap} days apart; the clinic's minimum is "
+                f"{min_gap_days}"
+            )
+
+
+def _on_open_days(
+    slots: Sequence[SessionSlot],
+    start: date,
+    open_weekdays: frozenset[int],
+    min_gap_days: int | None,
+    first_number: int,
+) -> tuple[list[SessionSlot], list[str]]:
+    """Each session on a closed day moved to the nearest open day (later first) within
+    MAX_SHIFT_DAYS days, not before ``start``, after the previous session (by the minimum gap when
+    set); a session a moved one now crowds moves the same way. Returns the slots and a note per
+    move; ScheduleError when a session has no such day."""
+    step = max(1, min_gap_days or 0)
+    placed: list[SessionSlot] = []
+    notes: list[str] = []
+    for slot in slots:
+        number = first_number + slot.number - 1
+        previous = placed[-1] if placed else None
+        earliest = start if previous is None else max(start, previous.on + timedelta(days=step))
+        closed = slot.on.weekday() not in open_weekdays
+        if not closed and slot.on >= earliest:
+            placed.append(slot)
+            continue
+        if closed:
+            why = f"the clinic is closed on {WEEKDAYS[slot.on.weekday()]}s"
+        else:
+            assert previous is not None  # an open day on or after start is only crowded by one
+            why = f"session {number - 1} moved to {_day(previous.on)}"
+            if step > 1:
+                why += f" and the clinic keeps at least {step} days between sessions"
+        candidates = (slot.on + timedelta(days=shift) for shift in SHIFTS)
+        day = next((d for d in candidates if d.weekday() in open_weekdays and d >= earliest), None)
+        if day is None:
+            wanted = [f"on or after the start date ({_full_day(start)})"]
+            if previous is not None:
+                after = "after" if step == 1 else f"at least {step} days after"
+                wanted.append(f"{after} session {number - 1} ({_full_day(previous.on)})")
+            raise ScheduleError(
+                f"session {number} falls on {_full_day(slot.on)} and {why}, and no open day within "
+                f"{MAX_SHIFT_DAYS} days of it is {' and '.join(wanted)}: choose another start date or "
+                "a different frequency"
+            )
+        placed.append(replace(slot, on=day))
+        notes.append(f"Session {number} moved from {_day(slot.on)} to {_day(day)}: {why}.")
+    return placed, notes
+
+
 def session_dates(
     start: date,
     schedule: Schedule,
@@ -183,43 +288,65 @@ def session_dates(
     *,
     weekdays: Sequence[int] | None = None,
     min_gap_days: int | None = None,
+    open_weekdays: frozenset[int] | None = None,
+    first_number: int = 1,
 ) -> SessionSchedule:
     """The dates of every session of a course starting on ``start``.
 
     ``choices`` holds one :class:`PhaseChoice` per phase (missing ones are empty). ``weekdays``
     (0 = Monday) pins the days of per-week phases; the first session is then the first such day
     on or after ``start``. ``min_gap_days`` is the clinic's minimum spacing; None means the clinic
-    has not set one, which the result notes.
+    has not set one, which the result notes. ``open_weekdays`` (0 = Monday) are the days the
+    clinic is open: a session on another day moves to the nearest open one within
+    :data:`~ketapath.clinical.chair_time.MAX_SHIFT_DAYS` days, each move noted, and a pinned
+    weekday the clinic is closed on is refused; None means its opening days are not set, which
+    the result notes (dates as without them). ``first_number`` numbers the sessions in the notes
+    and sentences of a revision that continues a course.
 
     >>> from ketapath.clinical.protocols import Phase, Schedule
     >>> daily = Schedule((Phase("daily", every_days=(1,), sessions=3),))
     >>> [d.isoformat() for d in session_dates(date(2025, 1, 30), daily).dates]
     ['2025-01-30', '2025-01-31', '2025-02-01']
+    >>> monday_to_friday = frozenset(range(MONDAY, SATURDAY))
+    >>> moved = session_dates(date(2026, 3, 5), daily, min_gap_days=1, open_weekdays=monday_to_friday)
+    >>> [d.isoformat() for d in moved.dates]
+    ['2026-03-05', '2026-03-06', '2026-03-09']
+    >>> print(*moved.notes)
+    Session 3 moved from Saturday 7 March to Monday 9 March: the clinic is closed on Saturdays.
     """
     if len(choices) > len(schedule.phases):
         raise ScheduleError(f"{len(choices)} phase choices given for {len(schedule.phases)} phases")
     _check_sizes(schedule, choices)
     if min_gap_days is not None and min_gap_days < 0:
         raise ScheduleError("the minimum gap must not be negative")
+    if open_weekdays is not None:
+        _check_open_days(open_weekdays, schedule, weekdays)
     cursor = start
+    notes: list[str] = []
     try:
         if weekdays is not None and any(p.per_week for p in schedule.phases):
             wanted = set(weekdays)
             while cursor.weekday() not in wanted:
                 cursor += timedelta(days=1)
         slots = _slots(start, cursor, schedule, choices, weekdays)
+        if min_gap_days is not None:
+            # The frequency chosen is too tight for the clinic whatever the opening days: said
+            # as such (at the frequency's field), before any session is moved.
+            _check_gap(slots, min_gap_days)
+        if open_weekdays is not None:
+            slots, moves = _on_open_days(slots, start, open_weekdays, min_gap_days, first_number)
+            notes.extend(moves)
     except OverflowError:
         raise ScheduleError(f"the course must end before {date.max.isoformat()}") from None
-    notes: list[str] = []
+    if slots and slots[-1].on >= start + timedelta(days=MAX_COURSE_DAYS):  # a last session moved on
+        raise ScheduleError(
+            f"a plan covers at most {MAX_COURSE_DAYS} days from its first session: "
+            "plan fewer sessions and write a new version later"
+        )
     if min_gap_days is None:
-        notes.append("Minimum gap between sessions: clinic setting not set.")
+        notes.insert(0, "Minimum gap between sessions: clinic setting not set.")
     else:
-        for before, after in pairwise(slots):
-            gap = (after.on - before.on).days
-            if gap < min_gap_days:
-                raise ScheduleError(
-                    f"sessions {before.number} ({before.on.isoformat()}) and {after.number} "
-                    f"({after.on.isoformat()}) are {gap} days apart; the clinic's minimum is "
-                    f"{min_gap_days}"
-                )
+        _check_gap(slots, min_gap_days)  # on the final dates: a move never brings two closer
+    if open_weekdays is None:
+        notes.append(OPENING_DAYS_NOT_SET)
     return SessionSchedule(tuple(slots), tuple(notes))

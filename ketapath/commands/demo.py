@@ -64,6 +64,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"Demo logins (password {DEMO_PASSWORD}):")
     print("  dr.demo       prescriber")
     print("  nurse.demo    nurse")
+    print("  nurse2.demo   second nurse")
     print("  admin.demo    clinic administrator")
     print("  patient.demo  patient (DEMO-0001)")
     if server is None:

@@ -6,8 +6,8 @@
   two appointments is a clinic setting set with the others (:mod:`ketapath.demo.clinic_settings`).
 - This week's planned sessions (Monday to Sunday, today's included) on open days are booked by
   the front desk (admin.demo) into the chairs, one after the other from the opening time, with
-  nurse.demo and dr.demo as the two members of staff (the demo has one nurse; the prescriber is
-  the second pair of hands). A session on a closed day (a daily course's weekend) is not booked.
+  the demo's two nurses, nurse.demo and nurse2.demo, taking the chairs in turn. A session on a
+  closed day (a daily course's weekend) is not booked.
 - A consultation and a follow-up visit, a consultation cancelled with its reason, and a follow-up
   visit the patient did not attend (in the past).
 
@@ -140,7 +140,7 @@ def _book_sessions(
             if start + timedelta(minutes=minutes) > closes:
                 log.warning("demo session of %s on %s not booked: the day is full", session.patient.mrn, day)
                 continue
-            # The two members of staff take the chairs in turn, so a busy one gives way to the other.
+            # The two nurses take the chairs in turn, so a busy one gives way to the other.
             turn = chairs.index(chair) % len(staff)
             ordered = [*staff[turn:], *staff[:turn]]
             appointment = _book(
@@ -189,6 +189,9 @@ def load_demo_appointments(clinic: Any, users: dict[str, Any], *, now: datetime 
     """Set the demo clinic's calendar and book its week; return how many appointments it holds."""
     now = now or timezone.now()
     prescriber, nurse = users["prescriber"], users["nurse"]
+    # ``load_demo`` always passes the second nurse; a caller that has none (a test) gets the
+    # prescriber as the second pair of hands.
+    second = users.get("second_nurse") or prescriber
     desk = User.objects.filter(username="admin.demo", clinic=clinic).first() or prescriber
     _set_calendar(clinic, desk, now)
     existing = Appointment.objects.filter(clinic=clinic)
@@ -203,7 +206,7 @@ def load_demo_appointments(clinic: Any, users: dict[str, Any], *, now: datetime 
     monday = today - timedelta(days=today.weekday())
     open_days = [d for d in (monday + timedelta(days=i) for i in range(7)) if HOURS[d.weekday()] is not None]
     booked_at = now - BOOKED_AHEAD
-    staff = [nurse, prescriber]
+    staff = [nurse, second]
     _book_sessions(clinic, open_days, staff, desk, booked_at, gap)
     # The other visits: on the first open day from today (else this week's last), and the day after.
     ahead = [d for d in open_days if d >= today] or open_days[-1:]

@@ -35,6 +35,8 @@ DOSING_LIMITS = {
     "dosing.intranasal.max_dose_mg_per_session": "100",
     "dosing.im.max_dose_mg_per_session": "100",
     "dosing.oral.max_dose_mg_per_session": "100",
+    # Not a gate of plan approval; booking or moving a session on the calendar stops without it.
+    "dosing.min_gap_days": "1",
     "dosing.sublingual.max_dose_mg_per_session": "100",
     "dosing.rectal.max_dose_mg_per_session": "100",
 }

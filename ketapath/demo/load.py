@@ -85,6 +85,8 @@ PEOPLE = [
 STAFF = [
     ("dr.demo", "Dana", "Demo-Prescriber", Role.PRESCRIBER, PrescriberType.PHYSICIAN),
     ("nurse.demo", "Nico", "Demo-Nurse", Role.NURSE, ""),
+    # A second nurse: the calendar's week has two nurses' worth of appointments (issue 17).
+    ("nurse2.demo", "Noa", "Demo-Nurse-Two", Role.NURSE, ""),
     ("admin.demo", "Adri", "Demo-Admin", Role.ADMIN, ""),
 ]
 
@@ -195,7 +197,8 @@ def load_demo(progress: Progress = _silent, *, now: datetime | None = None) -> s
         )
     prescriber = User.objects.get(username="dr.demo")
     nurse = User.objects.get(username="nurse.demo")
-    users = {"prescriber": prescriber, "nurse": nurse}
+    second_nurse = User.objects.get(username="nurse2.demo")
+    users = {"prescriber": prescriber, "nurse": nurse, "second_nurse": second_nurse}
     progress(f"Clinic and staff: {len(STAFF)} staff logins")
     # First: every safety setting (the demo clinic's own choices), before any plan is approved.
     progress(f"Clinic settings: {load_demo_clinic_settings(clinic, prescriber, now=now)} set")

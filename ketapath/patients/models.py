@@ -49,6 +49,14 @@ class PathwayStage(models.TextChoices):
     NOT_ELIGIBLE = "not_eligible", "Not eligible now"
 
 
+def reachable_by_email(prefix: str = "") -> models.Q:
+    """Patients a reminder can reach (``prefix`` such as ``"patient__"`` from a related model): an
+    e-mail address on record, or an active portal account with one."""
+    on_record = ~models.Q(**{f"{prefix}email": ""})
+    account = models.Q(**{f"{prefix}user__is_active": True}) & ~models.Q(**{f"{prefix}user__email": ""})
+    return on_record | (account & models.Q(**{f"{prefix}user__isnull": False}))
+
+
 class Patient(ClinicalRecord):
     clinic = models.ForeignKey("accounts.Clinic", on_delete=models.PROTECT, related_name="patients")
     mrn = models.CharField(
@@ -123,6 +131,15 @@ class Patient(ClinicalRecord):
 
     def __str__(self) -> str:
         return f"{self.family_name}, {self.given_name} ({self.mrn})"
+
+    @property
+    def reminder_address(self) -> str:
+        """Where a reminder goes: the e-mail address on record, else the patient's active portal
+        account's ("" when neither). Matches :func:`reachable_by_email`."""
+        if self.email:
+            return self.email
+        account = self.user if self.user_id is not None else None
+        return account.email if account is not None and account.is_active else ""
 
     @property
     def full_name(self) -> str:

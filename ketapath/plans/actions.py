@@ -63,6 +63,7 @@ from ketapath.plans.models import (
     SessionStatus,
     TreatmentPlan,
 )
+from ketapath.plans.open_days import open_weekdays
 
 
 class PlanError(ActionRefused):
@@ -177,7 +178,12 @@ _SCHEDULE_PHASE = re.compile(r"^phase '(?P<label>.*?)'")
 
 
 def _schedule_field(protocol: Protocol, message: str) -> str:
-    """The form field a ScheduleError is about: the phase it names, else the start date."""
+    """The form field a ScheduleError is about: the phase it names, the weekdays (a pinned day the
+    clinic is closed on), the frequency (a gap below the clinic's minimum), else the start date (a
+    session with no open day near it). A clinic with no open day is the form's as a whole: no
+    field of the plan can fix it."""
+    if message.startswith("the clinic has no open day"):
+        return ALL_FIELDS
     match = _SCHEDULE_PHASE.match(message)
     if match:
         for index, phase in enumerate(protocol.schedule.phases):
@@ -270,7 +276,13 @@ def compute(patient: Patient, inputs: PlanInputs, *, on: date) -> Computed:
     first = first_session_number(patient, inputs.start_on)
     try:
         course = plan_course(
-            protocol, inputs, limits, on=on, min_gap_days=dosing.min_gap_days, first_number=first
+            protocol,
+            inputs,
+            limits,
+            on=on,
+            min_gap_days=dosing.min_gap_days,
+            first_number=first,
+            open_weekdays=open_weekdays(patient.clinic_id),
         )
     except ScheduleError as exc:
         raise PlanError(

@@ -107,14 +107,20 @@ def plan_course(
     on: date,
     min_gap_days: int | None,
     first_number: int = 1,
+    open_weekdays: frozenset[int] | None = None,
 ) -> CoursePlan:
-    """Every session's date and dose (DoseInputError, ScheduleError on bad input)."""
+    """Every session's date and dose (DoseInputError, ScheduleError on bad input).
+
+    ``open_weekdays``: the days the clinic is open (0 = Monday), None when not set; sessions on
+    other days move to an open one, noted in the plan's notes."""
     schedule = session_dates(
         inputs.start_on,
         protocol.schedule,
         inputs.phases,
         weekdays=inputs.weekdays,
         min_gap_days=min_gap_days,
+        open_weekdays=open_weekdays,
+        first_number=first_number,
     )
     weight = WeightRecord(inputs.weight_kg, inputs.weight_measured_on)
     sessions = []

@@ -309,7 +309,11 @@ class PlanForm(forms.Form):
                 required=False,
                 choices=WEEKDAYS,
                 widget=forms.CheckboxSelectMultiple,
-                help_text="Optional: one day per session a week. None ticked: spread evenly over the week.",
+                help_text=(
+                    "Optional: one day per session a week, on days the clinic is open. None ticked: "
+                    "spread evenly over the week; a session on a closed day moves to the nearest open "
+                    "day, and the plan notes the move."
+                ),
             )
         self.pump_fields: list[str] = []
         if protocol.is_infusion:

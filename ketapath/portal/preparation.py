@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
+from ketapath.clinic_settings.display import clock, day
 from ketapath.clinical.fasting import IntakeKind, RuleSet, rulesets
 from ketapath.clinical.protocols import Protocol
 from ketapath.clinical.protocols.model import fmt
@@ -199,7 +200,13 @@ def preparation_for(
 def as_text(prep: Preparation) -> str:
     """The instructions as plain text, for the reminder e-mail."""
     lines = []
-    when = f"{prep.starts_at:%A %d %B %Y at %H:%M}" if prep.starts_at else f"{prep.on:%A %d %B %Y}"
+    # In the clinic's date order and clock (the caller holds its display: ``shown_as``); the times
+    # are already in the clinic's zone.
+    when = (
+        f"{day(prep.starts_at, 'long', localize=False)} at {clock(prep.starts_at, localize=False)}"
+        if prep.starts_at
+        else day(prep.on, "long")
+    )
     lines.append(f"Your session: {when}.")
     lines.append("")
     lines.append("Eating and drinking before your session:")
@@ -207,7 +214,8 @@ def as_text(prep: Preparation) -> str:
         lines.append("- Ask your clinic when to stop eating and drinking before your session.")
     for f in prep.fasting:
         if f.last_at is not None:
-            lines.append(f"- {f.label}: nothing after {f.last_at:%H:%M} ({f.hours_text} before).")
+            last = clock(f.last_at, localize=False)
+            lines.append(f"- {f.label}: nothing after {last} ({f.hours_text} before).")
         else:
             lines.append(f"- {f.label}: nothing in the {f.hours_text} before your session.")
         if f.note:

@@ -1,7 +1,8 @@
 """The outcomes part of ``ketapath remind`` (run daily from cron; every step is idempotent), and
 each patient's one reminder message of the run.
 
-A patient with an e-mail address (and an active record) gets at most **one message per run**,
+A patient with an e-mail address, on record or on an active portal account (and an active
+record), gets at most **one message per run**,
 listing everything due: their booked appointments within the clinic's days ahead
 (``reminders.session_days_before``; not set: no appointment or session reminder is sent), each with
 its date and clock time in the clinic's time zone, its place and, for a treatment session, the
@@ -33,13 +34,14 @@ from django.utils import timezone
 from ketapath.accounts.models import Clinic
 from ketapath.appointments import queries as calendar
 from ketapath.appointments.models import Appointment, AppointmentKind
+from ketapath.clinic_settings.display import clock, day, display_for, shown_as
 from ketapath.clinic_settings.values import values_for
 from ketapath.outcomes import events
 from ketapath.outcomes.clinic_choices import REMIND_DAYS_BEFORE
 from ketapath.outcomes.followups import sync_follow_ups
 from ketapath.outcomes.models import SessionReminder
 from ketapath.outcomes.responders import statuses_for
-from ketapath.patients.models import Patient
+from ketapath.patients.models import Patient, reachable_by_email
 from ketapath.portal.appointments import KIND_WORDS, booked_preparation, place_words, preparations
 from ketapath.portal.models import AppointmentReminder
 from ketapath.portal.preparation import Preparation, as_text
@@ -76,7 +78,10 @@ def _page_url(name: str) -> str:
 def _when(appointment: Appointment, clinic: Clinic) -> str:
     starts = calendar.local(appointment.starts_at, clinic)
     ends = calendar.local(appointment.ends_at, clinic)
-    return f"{starts:%A %d %B %Y} at {starts:%H:%M} (until about {ends:%H:%M})"
+    return (
+        f"{day(starts, 'long', localize=False)} at {clock(starts, localize=False)} "
+        f"(until about {clock(ends, localize=False)})"
+    )
 
 
 def _for_patient(prep: Preparation) -> Preparation:
@@ -113,9 +118,10 @@ def _subject(patient: Patient, due: _Due) -> str:
         appointment = due.appointments[0]
         starts = calendar.local(appointment.starts_at, clinic)
         noun = "session" if appointment.kind == AppointmentKind.SESSION else "appointment"
-        subject = f"{clinic.name}: your {noun} on {starts:%A %d %B} at {starts:%H:%M}"
+        on = day(starts, "long short", localize=False)
+        subject = f"{clinic.name}: your {noun} on {on} at {clock(starts, localize=False)}"
     else:
-        subject = f"{clinic.name}: your session on {due.sessions[0].on:%A %d %B}"
+        subject = f"{clinic.name}: your session on {day(due.sessions[0].on, 'long short')}"
     return subject + (", and a questionnaire" if due.questionnaires else "")
 
 
@@ -160,7 +166,7 @@ def _claimed(patient: Patient, due: _Due, now: datetime) -> _Due | None:
                     appointment=appointment,
                     starts_at=appointment.starts_at,
                     patient=patient,
-                    sent_to=patient.email,
+                    sent_to=patient.reminder_address,
                     sent_at=now,
                 )
         except IntegrityError:  # claimed by another run at the same moment
@@ -173,7 +179,7 @@ def _claimed(patient: Patient, due: _Due, now: datetime) -> _Due | None:
                     session_key=session.key,
                     patient=patient,
                     session_on=session.on,
-                    sent_to=patient.email,
+                    sent_to=patient.reminder_address,
                     sent_at=now,
                 )
         except IntegrityError:
@@ -189,7 +195,9 @@ def _gather_clinic(
     clinic: Clinic, days: int, today: date, now: datetime, found: dict[int, _Due], sent_keys: set[str]
 ) -> None:
     """Add the clinic's booked appointments and unbooked planned sessions due within ``days``."""
-    rows = Patient.objects.active().filter(clinic=clinic).exclude(email="").select_related("clinic")
+    rows = (
+        Patient.objects.active().filter(reachable_by_email(), clinic=clinic).select_related("clinic", "user")
+    )
     patients = {p.pk: p for p in rows}
     if not patients:
         return
@@ -248,11 +256,14 @@ def remind_upcoming_sessions(today: date, *, now: datetime | None = None) -> Ses
             kept = _claimed(due.patient, due, now)
             if kept is None:
                 continue
+            # Dates and times in the clinic's own date order and clock, as on its pages.
+            with shown_as(display_for(kept.patient.clinic_id)):
+                subject, message = _subject(kept.patient, kept), _message(kept.patient, kept)
             send_mail(
-                subject=_subject(kept.patient, kept),
-                message=_message(kept.patient, kept),
+                subject=subject,
+                message=message,
                 from_email=settings.DEFAULT_FROM_EMAIL,
-                recipient_list=[kept.patient.email],
+                recipient_list=[kept.patient.reminder_address],
             )
         result.sent += 1
         result.appointments += len(kept.appointments)

@@ -11,12 +11,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ketapath.clinical.instruments import UnknownInstrumentError, get_instrument
+from ketapath.patients.models import reachable_by_email
 from ketapath.questionnaires.models import AssignmentStatus, QuestionnaireAssignment, Respondent
 
 
 def due_for_reminder(today: date) -> list[QuestionnaireAssignment]:
     """The patients' questionnaires due by ``today`` and not yet reminded (active records with an
-    e-mail address; a retired instrument is not reminded), with the patient and clinic."""
+    e-mail address, on record or on an active portal account; a retired instrument is not
+    reminded), with the patient and clinic."""
     due = (
         QuestionnaireAssignment.objects.active()
         .filter(
@@ -26,8 +28,8 @@ def due_for_reminder(today: date) -> list[QuestionnaireAssignment]:
             reminded_at__isnull=True,
             patient__record_status="active",
         )
-        .exclude(patient__email="")
-        .select_related("patient", "patient__clinic")
+        .filter(reachable_by_email("patient__"))
+        .select_related("patient", "patient__clinic", "patient__user")
         .order_by("patient_id", "due_on", "pk")
     )
     found = []
@@ -80,7 +82,7 @@ def remind_due_questionnaires(today: date, *, now: datetime | None = None) -> in
                     )
                 ),
                 from_email=settings.DEFAULT_FROM_EMAIL,
-                recipient_list=[patient.email],
+                recipient_list=[patient.reminder_address],
             )
         sent += 1
     return sent

@@ -17,6 +17,7 @@ from ketapath.appointments.settings_specs import CHAIR_GAP_MIN, OBSERVATION_MIN
 from ketapath.audit.models import AccessLog
 from ketapath.clinic_settings.values import set_values
 from ketapath.plans.actions import approve_plan, save_draft, schedule_sessions
+from ketapath.plans.limits import MIN_GAP
 from tests.plans.conftest import sign_consent, sign_evaluation, singh
 
 pytestmark = pytest.mark.django_db
@@ -43,7 +44,8 @@ def clinic(clock, personas):
         OpeningHours.objects.create(clinic=clinic, weekday=weekday, opens=time(8), closes=time(18))
     for name in ("Chair 1", "Chair 2"):
         Chair.objects.create(clinic=clinic, name=name)
-    set_values(clinic, personas.prescriber, {CHAIR_GAP_MIN: "15", OBSERVATION_MIN: "60"})
+    # Booking a session needs the clinic's minimum gap between sessions (the course keeps 3 days).
+    set_values(clinic, personas.prescriber, {CHAIR_GAP_MIN: "15", OBSERVATION_MIN: "60", MIN_GAP: "2"})
     return clinic
 
 

@@ -191,13 +191,27 @@ def test_the_message_carries_no_clinical_detail(personas, clinic, chair, session
     assert "eating and drinking before your session" in text  # the preparation is there
 
 
-def test_only_patients_with_an_address_and_an_active_record(personas, clinic, chair, sessions):
+def test_only_patients_with_an_address_or_an_account_and_an_active_record(personas, clinic, chair, sessions):
     one = personas.patient_one
     one.email = ""
     one.save(update_fields=["email"])
+    account = one.user
+    account.email, account.is_active = "", True
+    account.save(update_fields=["email", "is_active"])
     _appointment(personas, one, datetime(2026, 3, 23, 14, tzinfo=UTC), planned=sessions[0], chair=chair)
-    assert remind_upcoming_sessions(TODAY, now=NOW).sent == 0
+    assert remind_upcoming_sessions(TODAY, now=NOW).sent == 0  # no address anywhere
     assert not AppointmentReminder.objects.exists()
+    # A closed portal account's address is not used either.
+    account.email, account.is_active = "portal-one@example.org", False
+    account.save(update_fields=["email", "is_active"])
+    assert remind_upcoming_sessions(TODAY, now=NOW).sent == 0
+    # No address on record, but an active portal account with one: the reminder goes there.
+    account.is_active = True
+    account.save(update_fields=["is_active"])
+    result = remind_upcoming_sessions(TODAY, now=NOW)
+    assert (result.sent, result.appointments) == (1, 1)
+    assert len(_to("portal-one@example.org")) == 1
+    assert AppointmentReminder.objects.get().sent_to == "portal-one@example.org"
 
 
 def test_a_session_not_yet_booked_keeps_its_date_only_reminder(personas, clinic, sessions):
@@ -219,3 +233,17 @@ def test_the_remind_run_says_what_it_sent(personas, clinic, chair, sessions):
     assert any("1 reminder message(s) sent" in line and "1 appointment(s)" in line for line in lines)
     assert any("0 reminder message(s) sent" in line for line in again)
     assert len(mail.outbox) == 1
+
+
+def test_the_message_follows_the_clinics_date_order_and_clock(personas, clinic, chair, sessions):
+    set_values(
+        clinic, personas.prescriber, {"display.clock": "12-hour", "display.date_order": "month-day-year"}
+    )
+    one = _with_email(personas.patient_one, "one@example.org")
+    # Monday 18:00 UTC is 2:00 pm in New York.
+    _appointment(personas, one, datetime(2026, 3, 23, 18, tzinfo=UTC), planned=sessions[0], chair=chair)
+    remind_upcoming_sessions(TODAY, now=NOW)
+    (message,) = _to("one@example.org")
+    assert "Monday, March 23, 2026 at 2:00 pm (until about 3:40 pm)" in message.body
+    assert message.subject.endswith("your session on Monday, March 23 at 2:00 pm")
+    assert "14:00" not in message.body and "14:00" not in message.subject

@@ -13,6 +13,7 @@ from ketapath.patients.models import PathwayStage, Patient
 LOGINS = {
     "dr.demo": Role.PRESCRIBER,
     "nurse.demo": Role.NURSE,
+    "nurse2.demo": Role.NURSE,
     "admin.demo": Role.ADMIN,
     "patient.demo": Role.PATIENT,
 }

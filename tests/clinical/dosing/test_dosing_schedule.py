@@ -10,6 +10,7 @@ from ketapath.clinical.protocols import published_protocols
 from ketapath.clinical.schedule import (
     FRIDAY,
     MONDAY,
+    OPENING_DAYS_NOT_SET,
     THURSDAY,
     TUESDAY,
     PhaseChoice,
@@ -72,9 +73,10 @@ def test_clinic_weekdays() -> None:
 def test_minimum_gap_is_a_clinic_setting() -> None:
     schedule = LIB["singh-2016-trd"].schedule
     unset = session_dates(MON, schedule, [PhaseChoice(per_week=3)])
-    assert unset.notes == ("Minimum gap between sessions: clinic setting not set.",)
+    # Without the clinic's opening days the dates are not checked against them, also noted.
+    assert unset.notes == ("Minimum gap between sessions: clinic setting not set.", OPENING_DAYS_NOT_SET)
     ok = session_dates(MON, schedule, [PhaseChoice(per_week=3)], min_gap_days=2)
-    assert ok.notes == ()
+    assert ok.notes == (OPENING_DAYS_NOT_SET,)
     with pytest.raises(
         ScheduleError,
         match="sessions 1 \\(2025-03-03\\) and 2 \\(2025-03-05\\)"
