@@ -16,9 +16,7 @@ from ketapath.appointments.models import Appointment, AppointmentStatus, Chair, 
 from ketapath.appointments.settings_specs import CHAIR_GAP_MIN, OBSERVATION_MIN
 from ketapath.clinic_settings.values import set_values
 from ketapath.clinical.chair_time import wall_start
-from ketapath.plans.actions import approve_plan, save_draft, schedule_sessions
-from ketapath.plans.limits import MIN_GAP
-from tests.plans.conftest import sign_consent, sign_evaluation, singh
+from tests.appointments.calendar_setup import approved_course, open_weekdays_with_two_chairs
 
 pytestmark = pytest.mark.django_db
 
@@ -29,30 +27,14 @@ MONDAY = date(2026, 3, 23)
 
 @pytest.fixture
 def clinic(personas):
-    clinic = personas.clinic_a
-    clinic.time_zone = "Europe/London"
-    clinic.save(update_fields=["time_zone"])
-    for weekday in range(5):
-        OpeningHours.objects.create(clinic=clinic, weekday=weekday, opens=time(8), closes=time(18))
-    for name in ("Chair 1", "Chair 2"):
-        Chair.objects.create(clinic=clinic, name=name)
-    # Booking a session needs the clinic's minimum gap between sessions (the course keeps 3 days).
-    set_values(clinic, personas.prescriber, {CHAIR_GAP_MIN: "15", OBSERVATION_MIN: "60", MIN_GAP: "2"})
-    return clinic
+    return open_weekdays_with_two_chairs(personas, "Europe/London")
 
 
 @pytest.fixture
 def course(personas, clinic):
     """Singh 2016, twice a week for four weeks from Monday 23 March: 8 sessions over the change."""
     with time_machine.travel(NOW, tick=False):
-        patient = personas.patient_one
-        sign_evaluation(patient, personas.prescriber, personas.nurse)
-        sign_consent(patient, personas.prescriber, personas.nurse)
-        patient.refresh_from_db()
-        plan = save_draft(patient, personas.prescriber, singh(start=MONDAY, per_week=2, weeks=4))
-        plan = approve_plan(plan, personas.prescriber, result_key=plan.result_key)
-        schedule_sessions(plan, personas.nurse)
-    return plan
+        return approved_course(personas, MONDAY, weeks=4)
 
 
 def local(moment: datetime, clinic) -> datetime:

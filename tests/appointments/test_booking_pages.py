@@ -12,13 +12,9 @@ import time_machine
 from django.urls import reverse
 
 from ketapath.appointments import actions
-from ketapath.appointments.models import Appointment, AppointmentKind, AppointmentStatus, Chair, OpeningHours
-from ketapath.appointments.settings_specs import CHAIR_GAP_MIN, OBSERVATION_MIN
+from ketapath.appointments.models import Appointment, AppointmentKind, AppointmentStatus, Chair
 from ketapath.audit.models import AccessLog
-from ketapath.clinic_settings.values import set_values
-from ketapath.plans.actions import approve_plan, save_draft, schedule_sessions
-from ketapath.plans.limits import MIN_GAP
-from tests.plans.conftest import sign_consent, sign_evaluation, singh
+from tests.appointments.calendar_setup import approved_course, open_weekdays_with_two_chairs
 
 pytestmark = pytest.mark.django_db
 
@@ -37,29 +33,13 @@ def clock():
 
 @pytest.fixture
 def clinic(clock, personas):
-    clinic = personas.clinic_a
-    clinic.time_zone = ZONE
-    clinic.save(update_fields=["time_zone"])
-    for weekday in range(5):
-        OpeningHours.objects.create(clinic=clinic, weekday=weekday, opens=time(8), closes=time(18))
-    for name in ("Chair 1", "Chair 2"):
-        Chair.objects.create(clinic=clinic, name=name)
-    # Booking a session needs the clinic's minimum gap between sessions (the course keeps 3 days).
-    set_values(clinic, personas.prescriber, {CHAIR_GAP_MIN: "15", OBSERVATION_MIN: "60", MIN_GAP: "2"})
-    return clinic
+    return open_weekdays_with_two_chairs(personas, ZONE)
 
 
 @pytest.fixture
 def course(personas, clinic):
     """Singh 2016 twice a week for two weeks from Monday 23 March: four scheduled sessions."""
-    patient = personas.patient_one
-    sign_evaluation(patient, personas.prescriber, personas.nurse)
-    sign_consent(patient, personas.prescriber, personas.nurse)
-    patient.refresh_from_db()
-    plan = save_draft(patient, personas.prescriber, singh(start=MONDAY, per_week=2, weeks=2))
-    plan = approve_plan(plan, personas.prescriber, result_key=plan.result_key)
-    schedule_sessions(plan, personas.nurse)
-    return plan
+    return approved_course(personas, MONDAY, weeks=2)
 
 
 def wall(day: date, at: time, clinic) -> datetime:

@@ -16,15 +16,13 @@ from django.urls import reverse
 
 from ketapath.appointments import actions
 from ketapath.appointments.actions import AppointmentRefused
-from ketapath.appointments.models import Appointment, AppointmentKind, AppointmentStatus, Chair, OpeningHours
-from ketapath.appointments.settings_specs import CHAIR_GAP_MIN, OBSERVATION_MIN
+from ketapath.appointments.models import Appointment, AppointmentKind, AppointmentStatus, Chair
 from ketapath.clinic_settings.models import ClinicSetting
 from ketapath.clinic_settings.values import set_values
 from ketapath.clinical.chair_time import wall_start
-from ketapath.plans.actions import approve_plan, save_draft, schedule_sessions
 from ketapath.plans.limits import MIN_GAP
 from ketapath.plans.models import PlannedSession
-from tests.plans.conftest import sign_consent, sign_evaluation, singh
+from tests.appointments.calendar_setup import approved_course, open_weekdays_with_two_chairs
 
 pytestmark = pytest.mark.django_db
 
@@ -53,28 +51,13 @@ def clock():
 @pytest.fixture
 def clinic(clock, personas):
     """Monday to Friday, 08:00 to 18:00, two chairs; a minimum gap of 2 days between sessions."""
-    clinic = personas.clinic_a
-    clinic.time_zone = "Europe/London"
-    clinic.save(update_fields=["time_zone"])
-    for weekday in range(5):
-        OpeningHours.objects.create(clinic=clinic, weekday=weekday, opens=time(8), closes=time(18))
-    for name in ("Chair 1", "Chair 2"):
-        Chair.objects.create(clinic=clinic, name=name)
-    set_values(clinic, personas.prescriber, {CHAIR_GAP_MIN: "15", OBSERVATION_MIN: "60", MIN_GAP: "2"})
-    return clinic
+    return open_weekdays_with_two_chairs(personas, "Europe/London")
 
 
 @pytest.fixture
 def course(personas, clinic):
     """Singh 2016 twice a week for two weeks from Monday 23 March: four scheduled sessions."""
-    patient = personas.patient_one
-    sign_evaluation(patient, personas.prescriber, personas.nurse)
-    sign_consent(patient, personas.prescriber, personas.nurse)
-    patient.refresh_from_db()
-    plan = save_draft(patient, personas.prescriber, singh(start=MONDAY, per_week=2, weeks=2))
-    plan = approve_plan(plan, personas.prescriber, result_key=plan.result_key)
-    schedule_sessions(plan, personas.nurse)
-    return plan
+    return approved_course(personas, MONDAY, weeks=2)
 
 
 def sessions(plan) -> list[PlannedSession]:
