@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import importlib.util
+import os
 import sys
 from collections.abc import Sequence
 
@@ -89,7 +90,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             sub.add_parser(name, help=help_text)
     args = parser.parse_args(args_in)
     try:
-        return int(args.handler(args) or 0)
+        status = int(args.handler(args) or 0)
+        # Flushed here, not at exit: a reader that went away is met by the handler below.
+        sys.stdout.flush()
+        return status
     except CommandError as exc:
         print(f"ketapath {args.command}: {exc}", file=sys.stderr)
         return exc.status
@@ -99,6 +103,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAILURE
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader went away (``ketapath readiness | head``): stop quietly, as a Unix tool does,
+        # with what was not printed sent nowhere so that the flush at exit raises nothing more.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_FAILURE
     except Exception as exc:
         db_error = _database_error()
         if db_error is None or not isinstance(exc, db_error):

@@ -490,3 +490,20 @@ def test_a_data_migration_that_may_seed_rows_falls_back_to_migrate():
         "patients.0099_seed: Raw Python operation",
         "plans.0100_mixed: Custom state/database change combination",
     ]
+
+
+def test_a_reader_that_goes_away_ends_the_command_quietly(tmp_path):
+    """``ketapath sources | head``: the reader closes the pipe before the command has written;
+    the command stops with status 1 and no traceback (it printed a BrokenPipeError's)."""
+    env = clean_env(KETAPATH_DATA_DIR=str(tmp_path))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ketapath", "sources"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    proc.stdout.close()  # before the interpreter has even started: every write meets a closed pipe
+    _, err = proc.communicate(timeout=120)
+    assert b"Traceback" not in err and b"BrokenPipeError" not in err, err.decode()
+    assert proc.returncode == 1

@@ -16,6 +16,7 @@ clinic and link to the page; they carry no clinical detail, as someone else may 
 from __future__ import annotations
 
 import logging
+import smtplib
 from datetime import datetime
 from typing import Any
 
@@ -55,8 +56,23 @@ def accept_url(token: str) -> str:
     return f"{settings.KETAPATH_SITE_URL}{reverse('invitation_accept', args=[token])}"
 
 
+class InvitationNotSent(Exception):
+    """The account and its link were saved, but the mail server did not take the e-mail.
+
+    Only the link's hash is stored, so the link itself is lost: "Send a new link" makes another
+    once the e-mail settings work. The pages say so instead of failing."""
+
+    def __init__(self, email: str, reason: str) -> None:
+        super().__init__(reason)
+        self.message = (
+            f"The invitation for {email} was saved, but the e-mail could not be sent ({reason}). "
+            "Check the e-mail settings, then use “Send a new link”."
+        )
+
+
 def send_invitation(sent: links.Sent) -> None:
-    """The e-mail with the link: it names the clinic and the role, and nothing clinical."""
+    """The e-mail with the link: it names the clinic and the role, and nothing clinical.
+    :class:`InvitationNotSent` when the mail server refuses it or cannot be reached."""
     invitation = sent.invitation
     context = {
         "clinic": invitation.clinic,
@@ -68,7 +84,12 @@ def send_invitation(sent: links.Sent) -> None:
     }
     subject = " ".join(render_to_string("accounts/invitation_subject.txt", context).split())
     body = render_to_string("accounts/invitation_email.txt", context)
-    send_mail(subject, body, None, [invitation.email])
+    try:
+        send_mail(subject, body, None, [invitation.email])
+    except (smtplib.SMTPException, OSError) as exc:  # refused, or the server unreachable
+        log.warning("invitation %s: e-mail not sent: %s", invitation.pk, exc)
+        reason = " ".join(str(exc).split())[:160] or exc.__class__.__name__
+        raise InvitationNotSent(invitation.email, reason) from exc
 
 
 def _hours_set(clinic: Clinic) -> None:
@@ -234,7 +255,7 @@ def patient_invite(request: HttpRequest, mrn: str) -> HttpResponse:
     patient = patient_for(request, mrn, permission="patients.edit", action=AccessAction.EDIT)
     try:
         sent = invite_patient(patient, signed_in_user(request))
-    except ActionRefused as refused:
+    except (ActionRefused, InvitationNotSent) as refused:
         messages.error(request, refused.message)
     else:
         expires = sent.invitation.expires_at

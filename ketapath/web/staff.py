@@ -124,6 +124,10 @@ def invite(request: HttpRequest) -> HttpResponse:
     except ActionRefused as refused:
         form.add_error(None if refused.field == "__all__" else refused.field, refused.message)
         return _page(request, invite_form=form)
+    except invitations.InvitationNotSent as not_sent:
+        # The account is made: the list shows it with "Send a new link".
+        messages.error(request, not_sent.message)
+        return HttpResponseRedirect(reverse("staff:list"))
     expires = sent.invitation.expires_at
     messages.success(
         request,
@@ -139,7 +143,7 @@ def invite_again(request: HttpRequest, user_id: int) -> HttpResponse:
     member = _member(request, user_id)
     try:
         sent = invitations.invite_staff_again(member, signed_in_user(request))
-    except ActionRefused as refused:
+    except (ActionRefused, invitations.InvitationNotSent) as refused:
         messages.error(request, refused.message)
     else:
         messages.success(

@@ -225,3 +225,41 @@ def test_an_account_that_is_in_use_is_not_invited_again(personas, client, login)
     response = client.post(f"/patients/{patient.mrn}/portal-account/invite/", follow=True)
     assert "already has a portal account" in response.text
     assert not mail.outbox
+
+
+REFUSING = "tests.refusing_mail.RefusingBackend"
+
+
+def test_a_mail_server_that_refuses_leaves_the_account_to_be_sent_a_new_link(
+    personas, client, login, settings
+):
+    set_hours(personas.clinic_a)
+    login(personas.admin)
+    settings.EMAIL_BACKEND = REFUSING
+    response = invite_nurse(client)
+    assert response.status_code == 302  # back to the staff page with a message, not a server error
+    text = client.get(response["Location"]).text
+    assert "The invitation for ada@example.org was saved, but the e-mail could not be sent" in text
+    assert "Send a new link" in text and "relay not permitted" in text
+    ada = User.objects.get(username="ada.byron")
+    assert not ada.has_usable_password() and Invitation.objects.filter(user=ada).count() == 1
+    # Again while the server still refuses: said the same way.
+    again = client.post(f"/clinic/staff/{ada.pk}/invite-again/", follow=True)
+    assert "could not be sent" in again.text
+    # Once the e-mail settings work, a new link goes out and can be used.
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    client.post(f"/clinic/staff/{ada.pk}/invite-again/")
+    (message,) = mail.outbox
+    accept(Client(), link_in(message))
+    assert can_sign_in("ada.byron", PASSWORD)
+
+
+def test_a_patient_invitation_the_mail_server_refuses_says_so_on_the_chart(personas, client, login, settings):
+    set_hours(personas.clinic_a)
+    patient = PatientFactory(clinic=personas.clinic_a, email="pat@example.org")
+    login(personas.nurse)
+    settings.EMAIL_BACKEND = REFUSING
+    response = client.post(f"/patients/{patient.mrn}/portal-account/invite/", follow=True)
+    assert response.status_code == 200
+    assert "The invitation for pat@example.org was saved, but the e-mail could not be sent" in response.text
+    assert Patient.objects.get(pk=patient.pk).user is not None
