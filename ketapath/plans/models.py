@@ -242,6 +242,16 @@ class TreatmentPlan(SignedVersionedRecord):
     def is_infusion(self) -> bool:
         return self.route == "iv"
 
+    @property
+    def first_session_on(self) -> datetime.date:
+        """The course's first session date: the start date, unless the clinic was closed then and
+        the session moved to an open day. The start date when the stored course has no readable
+        first date (a saved value never makes a page fail)."""
+        try:
+            return datetime.date.fromisoformat(self.course[0]["on"])
+        except (IndexError, KeyError, TypeError, ValueError):
+            return self.start_on
+
 
 class SessionStatus(models.TextChoices):
     SCHEDULED = "scheduled", "Scheduled"

@@ -140,3 +140,21 @@ def test_a_session_with_no_open_day_near_it_is_refused_at_the_start_date(persona
     )
     assert refused.value.message.endswith(": choose another start date or a different frequency.")
     assert not TreatmentPlan.objects.exists()
+
+
+def test_a_course_starting_on_a_closed_day_is_said_to_start_on_its_first_open_day(personas, login):
+    open_monday_to_friday(personas.clinic_a)
+    saturday = next_thursday() + timedelta(days=2)
+    client = login(personas.prescriber)
+    client.post(
+        url("edit", personas.patient_one),
+        singh_post(start_on=saturday.isoformat(), phase_0_per_week="2", phase_0_weeks="1"),
+    )
+    plan = TreatmentPlan.objects.get(patient=personas.patient_one)
+    monday = saturday + timedelta(days=2)
+    assert plan.start_on == saturday and plan.first_session_on == monday
+    html = client.get(url("plan", personas.patient_one)).content.decode()
+    assert f"2 sessions from Mon {monday.day} {monday:%b %Y}" in html
+    # A course with no readable first date (none written yet) gives the start date.
+    plan.course = []
+    assert plan.first_session_on == saturday
