@@ -14,6 +14,8 @@ from typing import Any
 
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils.crypto import salted_hmac
+from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -30,6 +32,11 @@ RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 RECOVERY_LENGTH = 10
 # The longest code a form takes (a recovery code with its dash and spaces around it).
 CODE_MAX = 20
+# Recovery codes are kept only as a keyed hash (HMAC-SHA-256 with the server's SECRET_KEY, 64 bits
+# of it: django-otp's token column holds 16 characters), never as typed: a copy of the database
+# signs no one in, and a code's ~50 bits cannot be searched for without the key. A new SECRET_KEY
+# makes the codes stop working; the app still works, and new codes can be made.
+RECOVERY_HASH_SALT = "ketapath.accounts.two_factor.recovery-code"
 
 
 def has_second_factor(user: Any) -> bool:
@@ -71,6 +78,29 @@ def new_recovery_code() -> str:
     return "".join(secrets.choice(RECOVERY_ALPHABET) for _ in range(RECOVERY_LENGTH))
 
 
+def kept_form(code: str) -> str:
+    """How a recovery code is stored and compared (see :data:`RECOVERY_HASH_SALT`)."""
+    return salted_hmac(RECOVERY_HASH_SALT, code, algorithm="sha256").hexdigest()[:16]
+
+
+def looks_like_recovery_code(code: str) -> bool:
+    """A normalised code of a recovery code's length and alphabet (an app's code is 6 digits, and
+    the alphabet has no 0 or 1, so the two never overlap)."""
+    return len(code) == RECOVERY_LENGTH and set(code) <= set(RECOVERY_ALPHABET)
+
+
+def matching_device(user: Any, code: str) -> Device | None:
+    """The user's confirmed device that accepts ``code`` (normalised), and uses it up if it is a
+    recovery code; None otherwise. A code is tried on the kind of device its shape belongs to, so
+    a wrong app code does not count against the recovery codes, nor the reverse."""
+    devices: list[Device]
+    if looks_like_recovery_code(code):
+        devices, token = list(StaticDevice.objects.filter(user=user, confirmed=True)), kept_form(code)
+    else:
+        devices, token = list(TOTPDevice.objects.filter(user=user, confirmed=True)), code
+    return next((device for device in devices if device.verify_token(token)), None)
+
+
 def shown(code: str) -> str:
     """A recovery code as shown: two groups of five."""
     return f"{code[:5]}-{code[5:]}"
@@ -93,7 +123,7 @@ def replace_recovery_codes(user: Any) -> list[str]:
     )
     StaticToken.objects.filter(device=device).delete()
     codes = [new_recovery_code() for _ in range(RECOVERY_CODES)]
-    StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
+    StaticToken.objects.bulk_create(StaticToken(device=device, token=kept_form(code)) for code in codes)
     return codes
 
 

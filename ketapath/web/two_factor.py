@@ -74,7 +74,7 @@ def verify(request: HttpRequest) -> HttpResponse:
         code = two_factor.normalise_code(form.cleaned_data["code"])
         # Read before the try: a wrong code starts a wait, which is not what this try ran into.
         waiting = _throttled(user)
-        device = django_otp.match_token(user, code)
+        device = two_factor.matching_device(user, code)
         if device is not None:
             django_otp.login(request, device)
             if isinstance(device, StaticDevice):

@@ -143,6 +143,14 @@ def test_a_recovery_code_signs_in_once_and_is_logged(personas, client, no_code_w
     assert ok.status_code == 302 and ok["Location"] == "/patients/"
     assert "Signed in with a recovery code (9 left)" in reasons(nurse)
     assert StaticToken.objects.filter(device__user=nurse).count() == 9
+    # Kept only as a keyed hash: no stored value is a code, nor works when typed as one.
+    stored = set(StaticToken.objects.filter(device__user=nurse).values_list("token", flat=True))
+    plain = {c.replace("-", "") for c in codes}
+    assert not stored & plain and all(len(t) == 16 for t in stored)
+    client.post("/accounts/logout/")
+    sign_in(client, nurse)
+    typed_hash = client.post("/accounts/two-factor/", {"code": sorted(stored)[0]})
+    assert typed_hash.status_code == 200, "the stored value is not a code"
     client.post("/accounts/logout/")
     sign_in(client, nurse)
     again = client.post("/accounts/two-factor/", {"code": codes[3], "next": "/patients/"})
@@ -243,3 +251,22 @@ def test_wrong_codes_are_throttled(personas, client, settings):
     refused = client.post("/accounts/two-factor/", {"code": code_for(device, offset=1)})
     assert refused.status_code == 200 and "Too many wrong codes" in refused.content.decode()
     assert client.get("/patients/").status_code == 302
+
+
+@pytest.mark.django_db
+def test_codes_kept_as_typed_before_are_hashed_by_the_migration_and_still_work(personas):
+    import importlib
+
+    from django.apps import apps
+    from django_otp.plugins.otp_static.models import StaticDevice
+
+    migration = importlib.import_module("ketapath.accounts.migrations.0006_hash_recovery_codes")
+    nurse = personas.nurse
+    device = StaticDevice.objects.create(user=nurse, name=two_factor.RECOVERY_NAME, confirmed=True)
+    old = two_factor.new_recovery_code()
+    StaticToken.objects.create(device=device, token=old)  # as django-otp kept it before
+    migration.hash_kept_codes(apps, None)
+    migration.hash_kept_codes(apps, None)  # twice: a hash is not hashed again
+    assert StaticToken.objects.get(device=device).token == two_factor.kept_form(old)
+    assert two_factor.matching_device(nurse, old) == device
+    assert not StaticToken.objects.filter(device=device).exists()  # used once
