@@ -244,7 +244,10 @@ def remind_upcoming_sessions(today: date, *, now: datetime | None = None) -> Ses
         if days is None:
             result.clinics_not_set.append(clinic.name)
             continue
-        _gather_clinic(clinic, int(days), today, now, found, sent_keys)
+        # The clinic's own date at ``now`` (``today`` is the server's): a clinic a day ahead of the
+        # server counts its days ahead from its own tomorrow.
+        clinic_today = today + (timezone.localdate(now, clinic.zone) - timezone.localdate(now))
+        _gather_clinic(clinic, int(days), clinic_today, now, found, sent_keys)
     questionnaires: dict[int, list[QuestionnaireAssignment]] = defaultdict(list)
     for assignment in due_for_reminder(today):
         questionnaires[assignment.patient_id].append(assignment)

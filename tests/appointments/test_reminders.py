@@ -247,3 +247,16 @@ def test_the_message_follows_the_clinics_date_order_and_clock(personas, clinic, 
     assert "Monday, March 23, 2026 at 2:00 pm (until about 3:40 pm)" in message.body
     assert message.subject.endswith("your session on Monday, March 23 at 2:00 pm")
     assert "14:00" not in message.body and "14:00" not in message.subject
+
+
+def test_the_days_ahead_count_from_the_clinics_own_date(personas, clinic, chair):
+    """At noon UTC on Friday 20 March it is already Saturday 21 March in Auckland: three days
+    ahead reach Tuesday 24 March there, not Monday 23 as the server's date would."""
+    clinic.time_zone = "Pacific/Auckland"
+    clinic.save(update_fields=["time_zone"])
+    one = _with_email(personas.patient_one, "one@example.org")
+    # Tuesday 24 March 10:00 in Auckland (UTC+13) is Monday 23 March 21:00 UTC.
+    _appointment(personas, one, datetime(2026, 3, 23, 21, tzinfo=UTC), kind=AppointmentKind.FOLLOW_UP)
+    result = remind_upcoming_sessions(TODAY, now=NOW)
+    assert (result.sent, result.appointments) == (1, 1)
+    assert "Tuesday 24 March 2026 at 10:00" in _to("one@example.org")[0].body
