@@ -644,6 +644,8 @@ def reschedule(
             _check_session_gaps(first.patient_id, placed, min_gap)
         for row, target, new_chair, new_nurse in targets:
             before = row.starts_at.astimezone(zone)
+            if target != row.starts_at:
+                row.moved_from = row.starts_at
             row.starts_at, row.chair, row.nurse = target, new_chair, new_nurse
             note_change(
                 row,

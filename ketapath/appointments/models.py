@@ -119,6 +119,9 @@ class Appointment(ClinicalRecord):
         max_length=12, choices=AppointmentStatus.choices, default=AppointmentStatus.BOOKED
     )
     status_reason = models.TextField("reason", blank=True, max_length=REASON_MAX)
+    # The start before the last move, so the patient (and the desk) can see it was moved; every
+    # earlier one is in the history.
+    moved_from = models.DateTimeField("moved from", null=True, blank=True)
     booked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     booked_at = models.DateTimeField()
     history = HistoricalRecords()
@@ -134,6 +137,11 @@ class Appointment(ClinicalRecord):
             models.CheckConstraint(
                 name="appointment_start_in_window",
                 condition=models.Q(starts_at__gte=EARLIEST, starts_at__lt=LATEST),
+            ),
+            models.CheckConstraint(
+                name="appointment_moved_from_in_window",
+                condition=models.Q(moved_from__isnull=True)
+                | models.Q(moved_from__gte=EARLIEST, moved_from__lt=LATEST),
             ),
             models.CheckConstraint(
                 name="appointment_session_has_chair_and_plan",

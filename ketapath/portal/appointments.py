@@ -140,6 +140,7 @@ class Visit:
     prep: Preparation | None  # None: cancelled, or not a treatment session
     change_asked_at: datetime | None = None  # an open request to change it, when the patient sent one
     can_ask_change: bool = False
+    moved_from: datetime | None = None  # on the clinic's clock: the time before the clinic moved it
 
 
 def _protocols(appointments: Iterable[Appointment]) -> dict[int, str]:
@@ -217,6 +218,7 @@ def visits(patient: Patient, now: datetime, *, limit: int | None = None) -> list
             prep=prep,
             change_asked_at=asked.get(a.pk),
             can_ask_change=a.is_booked and a.starts_at > now,
+            moved_from=a.moved_from.astimezone(zone) if a.moved_from and a.is_booked else None,
         )
         rows.append(((visit.on, 0, start), visit))
     # A planned session with an appointment (booked or cancelled) is shown by that appointment.

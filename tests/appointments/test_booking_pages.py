@@ -202,6 +202,7 @@ def test_reschedule_one_then_the_rest_of_the_course(personas, clinic, booked, cl
     chair_2 = Chair.objects.get(clinic=clinic, name="Chair 2")
     # One appointment: the second session to Wednesday 11:00 in Chair 2 with the nurse.
     wednesday = MONDAY + timedelta(days=2)
+    second_was = second.starts_at
     response = client.post(
         url("reschedule", personas.patient_one, appointment_id=second.pk),
         move_post(second, wednesday, "11:00", chair=chair_2, nurse=personas.nurse),
@@ -211,6 +212,10 @@ def test_reschedule_one_then_the_rest_of_the_course(personas, clinic, booked, cl
     assert second.starts_at == wall(wednesday, time(11), clinic)
     assert (second.chair, second.nurse) == (chair_2, personas.nurse)
     assert second.history.first().history_change_reason.startswith("Moved from")
+    assert second.moved_from == second_was  # shown to the desk and the patient
+    page = client.get(url("patient", personas.patient_one)).content.decode()
+    was = second_was.astimezone(clinic.zone)
+    assert f"moved from {was.day} {was:%b} {was:%H:%M}" in page
     third.refresh_from_db()
     assert third.starts_at == booked[2].starts_at  # the others stay
 
@@ -228,8 +233,10 @@ def test_reschedule_one_then_the_rest_of_the_course(personas, clinic, booked, cl
     after = fourth.starts_at.astimezone(clinic.zone)
     assert after.date() == before.date() + timedelta(days=1)
     assert after.time() == time(10, 30)
+    assert fourth.moved_from == before  # each moved one keeps its own earlier time
     first.refresh_from_db()
     assert first.starts_at == wall(MONDAY, time(9), clinic)  # earlier ones never move
+    assert first.moved_from is None
 
 
 def test_a_conflicting_move_is_refused_at_the_field_with_what_it_conflicts_with(

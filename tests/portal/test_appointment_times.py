@@ -290,3 +290,13 @@ def test_a_request_naming_no_appointment_sends_nothing(personas, login, value):
     response = client.post("/portal/appointments/change/", {"appointment": value, "reason": "Mornings."})
     assert response.status_code == 302 and response["Location"] == "/portal/appointments/"
     assert not Alert.objects.filter(rule_id__startswith="appointment-change-request:").exists()
+
+
+def test_a_moved_appointment_says_when_it_was_before(personas, london, login):
+    was = datetime(2026, 1, 6, 9, 30, tzinfo=LONDON)
+    moved = book(
+        personas.patient_one, datetime(2026, 1, 8, 14, 0, tzinfo=LONDON), personas.nurse, moved_from=was
+    )
+    card = section(page_at(login(personas.patient_one.user)), f"appt-{moved.pk}")
+    assert "Your clinic moved this appointment: it was on Tuesday 6 January 2026 at 09:30." in card
+    assert "14:00 to" in card
