@@ -97,6 +97,12 @@ def _appointment_text(patient: Patient, due: _Due) -> list[str]:
         words = next((w for k, w in KIND_WORDS.items() if k == appointment.kind), "Appointment")
         what = words.split(":")[0]  # "Follow-up visit", without the explanation after it
         lines.append(f"{what}: {_when(appointment, clinic)}.")
+        if appointment.moved_from is not None:
+            was = calendar.local(appointment.moved_from, clinic)
+            lines.append(
+                f"Your clinic moved this appointment: it was on {day(was, 'long', localize=False)} at "
+                f"{clock(was, localize=False)}."
+            )
         lines.append(f"Place: {place_words(appointment, clinic)}.")
         prep = booked_preparation(patient, appointment)  # clock times counted back from the start
         if prep is not None:

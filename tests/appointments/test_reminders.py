@@ -171,11 +171,17 @@ def test_each_appointment_is_reminded_once_and_again_when_moved(personas, clinic
     later = remind_upcoming_sessions(TODAY + timedelta(days=1), now=NOW + timedelta(days=1))
     assert (first.sent, later.sent) == (1, 0) and len(mail.outbox) == 1
     # Moved to 13:00 in New York: the patient is told the new time, once.
-    Appointment.objects.filter(pk=booked.pk).update(starts_at=datetime(2026, 3, 23, 17, tzinfo=UTC))
+    Appointment.objects.filter(pk=booked.pk).update(
+        starts_at=datetime(2026, 3, 23, 17, tzinfo=UTC), moved_from=booked.starts_at
+    )
     moved = remind_upcoming_sessions(TODAY + timedelta(days=1), now=NOW + timedelta(days=1))
     again = remind_upcoming_sessions(TODAY + timedelta(days=1), now=NOW + timedelta(days=1))
     assert (moved.sent, again.sent) == (1, 0)
     assert "at 13:00" in mail.outbox[-1].body
+    assert (
+        "Your clinic moved this appointment: it was on Monday 23 March 2026 at 10:00." in mail.outbox[-1].body
+    )
+    assert "moved" not in mail.outbox[0].body
 
 
 def test_the_message_carries_no_clinical_detail(personas, clinic, chair, sessions):
