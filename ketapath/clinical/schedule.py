@@ -8,7 +8,9 @@ spread evenly (2 a week: days 0 and 3; 3 a week: days 0, 2 and 4) unless the cli
 weekdays. A minimum gap between sessions is a clinic setting: none of the sources gives one.
 When the clinic's open weekdays are given, a session on a closed day moves to the nearest open day
 within :data:`~ketapath.clinical.chair_time.MAX_SHIFT_DAYS` days (issue 17: a plan dated sessions
-on the Saturdays of a clinic closed at weekends), each move noted. Holidays are not considered.
+on the Saturdays of a clinic closed at weekends), and the sessions it crowds move on in order (a
+daily course runs on the clinic's next open days), each move noted for the prescriber. Holidays
+are not considered.
 Every size that multiplies work has a ceiling (``clinical.protocols.model``: phases, weeks,
 sessions, days between sessions, sessions and days in one plan); a choice above one is a
 :class:`ScheduleError` with a sentence, before any date is made.
@@ -244,8 +246,9 @@ def _on_open_days(
 ) -> tuple[list[SessionSlot], list[str]]:
     """Each session on a closed day moved to the nearest open day (later first) within
     MAX_SHIFT_DAYS days, not before ``start``, after the previous session (by the minimum gap when
-    set); a session a moved one now crowds moves the same way. Returns the slots and a note per
-    move; ScheduleError when a session has no such day."""
+    set); a session a moved one now crowds moves the same way, and one pushed further than that
+    takes the first open day within MAX_SHIFT_DAYS of the earliest day it may take. Returns the
+    slots and a note per move; ScheduleError when a session has no such day."""
     step = max(1, min_gap_days or 0)
     placed: list[SessionSlot] = []
     notes: list[str] = []
@@ -266,6 +269,14 @@ def _on_open_days(
                 why += f" and the clinic keeps at least {step} days between sessions"
         candidates = (slot.on + timedelta(days=shift) for shift in SHIFTS)
         day = next((d for d in candidates if d.weekday() in open_weekdays and d >= earliest), None)
+        if day is None and previous is not None and earliest > slot.on:
+            # Pushed on by the sessions before it (a daily course over a weekend): the course runs on
+            # in order, on the first open day within MAX_SHIFT_DAYS of the earliest it may take,
+            # so each step of the drift stays bounded and is noted.
+            pushed = (earliest + timedelta(days=n) for n in range(MAX_SHIFT_DAYS + 1))
+            day = next((d for d in pushed if d.weekday() in open_weekdays), None)
+            if day is not None and closed:
+                why += f", and session {number - 1} moved to {_day(previous.on)}"
         if day is None:
             wanted = [f"on or after the start date ({_full_day(start)})"]
             if previous is not None:
